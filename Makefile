@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` renders the sample, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install demo test lint tex golden clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,test]'
+	touch $@
+
+# TeX from Debian's packages, when pdflatex is not there yet.
+tex:
+	@command -v pdflatex >/dev/null && command -v pdftotext >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; }
+
+demo: $(STAMP)
+	$(BIN)/lstm-latex render samples/seed.json -o derivation.tex
+	@if command -v pdflatex >/dev/null; then \
+	  pdflatex -interaction=nonstopmode -halt-on-error derivation.tex >/dev/null \
+	    && echo "wrote derivation.tex and derivation.pdf" \
+	    || { grep -A3 '^!' derivation.log; exit 1; }; \
+	  rm -f derivation.aux derivation.log; \
+	else echo "wrote derivation.tex (install pdflatex for the PDF: make tex)"; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(STAMP) tex lint
+	$(BIN)/pytest
+
+# Rewrite tests/golden/ from the current templates; review the diff before committing.
+golden: $(STAMP)
+	$(BIN)/pytest tests/test_golden.py --update-golden
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info derivation.*

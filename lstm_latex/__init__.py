@@ -1,0 +1,34 @@
+"""Turn a recurrent network's weights into a step-by-step derivation a person can check by hand.
+
+The pipeline, one call a stage::
+
+    example = lstm_latex.load("weights.json")  # load: JSON format or a dict
+    trace = lstm_latex.forward(example)  # compute: every intermediate, float64
+    text = lstm_latex.render(trace)  # render: LaTeX through Jinja templates
+"""
+
+from __future__ import annotations
+
+from .errors import CheckError, InputError, LstmLatexError, RenderError
+from .latex import NumberFormat
+from .loaders import load
+from .model import Example, Trace
+from .network import forward
+from .render import Style, render
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckError",
+    "Example",
+    "InputError",
+    "LstmLatexError",
+    "NumberFormat",
+    "RenderError",
+    "Style",
+    "Trace",
+    "__version__",
+    "forward",
+    "load",
+    "render",
+]

@@ -1,0 +1,27 @@
+"""The recurrent cells, one module each, and the registry the rest of the pipeline reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..model import Array, DirectionParams, Step
+from . import lstm
+
+StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None"], Step]
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str  # the "cell" value of the JSON format
+    title: str  # how documents name it
+    torch_class: str  # the torch.nn module that computes it
+    gates: tuple[str, ...]  # torch's order of the stacked row blocks
+    gate_titles: tuple[str, ...]  # what each gate is called, in the same order
+    has_cell_state: bool  # carries c_t besides h_t
+    step: StepFunction  # (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}) -> step record
+
+
+CELLS: dict[str, Cell] = {
+    "lstm": Cell("lstm", "LSTM", "LSTM", lstm.GATES, lstm.GATE_TITLES, True, lstm.step),
+}

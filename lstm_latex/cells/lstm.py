@@ -1,0 +1,83 @@
+"""The LSTM cell, as torch.nn.LSTM computes it.
+
+Notation (torch's): x_t input, h_{t-1} and c_{t-1} the previous states, σ the logistic
+function, ⊙ the element-wise product; gates i (input), f (forget), g (cell candidate),
+o (output), stacked in that order in weight_ih, weight_hh, bias_ih and bias_hh.
+
+Equations:
+    i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
+    f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
+    g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+    o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    h_t = o_t ⊙ tanh(c_t)               (with proj_size: h_t = W_hr (o_t ⊙ tanh(c_t)))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Array, DirectionParams, Gate
+from .common import gates, hidden_affine, sigmoid
+
+GATES = ("i", "f", "g", "o")
+GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
+
+
+@dataclass(frozen=True)
+class LstmStep:
+    t: int
+    x: Array  # (I,)
+    h_prev: Array  # (H_out,)
+    c_prev: Array  # (H,)
+    i: Gate
+    f: Gate
+    g: Gate
+    o: Gate
+    forget_term: Array  # f_t ⊙ c_{t-1}, (H,)
+    input_term: Array  # i_t ⊙ g_t, (H,)
+    c: Array  # (H,)
+    tanh_c: Array  # (H,)
+    h_unprojected: Array | None  # o_t ⊙ tanh(c_t) before W_hr, (H,); None without projection
+    h: Array  # (H_out,)
+
+    @property
+    def gates(self) -> tuple[Gate, ...]:
+        return (self.i, self.f, self.g, self.o)
+
+
+def step(
+    params: DirectionParams, t: int, x: Array, input_affine: Array, h_prev: Array, c_prev: Array | None
+) -> LstmStep:
+    """One LSTM step; ``input_affine`` is W_ih x_t + b_ih for all gates, (4H,)."""
+    assert c_prev is not None  # the network always carries c for an LSTM
+    hidden = hidden_affine(params, h_prev)  # (4H,)
+    preactivation = input_affine + hidden  # (4H,)
+    size = preactivation.shape[0] // 4
+    activation = sigmoid(preactivation)
+    activation[2 * size : 3 * size] = np.tanh(preactivation[2 * size : 3 * size])  # g uses tanh
+    i, f, g, o = gates(GATES, input_affine, hidden, preactivation, activation)
+    forget_term = f.activation * c_prev
+    input_term = i.activation * g.activation
+    c = forget_term + input_term
+    tanh_c = np.tanh(c)
+    gated = o.activation * tanh_c
+    h = gated if params.weight_hr is None else params.weight_hr @ gated
+    return LstmStep(
+        t=t,
+        x=x,
+        h_prev=h_prev,
+        c_prev=c_prev,
+        i=i,
+        f=f,
+        g=g,
+        o=o,
+        forget_term=forget_term,
+        input_term=input_term,
+        c=c,
+        tanh_c=tanh_c,
+        h_unprojected=None if params.weight_hr is None else gated,
+        h=h,
+    )

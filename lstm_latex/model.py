@@ -1,0 +1,130 @@
+"""Frozen records of the pipeline: parameters and inputs in, a trace of every intermediate out.
+
+Shapes use torch's names: T steps, I = input_size, H = hidden_size, H_out = proj_size or H,
+G gates per cell (LSTM 4, GRU 3, RNN 1), L = num_layers, D = 2 if bidirectional else 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DirectionParams:
+    """One direction of one layer, in torch's layout (gate row blocks stacked in torch's order)."""
+
+    layer: int
+    reverse: bool
+    weight_ih: Array  # (G·H, I) for layer 0, (G·H, D·H_out) above it
+    weight_hh: Array  # (G·H, H_out)
+    bias_ih: Array | None  # (G·H,), None when the layer has bias=False
+    bias_hh: Array | None  # (G·H,)
+    weight_hr: Array | None  # (H_out, H), LSTM with proj_size > 0 only
+
+    @property
+    def suffix(self) -> str:
+        """torch's key suffix for this direction, e.g. ``_l1_reverse``."""
+        return f"_l{self.layer}" + ("_reverse" if self.reverse else "")
+
+
+@dataclass(frozen=True)
+class Network:
+    """A recurrent layer as torch would build it from a state_dict."""
+
+    cell: str  # "lstm", "gru", "rnn_tanh" or "rnn_relu"
+    input_size: int
+    hidden_size: int
+    proj_size: int  # 0: no projection
+    num_layers: int
+    bidirectional: bool
+    bias: bool
+    directions: tuple[DirectionParams, ...]  # layer-major, forward before reverse: h_n's order
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Size of h_t: proj_size when there is a projection, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
+
+@dataclass(frozen=True)
+class Inputs:
+    x: Array  # (T, I)
+    h0: Array  # (L·D, H_out)
+    c0: Array | None  # (L·D, H), LSTM only
+
+
+@dataclass(frozen=True)
+class Example:
+    """What a derivation is made of: a network and the inputs it is run on."""
+
+    network: Network
+    inputs: Inputs
+    source: str  # where it came from, for messages
+
+
+@dataclass(frozen=True)
+class GateParams:
+    """One gate's blocks of the stacked weights, named as in torch's documentation."""
+
+    name: str  # "i" gives W_ii, W_hi, b_ii, b_hi
+    weight_i: Array  # (H, I)
+    weight_h: Array  # (H, H_out)
+    bias_i: Array | None  # (H,)
+    bias_h: Array | None  # (H,)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate at one step: its two affine parts, their sum and the activation."""
+
+    name: str
+    input_affine: Array  # W_ik x_t + b_ik, (H,)
+    hidden_affine: Array  # W_hk h_{t-1} + b_hk, (H,)
+    preactivation: Array  # (H,)
+    activation: Array  # (H,)
+
+
+class Step(Protocol):
+    """What every cell's step record offers; each cell adds its own intermediates."""
+
+    @property
+    def t(self) -> int: ...  # 1-based index of x_t
+    @property
+    def x(self) -> Array: ...
+    @property
+    def h_prev(self) -> Array: ...
+    @property
+    def h(self) -> Array: ...
+    @property
+    def c(self) -> Array | None: ...
+    @property
+    def gates(self) -> tuple[Gate, ...]: ...
+
+
+@dataclass(frozen=True)
+class DirectionTrace:
+    params: DirectionParams
+    gates: tuple[GateParams, ...]
+    steps: tuple[Step, ...]  # in the order they run: t = T down to 1 for a reverse direction
+    output: Array  # (T, H_out), in time order
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every intermediate of a forward pass, and its results as torch returns them (unbatched)."""
+
+    example: Example
+    directions: tuple[DirectionTrace, ...]  # the order of Network.directions
+    output: Array  # (T, D·H_out): the last layer's h_t, both directions concatenated
+    h_n: Array  # (L·D, H_out)
+    c_n: Array | None  # (L·D, H), LSTM only

@@ -1,0 +1,56 @@
+"""Layers x directions x steps: the loop every cell shares."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cells import CELLS, Cell
+from .cells.common import split_params
+from .model import Array, DirectionParams, DirectionTrace, Example, Step, Trace
+
+
+def forward(example: Example) -> Trace:
+    """Run the network on its inputs in float64 and keep every intermediate.
+
+    Layer l > 0 reads the output sequence of layer l - 1 (both directions concatenated);
+    a reverse direction runs from t = T down to 1. Results have torch's unbatched shapes.
+    """
+    network, inputs = example.network, example.inputs
+    cell = CELLS[network.cell]
+    directions: list[DirectionTrace] = []
+    layer_input = inputs.x  # (T, I)
+    for layer in range(network.num_layers):
+        outputs = []
+        for d in range(network.num_directions):
+            index = layer * network.num_directions + d
+            params = network.directions[index]
+            c0 = None if inputs.c0 is None else inputs.c0[index]
+            trace = _run_direction(cell, params, layer_input, inputs.h0[index], c0)
+            directions.append(trace)
+            outputs.append(trace.output)
+        layer_input = np.concatenate(outputs, axis=1)  # (T, D·H_out)
+    last_steps = [trace.steps[-1] for trace in directions]
+    return Trace(
+        example=example,
+        directions=tuple(directions),
+        output=layer_input,
+        h_n=np.stack([s.h for s in last_steps]),
+        c_n=np.stack([s.c for s in last_steps if s.c is not None]) if cell.has_cell_state else None,
+    )
+
+
+def _run_direction(cell: Cell, params: DirectionParams, xs: Array, h0: Array, c0: Array | None) -> DirectionTrace:
+    # The input projections of all steps in one matrix product; each step then needs only W_hh h.
+    input_affine = xs @ params.weight_ih.T  # (T, G·H)
+    if params.bias_ih is not None:
+        input_affine += params.bias_ih
+    order = range(xs.shape[0] - 1, -1, -1) if params.reverse else range(xs.shape[0])
+    steps: list[Step] = []
+    h, c = h0, c0
+    output = np.empty((xs.shape[0], h0.shape[0]))  # (T, H_out)
+    for t in order:
+        step = cell.step(params, t + 1, xs[t], input_affine[t], h, c)
+        steps.append(step)
+        h, c = step.h, step.c
+        output[t] = h
+    return DirectionTrace(params=params, gates=split_params(params, cell.gates), steps=tuple(steps), output=output)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SEED = SAMPLES / "seed.json"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the templates")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+class LatexRun:
+    """A finished pdflatex run: its log, and the PDF's text as pdftotext reads it."""
+
+    def __init__(self, pdf: Path, log: str) -> None:
+        self.pdf = pdf
+        self.log = log
+
+    @property
+    def text(self) -> str:
+        out = subprocess.run(["pdftotext", str(self.pdf), "-"], capture_output=True, text=True, check=True)
+        return out.stdout.replace("\u2212", "-")  # the PDF's minus sign is U+2212
+
+    @property
+    def overfull(self) -> list[str]:
+        return re.findall(r"^Overfull \\[hv]box.*$", self.log, flags=re.MULTILINE)
+
+
+def compile_latex(source: str, directory: Path, name: str = "doc") -> LatexRun:
+    """Compile with pdflatex as a user would; fail the test on any LaTeX error, with the log's ! lines."""
+    if shutil.which("pdflatex") is None:
+        pytest.fail("pdflatex is not installed: run `make tex` (Debian's texlive packages)")
+    tex = directory / f"{name}.tex"
+    tex.write_text(source, encoding="utf-8")
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = (directory / f"{name}.log").read_text(encoding="latin-1")
+    errors = [line for line in log.splitlines() if line.startswith("!")]
+    assert not errors, f"pdflatex failed: {errors}\n{log[-3000:]}"
+    assert run.returncode == 0, log[-3000:]
+    return LatexRun(directory / f"{name}.pdf", log)
+
+
+@pytest.fixture
+def latex(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def run(source: str, name: str = "doc") -> LatexRun:
+        return compile_latex(source, tmp_path, name)
+
+    return run

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEED
+
+import lstm_latex
+from lstm_latex.cli import main
+
+
+def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_render_writes_the_document_to_stdout() -> None:
+    result = run("render", str(SEED))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(r"\documentclass")
+    assert result.stdout.rstrip().endswith(r"\end{document}")
+    assert result.stderr == ""
+
+
+def test_render_reads_stdin() -> None:
+    result = run("render", "-", "--template", "snippet", input=SEED.read_text())
+    assert result.exit_code == 0, result.output
+    assert r"\documentclass" not in result.stdout
+    assert r"\begin{bmatrix*}[r] 0.5284 \\ 0.4833 \\ 0.5617 \\ 0.5484 \end{bmatrix*}" in result.stdout
+
+
+def test_precision_changes_every_number() -> None:
+    result = run("render", str(SEED), "--precision", "2")
+    assert r"\begin{bmatrix*}[r] 0.53 \\ 0.48 \\ 0.56 \\ 0.55 \end{bmatrix*}" in result.stdout
+    assert "0.5284" not in result.stdout
+
+
+def test_output_file_is_written_whole(tmp_path: Path) -> None:
+    out = tmp_path / "derivation.tex"
+    result = run("render", str(SEED), "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert out.read_text() == lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)))
+    assert [p.name for p in tmp_path.iterdir()] == ["derivation.tex"]  # no temporary file left
+
+
+def test_a_failed_render_leaves_an_existing_output_alone(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"state_dict": {}}')
+    out = tmp_path / "derivation.tex"
+    out.write_text("precious")
+    result = run("render", str(bad), "-o", str(out))
+    assert result.exit_code == 1
+    assert out.read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "derivation.tex"]
+
+
+def test_trace_prints_torchs_shapes_and_every_intermediate() -> None:
+    result = run("trace", str(SEED))
+    assert result.exit_code == 0, result.output
+    trace = json.loads(result.stdout)
+    assert trace["format"] == "lstm-latex-trace"
+    assert [len(trace["output"]), len(trace["output"][0])] == [1, 4]
+    assert [len(trace["h_n"]), len(trace["c_n"])] == [1, 1]
+    (layer,) = trace["layers"]
+    assert (layer["layer"], layer["direction"]) == (0, "forward")
+    (step,) = layer["steps"]
+    assert list(step) == [
+        "t", "x", "h_prev", "c_prev", "gates", "forget_term", "input_term", "c", "tanh_c", "h",
+    ]  # fmt: skip
+    assert list(step["gates"]) == ["i", "f", "g", "o"]
+    assert list(step["gates"]["i"]) == ["input_affine", "hidden_affine", "preactivation", "activation"]
+    assert step["gates"]["i"]["activation"] == pytest.approx([0.52841933, 0.48328124, 0.56173341, 0.54837322])
+    assert step["h"] == trace["output"][0] == trace["h_n"][0]
+
+
+@pytest.mark.parametrize("command", [[], ["render"], ["trace"]])
+def test_every_command_has_help_and_version(command: list[str]) -> None:
+    for flag in ("-h", "--help"):
+        result = run(*command, flag)
+        assert result.exit_code == 0
+        assert "Usage:" in result.stdout
+    version = run(*command, "--version")
+    assert version.exit_code == 0
+    assert version.stdout.strip() == f"lstm-latex, version {lstm_latex.__version__}"
+
+
+def test_every_command_says_what_it_does() -> None:
+    for name, command in main.commands.items():  # type: ignore[attr-defined]
+        assert command.help, name
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"x": [[1, 2]]}, "missing key 'state_dict'"),
+        ({"state_dict": {"weight_hh_l0": [[0.0]]}, "x": [[1]]}, "missing key 'weight_ih_l0'"),
+        (
+            {"state_dict": {"weight_ih_l0": [[0.0, 0.0]] * 16, "weight_hh_l0": [[0.0] * 3] * 16}, "x": [[1, 2]]},
+            "state_dict.weight_hh_l0 has shape (16, 3), expected (16, 4)",
+        ),
+        (
+            {"state_dict": {"weight_ih_l0": [[0.0, "a"]] * 16, "weight_hh_l0": [[0.0] * 4] * 16}, "x": [[1, 2]]},
+            "state_dict.weight_ih_l0[0][1] is a string ('a'), expected a number",
+        ),
+        (
+            {"state_dict": {"weight_ih_l0": [[0.0, 0.0]] * 16, "weight_hh_l0": [[0.0] * 4] * 16}, "x": [[1, 2, 3]]},
+            "x has shape (1, 3), expected (T, 2)",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_key_and_shapes(tmp_path: Path, document: dict, message: str) -> None:  # type: ignore[type-arg]
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(document))
+    result = run("render", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {path}: ")
+    assert message in result.stderr

@@ -1,0 +1,40 @@
+"""Every template compiles with real pdflatex, with no error and no overfull box."""
+
+from __future__ import annotations
+
+from conftest import SEED
+
+import lstm_latex
+
+# What a lecture-notes preamble is promised to need for the snippet (see the snippet's header).
+PLAIN_ARTICLE = r"""\documentclass{article}
+\usepackage{amsmath,amssymb,mathtools}
+\usepackage{xcolor}
+\begin{document}
+Some lecture notes before the derivation.
+\input{derivation}
+And after it.
+\end{document}
+"""
+
+
+def test_the_seed_document_compiles_and_fits_the_page(latex) -> None:  # type: ignore[no-untyped-def]
+    run = latex(lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED))))
+    assert run.overfull == []
+    assert "Values are rounded" in run.text or "rounded to 4 decimal places" in run.text
+
+
+def test_the_snippet_compiles_inside_a_plain_article(latex, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    snippet = lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)), "snippet")
+    (tmp_path / "derivation.tex").write_text(snippet, encoding="utf-8")
+    run = latex(PLAIN_ARTICLE, name="notes")
+    assert "Some lecture notes" in run.text
+    assert "And after it." in run.text
+    assert "0.5284" in run.text
+
+
+def test_the_snippet_says_what_it_needs() -> None:
+    snippet = lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)), "snippet")
+    header = snippet.splitlines()[:5]
+    assert any(r"\usepackage{amsmath,amssymb,mathtools}" in line for line in header)
+    assert any(r"\usepackage{xcolor}" in line for line in header)

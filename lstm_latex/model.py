@@ -55,6 +55,15 @@ class Network:
         """Size of h_t: proj_size when there is a projection, else hidden_size."""
         return self.proj_size or self.hidden_size
 
+    def state_dict(self) -> dict[str, Array]:
+        """The parameters under torch's names, in torch's order."""
+        state: dict[str, Array] = {}
+        for d in self.directions:
+            arrays = {"weight_ih": d.weight_ih, "weight_hh": d.weight_hh, "bias_ih": d.bias_ih}
+            arrays |= {"bias_hh": d.bias_hh, "weight_hr": d.weight_hr}
+            state |= {name + d.suffix: array for name, array in arrays.items() if array is not None}
+        return state
+
 
 @dataclass(frozen=True)
 class Inputs:

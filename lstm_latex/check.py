@@ -1,0 +1,172 @@
+"""The torch cross-check: run the same network in torch and compare every state with the trace.
+
+torch is imported inside the functions only, so that rendering without the check never loads it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import CheckError
+from .model import Array, Network, Trace
+
+if TYPE_CHECKING:
+    import torch
+
+TOLERANCE = 1e-10  # float64 against float64: only summation order may differ
+_MODULES = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN", "rnn_relu": "RNN"}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The largest absolute difference between the trace and torch for one quantity."""
+
+    quantity: str  # "output", "h_n", "c_n", "h_t (layer 0, forward)", ...
+    float64: float  # torch in float64: agreement means <= TOLERANCE
+    float32: float  # torch in float32, what a user's model computes: shown, not judged
+    trace_value: float  # where float64 differs most: the trace's value ...
+    torch_value: float  # ... and torch's
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    torch_version: str
+    differences: tuple[Difference, ...]
+
+    @property
+    def agrees(self) -> bool:
+        return all(d.float64 <= TOLERANCE for d in self.differences)
+
+    @property
+    def max_float64(self) -> float:
+        return max(d.float64 for d in self.differences)
+
+    @property
+    def max_float32(self) -> float:
+        return max(d.float32 for d in self.differences)
+
+
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def cross_check(trace: Trace) -> CheckReport:
+    """Compare output, h_n, c_n and every step's h_t and c_t of ``trace`` with torch's.
+
+    The whole network runs once as torch.nn.LSTM/GRU/RNN; for the per-step states each layer and
+    direction runs again one step at a time as a one-layer torch module, fed by torch's own
+    outputs of the layer below.
+    """
+    try:
+        import torch
+    except ImportError:
+        raise CheckError("the torch check needs torch: pip install 'lstm-latex[torch]'") from None
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch says, with no bearing on the result, that oneDNN has no projected LSTM.
+        warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
+        runs = {dtype: _torch_states(trace.example.network, trace, dtype) for dtype in (torch.float64, torch.float32)}
+    ours = _trace_states(trace)
+    differences = []
+    for quantity, value in ours.items():
+        exact, single = runs[torch.float64][quantity], runs[torch.float32][quantity]
+        gap = np.abs(value - exact)
+        where = np.unravel_index(int(np.argmax(gap)), gap.shape)
+        differences.append(
+            Difference(
+                quantity=quantity,
+                float64=float(gap.max()),
+                float32=float(np.abs(value - single).max()),
+                trace_value=float(value[where]),
+                torch_value=float(exact[where]),
+            )
+        )
+    return CheckReport(torch.__version__, tuple(differences))
+
+
+def _trace_states(trace: Trace) -> dict[str, Array]:
+    states = {"output": trace.output, "h_n": trace.h_n}
+    if trace.c_n is not None:
+        states["c_n"] = trace.c_n
+    for d in trace.directions:
+        steps = sorted(d.steps, key=lambda s: s.t)
+        states[f"h_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack([s.h for s in steps])
+        if trace.c_n is not None:
+            states[f"c_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack([s.c for s in steps])  # type: ignore[misc]
+    return states
+
+
+def _name(layer: int, reverse: bool) -> str:
+    return f"layer {layer}, {'reverse' if reverse else 'forward'}"
+
+
+def _torch_states(network: Network, trace: Trace, dtype: torch.dtype) -> dict[str, Array]:
+    import torch
+
+    inputs = trace.example.inputs
+
+    def tensor(a: Array) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a)).to(dtype)
+
+    def numpy(t: torch.Tensor) -> Array:
+        return t.detach().to(torch.float64).numpy()
+
+    module = _module(network, network.input_size, network.num_layers, network.bidirectional, dtype)
+    module.load_state_dict({k: tensor(v) for k, v in network.state_dict().items()})
+    state: Any = tensor(inputs.h0) if inputs.c0 is None else (tensor(inputs.h0), tensor(inputs.c0))
+    output, final = module(tensor(inputs.x), state)
+    states = {"output": numpy(output)}
+    if inputs.c0 is None:
+        states["h_n"] = numpy(final)
+    else:
+        states["h_n"], states["c_n"] = numpy(final[0]), numpy(final[1])
+
+    layer_input = tensor(inputs.x)  # (T, I)
+    for layer in range(network.num_layers):
+        outputs = []
+        for d in range(network.num_directions):
+            index = layer * network.num_directions + d
+            params = network.directions[index]
+            single = _module(network, layer_input.shape[1], 1, False, dtype)
+            own = {
+                k.removesuffix(params.suffix) + "_l0": v
+                for k, v in network.state_dict().items()
+                if k.endswith(params.suffix)
+            }
+            single.load_state_dict({k: tensor(v) for k, v in own.items()})
+            h = tensor(inputs.h0[index : index + 1])
+            c = None if inputs.c0 is None else tensor(inputs.c0[index : index + 1])
+            order = range(layer_input.shape[0] - 1, -1, -1) if params.reverse else range(layer_input.shape[0])
+            by_time: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
+            for t in order:
+                if c is None:
+                    _, h = single(layer_input[t : t + 1], h)
+                else:
+                    _, (h, c) = single(layer_input[t : t + 1], (h, c))
+                by_time[t] = (h[0], None if c is None else c[0])
+            hs = [by_time[t][0] for t in range(layer_input.shape[0])]
+            cs = [by_time[t][1] for t in range(layer_input.shape[0])]
+            states[f"h_t ({_name(layer, params.reverse)})"] = numpy(torch.stack(hs))
+            if c is not None:
+                states[f"c_t ({_name(layer, params.reverse)})"] = numpy(torch.stack(cs))  # type: ignore[arg-type]
+            outputs.append(torch.stack(hs))
+        layer_input = torch.cat(outputs, dim=1)
+    return states
+
+
+def _module(
+    network: Network, input_size: int, num_layers: int, bidirectional: bool, dtype: torch.dtype
+) -> torch.nn.Module:
+    import torch
+
+    options: dict[str, Any] = {"num_layers": num_layers, "bias": network.bias, "bidirectional": bidirectional}
+    if network.cell == "lstm":
+        options["proj_size"] = network.proj_size
+    elif network.cell.startswith("rnn_"):
+        options["nonlinearity"] = network.cell.removeprefix("rnn_")
+    module: torch.nn.Module = getattr(torch.nn, _MODULES[network.cell])(input_size, network.hidden_size, **options)
+    return module.to(dtype)

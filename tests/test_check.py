@@ -1,0 +1,61 @@
+"""The torch cross-check itself: it agrees where the trace is right and notices where it is not."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from conftest import SEED
+
+import lstm_latex
+from lstm_latex.check import TOLERANCE, cross_check
+
+
+def random_lstm(seed: int, layers: int, bidirectional: bool, proj_size: int, bias: bool) -> lstm_latex.Example:
+    torch.manual_seed(seed)
+    module = torch.nn.LSTM(3, 5, layers, bias=bias, bidirectional=bidirectional, proj_size=proj_size)
+    rng = np.random.default_rng(seed)
+    states = layers * (2 if bidirectional else 1)
+    document = {
+        "state_dict": {k: v.double().numpy() for k, v in module.state_dict().items()},
+        "x": rng.normal(size=(4, 3)),
+        "h0": rng.normal(size=(states, proj_size or 5)),
+        "c0": rng.normal(size=(states, 5)),
+    }
+    return lstm_latex.load(document)
+
+
+def test_the_seed_agrees_with_torch_in_float64() -> None:
+    report = cross_check(lstm_latex.forward(lstm_latex.load(SEED)))
+    assert report.agrees
+    assert report.max_float64 <= TOLERANCE
+    assert 0 < report.max_float32 < 1e-6  # float32 rounding shows, and is small
+    assert [d.quantity for d in report.differences] == [
+        "output", "h_n", "c_n", "h_t (layer 0, forward)", "c_t (layer 0, forward)",
+    ]  # fmt: skip
+    assert report.torch_version == torch.__version__
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("proj_size", [0, 2])
+@pytest.mark.parametrize("bias", [True, False])
+def test_every_lstm_variant_agrees_with_torch(layers: int, bidirectional: bool, proj_size: int, bias: bool) -> None:
+    trace = lstm_latex.forward(random_lstm(layers * 7 + proj_size, layers, bidirectional, proj_size, bias))
+    report = cross_check(trace)
+    assert report.max_float64 <= TOLERANCE, report.differences
+    assert len(report.differences) == 3 + 2 * layers * (2 if bidirectional else 1)
+
+
+def test_a_wrong_trace_is_caught_with_both_values() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    output = trace.output.copy()
+    output[0, 2] += 1e-6
+    report = cross_check(dataclasses.replace(trace, output=output))
+    assert not report.agrees
+    (bad,) = [d for d in report.differences if d.float64 > TOLERANCE]
+    assert bad.quantity == "output"
+    assert bad.trace_value == output[0, 2]
+    assert bad.torch_value == pytest.approx(output[0, 2] - 1e-6, abs=1e-12)

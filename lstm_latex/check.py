@@ -31,6 +31,7 @@ class Difference:
     float32: float  # torch in float32, what a user's model computes: shown, not judged
     trace_value: float  # where float64 differs most: the trace's value ...
     torch_value: float  # ... and torch's
+    index: tuple[int, ...] = ()  # ... at this position of the quantity's array
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,36 @@ class CheckReport:
     @property
     def max_float32(self) -> float:
         return max(d.float32 for d in self.differences)
+
+    def table(self) -> str:
+        """The differences as a plain-text table, and a last line saying whether torch agrees."""
+        width = max(len("quantity"), *(len(d.quantity) for d in self.differences))
+        lines = [f"{'quantity':<{width}}  {'float64':>9}  {'float32':>9}"]
+        lines += [f"{d.quantity:<{width}}  {d.float64:>9.2e}  {d.float32:>9.2e}" for d in self.differences]
+        verdict = "agrees" if self.agrees else "DISAGREES"
+        lines.append(f"torch {self.torch_version} {verdict} in float64 (tolerance {TOLERANCE:g})")
+        return "\n".join(lines)
+
+    def require_agreement(self) -> None:
+        """Raise a CheckError naming the first quantity that differs from torch, with both values."""
+        for d in self.differences:
+            if d.float64 > TOLERANCE:
+                position = "".join(f"[{k}]" for k in d.index)
+                raise CheckError(
+                    f"the NumPy trace disagrees with torch {self.torch_version} in float64: {d.quantity}{position}"
+                    f" is {d.trace_value!r} here and {d.torch_value!r} in torch (difference {d.float64:.3g},"
+                    f" tolerance {TOLERANCE:g})"
+                )
+
+
+def check_trace(trace: Trace, mode: bool | None) -> CheckReport | None:
+    """The cross-check as the commands run it: ``mode`` True (torch required), None (when torch is
+    installed) or False (never). None when not checked; a CheckError when torch disagrees."""
+    if mode is False or (mode is None and not torch_available()):
+        return None
+    report = cross_check(trace)
+    report.require_agreement()
+    return report
 
 
 def torch_available() -> bool:
@@ -83,6 +114,7 @@ def cross_check(trace: Trace) -> CheckReport:
                 float32=float(np.abs(value - single).max()),
                 trace_value=float(value[where]),
                 torch_value=float(exact[where]),
+                index=tuple(int(k) for k in where),
             )
         )
     return CheckReport(torch.__version__, tuple(differences))

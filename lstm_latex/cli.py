@@ -13,13 +13,15 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .cells import CELLS
+from .check import check_trace, cross_check
 from .errors import LstmLatexError
 from .latex import NumberFormat
-from .loaders import example_from_document, load, read_json
-from .model import Example
+from .loaders import Source, load_network, read_json, resolve_inputs
+from .model import Example, Network
 from .network import forward
 from .render import Style, render
-from .serialize import trace_to_dict
+from .serialize import network_to_json, trace_to_dict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,30 +57,104 @@ _output = click.option(
 )
 
 
+def _source_options(function: F) -> F:
+    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself."""
+    function = click.option(
+        "--cell",
+        type=click.Choice(list(CELLS)),
+        help="The cell type, where a .pt file's shapes leave it open (default: inferred from the shapes).",
+    )(function)
+    function = click.option(
+        "--prefix",
+        metavar="PREFIX",
+        help="The recurrent module to use in a larger model's state_dict, e.g. encoder.lstm"
+        " (default: the only one there is).",
+    )(function)
+    return click.option(
+        "--inputs",
+        type=click.Path(dir_okay=False),
+        help="JSON file with x, h0, c0 (h0, c0 optional): the inputs for a .pt file, or to replace a JSON file's.",
+    )(function)
+
+
+_check = click.option(
+    "--check/--no-check",
+    default=None,
+    help="Compare every state with torch; --check fails without torch.  [default: when torch is installed]",
+)
+
+
 @_command("render")
 @_file
 @_output
 @click.option("--template", default="document", show_default=True, help="document or snippet.")
 @click.option("--precision", type=click.IntRange(0, 12), default=4, show_default=True, help="Decimals shown.")
-def render_(file: str, output: str | None, template: str, precision: int) -> None:
-    """Render the derivation of FILE (JSON weights and inputs; - for stdin) as LaTeX."""
-    trace = forward(_load(file))
+@_source_options
+@_check
+def render_(
+    file: str,
+    output: str | None,
+    template: str,
+    precision: int,
+    inputs: str | None,
+    prefix: str | None,
+    cell: str | None,
+    check: bool | None,
+) -> None:
+    """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin) as LaTeX."""
+    trace = forward(_load(file, inputs, prefix, cell))
+    report = check_trace(trace, check)
     style = Style(numbers=NumberFormat(precision=precision))
-    _write(render(trace, template, style=style), output)
+    _write(render(trace, template, style=style, check=report), output)
 
 
 @_command("trace")
 @_file
 @_output
-def trace(file: str, output: str | None) -> None:
-    """Print every intermediate of FILE's forward pass as JSON (golden vectors)."""
-    _write(json.dumps(trace_to_dict(forward(_load(file))), indent=1) + "\n", output)
+@_source_options
+@_check
+def trace(
+    file: str, output: str | None, inputs: str | None, prefix: str | None, cell: str | None, check: bool | None
+) -> None:
+    """Print every intermediate of FILE's forward pass as JSON (golden vectors), with the torch check's result."""
+    computed = forward(_load(file, inputs, prefix, cell))
+    report = check_trace(computed, check)
+    _write(json.dumps(trace_to_dict(computed, report), indent=1) + "\n", output)
 
 
-def _load(file: str) -> Example:
-    if file == "-":
-        return example_from_document(read_json(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
-    return load(file)
+@_command("check")
+@_file
+@_source_options
+def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> None:
+    """Compare FILE's forward pass with torch: the largest absolute difference of every state (exit 1 if any
+    exceeds 1e-10 in float64)."""
+    report = cross_check(forward(_load(file, inputs, prefix, cell)))
+    click.echo(report.table())
+    report.require_agreement()
+
+
+@_command("export")
+@_file
+@_output
+@_source_options
+@click.option("--round", "decimals", type=click.IntRange(0, 17), help="Round every number to N decimals.")
+def export(
+    file: str, output: str | None, inputs: str | None, prefix: str | None, cell: str | None, decimals: int | None
+) -> None:
+    """Write FILE's weights (and inputs, when it has or is given some) in lstm-latex's JSON format."""
+    network, own_inputs, where = _load_network(file, prefix, cell)
+    given = resolve_inputs(network, own_inputs, inputs, where) if inputs is not None or own_inputs else None
+    _write(network_to_json(network, given, decimals), output)
+
+
+def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Network, Any, str]:
+    source: Source = read_json(sys.stdin.buffer.read(), "<stdin>") if file == "-" else file
+    return load_network(source, prefix=prefix, cell=cell, where="<stdin>" if file == "-" else None)
+
+
+def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
+    network, own_inputs, where = _load_network(file, prefix, cell)
+    return Example(network, resolve_inputs(network, own_inputs, inputs, where), where)
 
 
 def _write(text: str, output: str | None) -> None:

@@ -20,20 +20,76 @@ from .model import Array, DirectionParams, Example, Inputs, Network
 
 DOCUMENT_KEYS = ("cell", "state_dict", "x", "h0", "c0")
 INPUT_KEYS = ("x", "h0", "c0")
+TORCH_SUFFIXES = (".pt", ".pth")
+CHECKPOINT_KEYS = ("state_dict", "model_state_dict")  # where training checkpoints keep the model's state_dict
 _CELL_MODULE_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # nn.LSTMCell, nn.GRUCell, ...
+_MODULE_FIRST_KEYS = ("weight_ih_l0", "weight_ih")  # a recurrent module's first parameter, layer or cell
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format, whatever the file is called
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
 
-def load(source: Source) -> Example:
-    """Load a network and its inputs from a JSON file's path, or from a dict in the JSON format.
+def load(
+    source: Source,
+    *,
+    inputs: Source | None = None,
+    prefix: str | None = None,
+    cell: str | None = None,
+    where: str | None = None,
+) -> Example:
+    """Load a network and its inputs: a JSON file's path, a dict in the JSON format, or a .pt/.pth state_dict.
 
-    Arrays may be nested lists or NumPy arrays. Raises InputError naming what is wrong.
+    ``inputs`` (a JSON file's path or a dict with x (T, I), h0 and c0) replaces the inputs of the
+    source; a state_dict holds none, so it needs them. ``prefix`` picks one recurrent module out of
+    a larger model's state_dict (found by itself when there is only one); ``cell`` names the cell
+    type where the shapes leave it open. Arrays may be nested lists or NumPy arrays. Raises
+    InputError naming what is wrong.
     """
+    network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where)
+    return Example(network, resolve_inputs(network, own_inputs, inputs, where), where)
+
+
+def resolve_inputs(network: Network, own_inputs: Mapping[str, Any] | None, inputs: Source | None, where: str) -> Inputs:
+    """The inputs a network runs on: ``inputs`` when given, else those stored with it (see load_network)."""
+    if inputs is not None:
+        document, inputs_where = read_inputs(inputs)
+        return inputs_from_document(document, network, inputs_where)
+    if own_inputs is None:
+        raise InputError(
+            f"{where}: a state_dict holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
+            f' a JSON object with "x" of shape (T, {network.input_size}) and optionally "h0" and "c0"'
+        )
+    return inputs_from_document(own_inputs, network, where)
+
+
+def load_network(
+    source: Source, *, prefix: str | None = None, cell: str | None = None, where: str | None = None
+) -> tuple[Network, Mapping[str, Any] | None, str]:
+    """The network of ``source``, the inputs stored beside it (None for a state_dict) and its name for messages."""
     if isinstance(source, Mapping):
-        return example_from_document(source, "<dict>")
-    where = str(source)
-    return example_from_document(read_json(read_bytes(Path(source)), where), where)
+        where = where or "<dict>"
+        return (*_from_document(source, where, prefix, cell), where)
+    path = Path(source)
+    where = where or str(source)
+    if path.suffix.lower() in TORCH_SUFFIXES:
+        return _from_torch_file(path, where, prefix, cell), None, where
+    data = read_bytes(path)
+    if data.startswith(_ZIP_MAGIC):
+        return _from_torch_file(path, where, prefix, cell), None, where
+    return (*_from_document(read_json(data, where), where, prefix, cell), where)
+
+
+def read_inputs(source: Source) -> tuple[Mapping[str, Any], str]:
+    """An inputs document (x, h0, c0 as in the JSON format) and its name for messages."""
+    if isinstance(source, Mapping):
+        document, where = source, "<inputs>"
+    else:
+        where = str(source)
+        document = read_json(read_bytes(Path(source)), where)
+    unknown = sorted(set(document) - set(INPUT_KEYS))
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r} (an inputs file holds {', '.join(INPUT_KEYS)})")
+    return document, where
 
 
 def read_bytes(path: Path) -> bytes:
@@ -68,18 +124,95 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed: every number must be finite")
 
 
-def example_from_document(document: Mapping[str, Any], where: str) -> Example:
+def _from_document(
+    document: Mapping[str, Any], where: str, prefix: str | None, cell: str | None
+) -> tuple[Network, Mapping[str, Any]]:
     unknown = sorted(set(document) - set(DOCUMENT_KEYS))
     if unknown:
         raise InputError(f"{where}: unknown key {unknown[0]!r} (expected {', '.join(DOCUMENT_KEYS)})")
-    cell = document.get("cell", "lstm")
+    cell_name = document.get("cell", cell or "lstm")
+    if cell is not None and cell_name != cell:
+        raise InputError(f"{where}: the file says cell {cell_name!r}, --cell says {cell!r}")
     if "state_dict" not in document:
         raise InputError(f"{where}: missing key 'state_dict' (torch's parameter names and arrays)")
     state = document["state_dict"]
     if not isinstance(state, Mapping):
         raise InputError(f"{where}: state_dict must be an object, found {_kind(state)}")
-    network = network_from_state_dict(state, cell, where)
-    return Example(network, inputs_from_document(document, network, where), where)
+    network = network_from_state_dict(select_module(state, prefix, where), cell_name, where)
+    return network, {key: document[key] for key in INPUT_KEYS if key in document}
+
+
+def _from_torch_file(path: Path, where: str, prefix: str | None, cell: str | None) -> Network:
+    from . import torch_io  # torch is loaded for .pt files only
+
+    state = unwrap_checkpoint(torch_io.read(path, where), where)
+    arrays = torch_io.to_numpy(select_module(state, prefix, where), where)
+    return network_from_state_dict(arrays, cell or infer_cell(arrays, where), where)
+
+
+def unwrap_checkpoint(loaded: Any, where: str) -> Mapping[str, Any]:
+    """The state_dict in what torch.load returned: the dict itself, or a checkpoint's ``state_dict`` entry."""
+    if not isinstance(loaded, Mapping):
+        raise InputError(
+            f"{where}: holds {_kind(loaded)}, not a state_dict (a dict of parameter names to tensors):"
+            " save model.state_dict()"
+        )
+    for key in CHECKPOINT_KEYS:
+        if isinstance(loaded.get(key), Mapping):
+            return unwrap_checkpoint(loaded[key], where)
+    if not all(isinstance(key, str) for key in loaded):
+        raise InputError(f"{where}: a state_dict's keys are parameter names; found a key that is not a string")
+    return loaded
+
+
+def module_prefixes(state: Mapping[str, Any]) -> list[str]:
+    """The prefixes of the recurrent modules in a model's state_dict: "encoder.lstm", or "" at the top."""
+    found = set()
+    for key in state:
+        for first in _MODULE_FIRST_KEYS:
+            if key == first or key.endswith("." + first):
+                found.add(key.removesuffix(first).removesuffix("."))
+    return sorted(found)
+
+
+def select_module(state: Mapping[str, Any], prefix: str | None, where: str) -> Mapping[str, Any]:
+    """The keys of one recurrent module, named as inside it: ``prefix`` or the only module there is."""
+    found = module_prefixes(state)
+    names = ", ".join(p or "'' (the top level)" for p in found)
+    if prefix is None:
+        if len(found) > 1:
+            raise InputError(
+                f"{where}: {len(found)} recurrent modules in the state_dict: choose one with --prefix: {names}"
+            )
+        if not found or not found[0]:
+            return state  # the whole state_dict is one module, or nothing: network_from_state_dict says which
+        prefix = found[0]
+    prefix = prefix.removesuffix(".")
+    if prefix not in found:
+        where_found = f"found: {names}" if found else "no key ends in weight_ih_l0 or weight_ih"
+        raise InputError(f"{where}: no recurrent module at --prefix {prefix!r} ({where_found})")
+    if not prefix:
+        return state
+    start = prefix + "."
+    return {key.removeprefix(start): value for key, value in state.items() if key.startswith(start)}
+
+
+def infer_cell(state: Mapping[str, Any], where: str) -> str:
+    """The cell type a state_dict's shapes fit (rows of weight_ih = gates · hidden_size), when only one does."""
+    state = _layer_names(state)
+    ih, hh, hr = (state.get(key) for key in ("weight_ih_l0", "weight_hh_l0", "weight_hr_l0"))
+    if not (isinstance(ih, np.ndarray) and isinstance(hh, np.ndarray) and ih.ndim == 2 and hh.ndim == 2):
+        return "lstm"  # network_from_state_dict names what is missing or wrong
+    hidden_size = hr.shape[1] if isinstance(hr, np.ndarray) and hr.ndim == 2 else hh.shape[1]
+    if hidden_size == 0 or ih.shape[0] % hidden_size:
+        return "lstm"
+    fits = [name for name, cell in CELLS.items() if len(cell.gates) == ih.shape[0] // hidden_size]
+    if len(fits) > 1:
+        raise InputError(
+            f"{where}: the shapes fit {' and '.join(fits)} alike (a state_dict does not record which):"
+            " choose with --cell"
+        )
+    return fits[0] if fits else "lstm"
 
 
 def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str) -> Network:

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from .cells import CELLS
+from .check import CheckReport
 from .errors import RenderError
 from .latex import NumberFormat, escape_latex
 from .model import Array, DirectionTrace, Trace
@@ -42,8 +43,12 @@ def render(
     style: Style = Style(),
     title: str | None = None,
     template_dir: Path | None = None,
+    check: CheckReport | None = None,
 ) -> str:
-    """The derivation of ``trace`` as text, from the template named ``template``."""
+    """The derivation of ``trace`` as text, from the template named ``template``.
+
+    ``check``, the torch cross-check's report, is stated in the results; None says it was not checked.
+    """
     env = _environment(style, template_dir)
     try:
         compiled = env.get_template(_file_name(template))
@@ -63,6 +68,7 @@ def render(
             gate_colors=GATE_COLORS,
             title=title or f"A worked {CELLS[network.cell].title} forward pass",
             style=style,
+            check=check,
             matrix_columns=max(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)

@@ -1,20 +1,24 @@
-"""The trace as JSON: golden vectors for anyone porting a recurrent layer elsewhere."""
+"""The trace as JSON: golden vectors for anyone porting a recurrent layer elsewhere; and a network
+written back in the JSON format it is read from."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import numpy as np
 
-from .model import Gate, Trace
+from .check import TOLERANCE, CheckReport
+from .model import Array, Gate, Inputs, Network, Trace
 
 TRACE_FORMAT = "lstm-latex-trace"
 TRACE_VERSION = 1
 
 
-def trace_to_dict(trace: Trace) -> dict[str, Any]:
-    """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits)."""
+def trace_to_dict(trace: Trace, check: CheckReport | None = None) -> dict[str, Any]:
+    """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits), and the
+    torch cross-check's result under "check" (null when not checked)."""
     network = trace.example.network
     result: dict[str, Any] = {
         "format": TRACE_FORMAT,
@@ -40,7 +44,39 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         }
         for d in trace.directions
     ]
+    result["check"] = None if check is None else _check_record(check)
     return result
+
+
+def _check_record(check: CheckReport) -> dict[str, Any]:
+    return {
+        "torch_version": check.torch_version,
+        "tolerance": TOLERANCE,
+        "agrees": check.agrees,
+        "max_abs_diff_float64": check.max_float64,
+        "max_abs_diff_float32": check.max_float32,
+        "quantities": [{"quantity": d.quantity, "float64": d.float64, "float32": d.float32} for d in check.differences],
+    }
+
+
+def network_to_json(network: Network, inputs: Inputs | None = None, decimals: int | None = None) -> str:
+    """``network`` (and ``inputs``) in the JSON format lstm-latex reads, one array a line.
+
+    Without ``decimals`` every float64 is written with all its digits, so reading the text back
+    gives the same numbers; with it, each value is rounded to that many decimals.
+    """
+
+    def text(array: Array) -> str:
+        if decimals is not None:
+            array = np.round(array, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return json.dumps(array.tolist())
+
+    state = ",\n".join(f"    {json.dumps(key)}: {text(array)}" for key, array in network.state_dict().items())
+    parts = [f'  "cell": {json.dumps(network.cell)}', '  "state_dict": {\n' + state + "\n  }"]
+    if inputs is not None:
+        given = {"x": inputs.x, "h0": inputs.h0, "c0": inputs.c0}
+        parts += [f'  "{key}": {text(array)}' for key, array in given.items() if array is not None]
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _record(step: object) -> dict[str, Any]:

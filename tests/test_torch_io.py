@@ -1,0 +1,201 @@
+"""Reading .pt/.pth files: the names torch gives, checkpoints, module prefixes, and refusing code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model
+
+import lstm_latex
+
+SEED_X = torch.tensor(SEED_DOCUMENT["x"], dtype=torch.float64)
+SEED_STATE = (
+    torch.tensor(SEED_DOCUMENT["h0"], dtype=torch.float64),
+    torch.tensor(SEED_DOCUMENT["c0"], dtype=torch.float64),
+)
+
+
+def expected_output() -> np.ndarray:
+    """What the saved module itself computes (in float64, from its float32 weights)."""
+    with torch.no_grad():
+        output, _ = seed_lstm().double()(SEED_X, SEED_STATE)
+    return output.numpy()
+
+
+def load(path: Path, tmp_path: Path, **options: str) -> lstm_latex.Example:
+    return lstm_latex.load(path, inputs=seed_inputs(tmp_path), **options)  # type: ignore[arg-type]
+
+
+def test_an_lstm_state_dict_gives_what_the_module_computes(tmp_path: Path) -> None:
+    path = save(seed_lstm().state_dict(), tmp_path / "lstm.pt")
+    trace = lstm_latex.forward(load(path, tmp_path))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    assert trace.example.network.cell == "lstm"
+    assert trace.example.source == str(path)
+
+
+def test_the_inputs_can_be_a_dict(tmp_path: Path) -> None:
+    path = save(seed_lstm().state_dict(), tmp_path / "lstm.pth")
+    example = lstm_latex.load(path, inputs={"x": SEED_DOCUMENT["x"]})
+    np.testing.assert_array_equal(example.inputs.x, [[0.5, 0.1]])
+    np.testing.assert_array_equal(example.inputs.h0, np.zeros((1, 4)))
+
+
+def test_lstmcell_names_are_one_layer(tmp_path: Path) -> None:
+    cell = torch.nn.LSTMCell(2, 4)
+    cell.load_state_dict({k.removesuffix("_l0"): v for k, v in seed_lstm().state_dict().items()})
+    path = save(cell.state_dict(), tmp_path / "cell.pt")
+    assert sorted(torch.load(path, weights_only=True)) == ["bias_hh", "bias_ih", "weight_hh", "weight_ih"]
+    trace = lstm_latex.forward(load(path, tmp_path))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+
+
+def test_the_only_recurrent_module_of_a_model_is_found_by_itself(tmp_path: Path) -> None:
+    path = save(seed_model().state_dict(), tmp_path / "model.pt")
+    assert "head.weight" in torch.load(path, weights_only=True)
+    trace = lstm_latex.forward(load(path, tmp_path))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("prefix", ["encoder.lstm", "encoder.lstm."])
+def test_prefix_selects_a_module(tmp_path: Path, prefix: str) -> None:
+    path = save(seed_model().state_dict(), tmp_path / "model.pt")
+    trace = lstm_latex.forward(load(path, tmp_path, prefix=prefix))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+
+
+def test_several_modules_need_a_prefix_and_the_error_lists_them(tmp_path: Path) -> None:
+    state = {f"encoder.{k}": v for k, v in seed_lstm().state_dict().items()}
+    state |= {f"decoder.rnn.{k}": v for k, v in torch.nn.LSTM(4, 3).state_dict().items()}
+    path = save(state, tmp_path / "two.pt")
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(path, tmp_path)
+    assert str(error.value) == (
+        f"{path}: 2 recurrent modules in the state_dict: choose one with --prefix: decoder.rnn, encoder"
+    )
+    assert lstm_latex.forward(load(path, tmp_path, prefix="encoder")).output.shape == (1, 4)
+    with pytest.raises(lstm_latex.InputError, match=r"no recurrent module at --prefix 'enc' \(found: decoder.rnn,"):
+        load(path, tmp_path, prefix="enc")
+
+
+@pytest.mark.parametrize("key", ["state_dict", "model_state_dict"])
+def test_training_checkpoints_are_unwrapped(tmp_path: Path, key: str) -> None:
+    model = seed_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    checkpoint = {"epoch": 3, key: model.state_dict(), "optimizer_state_dict": optimizer.state_dict(), "loss": 0.25}
+    path = save(checkpoint, tmp_path / "checkpoint.pt")
+    trace = lstm_latex.forward(load(path, tmp_path))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+
+
+def test_a_pickled_module_is_refused_with_what_to_save_instead(tmp_path: Path) -> None:
+    path = save(seed_model(), tmp_path / "whole.pt")
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(path, tmp_path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: refused: loading it would run code from the file (torch_models.Model)")
+    assert message.endswith("save model.state_dict() instead")
+
+
+class Payload:
+    """Unpickled, it creates the marker file: what a malicious checkpoint would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (open, (self.marker, "w"))
+
+
+def crafted(tmp_path: Path) -> tuple[Path, Path]:
+    marker = tmp_path / "marker"
+    path = save({"weight_ih_l0": Payload(marker), "weight_hh_l0": torch.zeros(16, 4)}, tmp_path / "crafted.pt")
+    return path, marker
+
+
+def test_a_crafted_pickle_is_refused_and_runs_nothing(tmp_path: Path) -> None:
+    path, marker = crafted(tmp_path)
+    with pytest.raises(
+        lstm_latex.InputError, match=r"refused: loading it would run code from the file \((io|builtins)"
+    ):
+        load(path, tmp_path)
+    assert not marker.exists()
+
+
+def test_the_crafted_pickle_would_run_code_if_loaded_unsafely(tmp_path: Path) -> None:
+    """Proves the payload of the test above is real: that test fails if loading were made unsafe."""
+    path, marker = crafted(tmp_path)
+    unsafe = f"import torch; torch.load({str(path)!r}, weights_only=False)"
+    subprocess.run([sys.executable, "-W", "ignore", "-c", unsafe], check=True, capture_output=True, timeout=120)
+    assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        (lambda data: data[: len(data) // 2], "PytorchStreamReader failed reading zip archive"),
+        (lambda data: b"", "EOFError"),
+        (lambda data: b"hello, not a torch file", "not a readable torch file"),
+    ],
+)
+def test_a_damaged_file_is_one_clean_error(tmp_path: Path, content, detail: str) -> None:  # type: ignore[no-untyped-def]
+    good = save(seed_lstm().state_dict(), tmp_path / "good.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(content(good.read_bytes()))
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(bad, tmp_path)
+    message = str(error.value)
+    assert message.startswith(f"{bad}: not a readable torch file: truncated, damaged, or not written by torch.save (")
+    assert detail in message
+    assert "\n" not in message
+
+
+def test_a_tensor_is_not_a_state_dict(tmp_path: Path) -> None:
+    path = save(torch.zeros(3), tmp_path / "tensor.pt")
+    with pytest.raises(lstm_latex.InputError, match=r"holds a Tensor, not a state_dict .*save model.state_dict\(\)"):
+        load(path, tmp_path)
+
+
+def test_a_state_dict_without_inputs_says_how_to_give_them(tmp_path: Path) -> None:
+    path = save(seed_lstm().state_dict(), tmp_path / "lstm.pt")
+    with pytest.raises(lstm_latex.InputError) as error:
+        lstm_latex.load(path)
+    assert str(error.value) == (
+        f"{path}: a state_dict holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
+        ' a JSON object with "x" of shape (T, 2) and optionally "h0" and "c0"'
+    )
+
+
+def test_keys_and_shapes_are_checked_as_for_json(tmp_path: Path) -> None:
+    state = seed_lstm().state_dict()
+    state["weight_hh_l0"] = torch.zeros(16, 3)
+    path = save(state, tmp_path / "bad.pt")
+    with pytest.raises(lstm_latex.InputError, match=r"state_dict.weight_hh_l0 has shape \(16, 3\), expected \(16, 4\)"):
+        load(path, tmp_path)
+
+
+def test_the_cell_type_is_inferred_and_a_contradiction_is_refused(tmp_path: Path) -> None:
+    path = save(torch.nn.LSTM(3, 5, proj_size=2).state_dict(), tmp_path / "projected.pt")
+    example = lstm_latex.load(path, inputs={"x": [[1.0, 2.0, 3.0]]})
+    assert (example.network.cell, example.network.hidden_size, example.network.proj_size) == ("lstm", 5, 2)
+    gates3 = {"weight_ih_l0": torch.zeros(15, 3), "weight_hh_l0": torch.zeros(15, 5)}
+    path = save(gates3, tmp_path / "three-gates.pt")
+    with pytest.raises(lstm_latex.InputError, match="has 15 rows; a lstm needs 4·hidden_size rows"):
+        lstm_latex.load(path, inputs={"x": [[1.0, 2.0, 3.0]]}, cell="lstm")
+
+
+def test_a_json_file_takes_its_inputs_from_an_inputs_file(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(json.dumps({"x": [[1.0, 2.0], [3.0, 4.0]]}))
+    example = lstm_latex.load(Path(__file__).parent.parent / "samples" / "seed.json", inputs=inputs)
+    np.testing.assert_array_equal(example.inputs.x, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(example.inputs.h0, np.zeros((1, 4)))  # replaced, not merged
+    inputs.write_text(json.dumps({"x": [[1.0, 2.0]], "state_dict": {}}))
+    with pytest.raises(lstm_latex.InputError, match=r"unknown key 'state_dict' \(an inputs file holds x, h0, c0\)"):
+        lstm_latex.load(Path(__file__).parent.parent / "samples" / "seed.json", inputs=inputs)

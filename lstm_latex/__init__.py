@@ -4,11 +4,13 @@ The pipeline, one call a stage::
 
     example = lstm_latex.load("weights.json")  # load: JSON format or a dict
     trace = lstm_latex.forward(example)  # compute: every intermediate, float64
-    text = lstm_latex.render(trace)  # render: LaTeX through Jinja templates
+    report = lstm_latex.cross_check(trace)  # check: the same network in torch (torch imported here only)
+    text = lstm_latex.render(trace, check=report)  # render: LaTeX through Jinja templates
 """
 
 from __future__ import annotations
 
+from .check import CheckReport, cross_check
 from .errors import CheckError, InputError, LstmLatexError, RenderError
 from .latex import NumberFormat
 from .loaders import load
@@ -20,6 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckError",
+    "CheckReport",
     "Example",
     "InputError",
     "LstmLatexError",
@@ -28,6 +31,7 @@ __all__ = [
     "Style",
     "Trace",
     "__version__",
+    "cross_check",
     "forward",
     "load",
     "render",

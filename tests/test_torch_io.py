@@ -199,3 +199,24 @@ def test_a_json_file_takes_its_inputs_from_an_inputs_file(tmp_path: Path) -> Non
     inputs.write_text(json.dumps({"x": [[1.0, 2.0]], "state_dict": {}}))
     with pytest.raises(lstm_latex.InputError, match=r"unknown key 'state_dict' \(an inputs file holds x, h0, c0\)"):
         lstm_latex.load(Path(__file__).parent.parent / "samples" / "seed.json", inputs=inputs)
+
+
+def test_shapes_that_fit_several_cells_ask_for_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lstm_latex import loaders
+
+    # a second four-gate cell type: the shapes of an LSTM then no longer say which one it is
+    monkeypatch.setitem(loaders.CELLS, "lstm_twin", loaders.CELLS["lstm"])
+    path = save(seed_lstm().state_dict(), tmp_path / "lstm.pt")
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(path, tmp_path)
+    assert str(error.value) == (
+        f"{path}: the shapes fit lstm and lstm_twin alike (a state_dict does not record which): choose with --cell"
+    )
+    assert load(path, tmp_path, cell="lstm").network.cell == "lstm"
+
+
+def test_cell_must_not_contradict_a_json_file() -> None:
+    document = {**SEED_DOCUMENT, "cell": "lstm"}
+    assert lstm_latex.load(document, cell="lstm").network.cell == "lstm"
+    with pytest.raises(lstm_latex.InputError, match=r"<dict>: the file says cell 'lstm', --cell says 'gru'"):
+        lstm_latex.load(document, cell="gru")

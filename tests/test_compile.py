@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import SEED
+import pytest
+from conftest import SAMPLES, SEED
 
 import lstm_latex
 
@@ -38,3 +39,18 @@ def test_the_snippet_says_what_it_needs() -> None:
     header = snippet.splitlines()[:5]
     assert any(r"\usepackage{amsmath,amssymb,mathtools}" in line for line in header)
     assert any(r"\usepackage{xcolor}" in line for line in header)
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.json")))
+def test_every_sample_compiles_as_a_document_and_as_a_snippet(latex, tmp_path, sample: str) -> None:  # type: ignore[no-untyped-def]
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / sample))
+    document = latex(lstm_latex.render(trace), name="document")
+    assert document.overfull == []
+    (tmp_path / "derivation.tex").write_text(lstm_latex.render(trace, "snippet"), encoding="utf-8")
+    notes = latex(PLAIN_ARTICLE, name="notes")
+    assert notes.overfull == []
+    # The last layer's final h_t is printed in the results, as the compiled text shows it.
+    last = f"{trace.output[-1, 0]:.4f}"
+    assert last in document.text
+    assert last in notes.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from conftest import SAMPLES, SEED
 
 import lstm_latex
 
@@ -13,6 +13,10 @@ GOLDEN = Path(__file__).parent / "golden"
 CASES = {
     "seed.document.tex": (SEED, "document"),
     "seed.snippet.tex": (SEED, "snippet"),
+    "gru.document.tex": (SAMPLES / "gru.json", "document"),
+    "rnn_tanh.document.tex": (SAMPLES / "rnn_tanh.json", "document"),
+    "rnn_relu.snippet.tex": (SAMPLES / "rnn_relu.json", "snippet"),
+    "stacked_bidirectional_lstm.document.tex": (SAMPLES / "stacked_bidirectional_lstm.json", "document"),
 }
 
 

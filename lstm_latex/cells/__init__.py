@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model import Array, DirectionParams, Step
-from . import lstm
+from . import gru, lstm, rnn
 
 StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None"], Step]
 
@@ -20,8 +20,12 @@ class Cell:
     gate_titles: tuple[str, ...]  # what each gate is called, in the same order
     has_cell_state: bool  # carries c_t besides h_t
     step: StepFunction  # (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}) -> step record
+    partial: str  # the module and template partial (<partial>.tex.j2) of its step: rnn serves both RNNs
 
 
 CELLS: dict[str, Cell] = {
-    "lstm": Cell("lstm", "LSTM", "LSTM", lstm.GATES, lstm.GATE_TITLES, True, lstm.step),
+    "lstm": Cell("lstm", "LSTM", "LSTM", lstm.GATES, lstm.GATE_TITLES, True, lstm.step, "lstm"),
+    "gru": Cell("gru", "GRU", "GRU", gru.GATES, gru.GATE_TITLES, False, gru.step, "gru"),
+    "rnn_tanh": Cell("rnn_tanh", "tanh RNN", "RNN", rnn.GATES, rnn.GATE_TITLES, False, rnn.step_tanh, "rnn"),
+    "rnn_relu": Cell("rnn_relu", "ReLU RNN", "RNN", rnn.GATES, rnn.GATE_TITLES, False, rnn.step_relu, "rnn"),
 }

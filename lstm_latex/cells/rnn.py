@@ -1,0 +1,62 @@
+"""The Elman RNN cell, as torch.nn.RNN computes it with nonlinearity "tanh" or "relu".
+
+Notation (torch's): x_t input, h_{t-1} the previous hidden state; one block of weights, which
+torch names weight_ih, weight_hh, bias_ih, bias_hh: W_ih, W_hh, b_ih, b_hh. The record of that
+block is a gate named "h", so that the gate's names W_{ik}, W_{hk} read as torch's.
+
+Equations:
+    h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)      (rnn_tanh)
+    h_t = ReLU(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)      (rnn_relu), ReLU(z) = max(0, z)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Array, DirectionParams, Gate
+from .common import gates, hidden_affine
+
+GATES = ("h",)
+GATE_TITLES = ("hidden state",)
+
+
+@dataclass(frozen=True)
+class RnnStep:
+    t: int
+    x: Array  # (I,)
+    h_prev: Array  # (H,)
+    affine: Gate  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and the activation h_t
+    h: Array  # (H,)
+
+    @property
+    def gates(self) -> tuple[Gate, ...]:
+        return (self.affine,)
+
+    @property
+    def c(self) -> None:
+        return None
+
+
+def relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
+
+
+def _stepper(activation: Callable[[Array], Array]) -> Callable[..., RnnStep]:
+    def step(
+        params: DirectionParams, t: int, x: Array, input_affine: Array, h_prev: Array, c_prev: Array | None
+    ) -> RnnStep:
+        """One RNN step; ``input_affine`` is W_ih x_t + b_ih, (H,)."""
+        hidden = hidden_affine(params, h_prev)  # (H,)
+        preactivation = input_affine + hidden
+        h = activation(preactivation)
+        (affine,) = gates(GATES, input_affine, hidden, preactivation, h)
+        return RnnStep(t=t, x=x, h_prev=h_prev, affine=affine, h=h)
+
+    return step
+
+
+step_tanh = _stepper(np.tanh)
+step_relu = _stepper(relu)

@@ -103,6 +103,35 @@ class Gate:
     activation: Array  # (H,)
 
 
+@dataclass(frozen=True, slots=True)
+class GateStack:
+    """Every gate of one step, stacked in torch's row order; one Gate of it is a view, made when read.
+
+    One record a step rather than one a gate: the step functions are the hot path of a long trace.
+    """
+
+    names: tuple[str, ...]  # e.g. ("i", "f", "g", "o")
+    input_affine: Array  # W_ih x_t + b_ih, (G·H,)
+    hidden_affine: Array  # W_hh h_{t-1} + b_hh, (G·H,)
+    preactivation: Array  # (G·H,)
+    activation: Array  # (G·H,)
+
+    def gate(self, name: str) -> Gate:
+        k = self.names.index(name)
+        size = self.input_affine.shape[0] // len(self.names)
+        rows = slice(k * size, (k + 1) * size)
+        return Gate(
+            name,
+            self.input_affine[rows],
+            self.hidden_affine[rows],
+            self.preactivation[rows],
+            self.activation[rows],
+        )
+
+    def all(self) -> tuple[Gate, ...]:
+        return tuple(self.gate(name) for name in self.names)
+
+
 class Step(Protocol):
     """What every cell's step record offers; each cell adds its own intermediates."""
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .check import TOLERANCE, CheckReport
-from .model import Array, Gate, Inputs, Network, Trace
+from .model import Array, GateStack, Inputs, Network, Trace
 
 TRACE_FORMAT = "lstm-latex-trace"
 TRACE_VERSION = 1
@@ -80,16 +80,19 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
 
 
 def _record(step: object) -> dict[str, Any]:
-    """A step's fields in equation order; its gates gathered under "gates" where the first one stands."""
+    """A step's fields in equation order, its gates one entry each under "gates"."""
     fields: dict[str, Any] = {}
     for field in dataclasses.fields(step):  # type: ignore[arg-type]
         value = getattr(step, field.name)
-        if isinstance(value, Gate):
-            fields.setdefault("gates", {})[value.name] = {
-                "input_affine": value.input_affine.tolist(),
-                "hidden_affine": value.hidden_affine.tolist(),
-                "preactivation": value.preactivation.tolist(),
-                "activation": value.activation.tolist(),
+        if isinstance(value, GateStack):
+            fields["gates"] = {
+                gate.name: {
+                    "input_affine": gate.input_affine.tolist(),
+                    "hidden_affine": gate.hidden_affine.tolist(),
+                    "preactivation": gate.preactivation.tolist(),
+                    "activation": gate.activation.tolist(),
+                }
+                for gate in value.all()
             }
         elif isinstance(value, np.ndarray):
             fields[field.name] = value.tolist()

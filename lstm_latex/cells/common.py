@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateParams
+from ..model import Array, DirectionParams, GateParams
 
 
-def sigmoid(z: Array) -> Array:
-    """The logistic function, in a form that cannot overflow: σ(z) = (1 + tanh(z/2)) / 2."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def sigmoid(z: Array, out: Array | None = None) -> Array:
+    """The logistic function, in a form that cannot overflow: σ(z) = (1 + tanh(z/2)) / 2.
+
+    Computed in place in ``out`` when given: the step functions are the hot path of a long trace.
+    """
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def hidden_affine(params: DirectionParams, h_prev: Array) -> Array:
     """W_hh h_{t-1} + b_hh for all gates at once, (G·H,)."""
     product = params.weight_hh @ h_prev
-    return product if params.bias_hh is None else product + params.bias_hh
+    if params.bias_hh is not None:
+        product += params.bias_hh
+    return product
 
 
 def split_params(params: DirectionParams, names: tuple[str, ...]) -> tuple[GateParams, ...]:
@@ -32,23 +41,6 @@ def split_params(params: DirectionParams, names: tuple[str, ...]) -> tuple[GateP
             weight_h=params.weight_hh[k * size : (k + 1) * size],
             bias_i=block(params.bias_ih, k),
             bias_h=block(params.bias_hh, k),
-        )
-        for k, name in enumerate(names)
-    )
-
-
-def gates(
-    names: tuple[str, ...], input_affine: Array, hidden_affine: Array, preactivation: Array, activation: Array
-) -> tuple[Gate, ...]:
-    """One Gate record per name, each a view of its rows of the stacked (G·H,) vectors."""
-    size = input_affine.shape[0] // len(names)
-    return tuple(
-        Gate(
-            name=name,
-            input_affine=input_affine[k * size : (k + 1) * size],
-            hidden_affine=hidden_affine[k * size : (k + 1) * size],
-            preactivation=preactivation[k * size : (k + 1) * size],
-            activation=activation[k * size : (k + 1) * size],
         )
         for k, name in enumerate(names)
     )

@@ -19,21 +19,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate
-from .common import gates, hidden_affine, sigmoid
+from ..model import Array, DirectionParams, Gate, GateStack
+from .common import hidden_affine, sigmoid
 
 GATES = ("r", "z", "n")
 GATE_TITLES = ("reset gate", "update gate", "new gate")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GruStep:
     t: int
     x: Array  # (I,)
     h_prev: Array  # (H,)
-    r: Gate
-    z: Gate  # its preactivation and activation as usual
-    n: Gate  # preactivation = input_affine + reset_hidden, not input_affine + hidden_affine
+    gate_stack: GateStack  # r, z, n; n's preactivation is input_affine + reset_hidden, not + hidden_affine
     reset_hidden: Array  # r_t ⊙ (W_hn h_{t-1} + b_hn), (H,)
     one_minus_z: Array  # 1 − z_t, (H,)
     new_term: Array  # (1 − z_t) ⊙ n_t, (H,)
@@ -42,7 +40,19 @@ class GruStep:
 
     @property
     def gates(self) -> tuple[Gate, ...]:
-        return (self.r, self.z, self.n)
+        return self.gate_stack.all()
+
+    @property
+    def r(self) -> Gate:
+        return self.gate_stack.gate("r")
+
+    @property
+    def z(self) -> Gate:
+        return self.gate_stack.gate("z")
+
+    @property
+    def n(self) -> Gate:
+        return self.gate_stack.gate("n")
 
     @property
     def c(self) -> None:
@@ -60,17 +70,15 @@ def step(
     reset_hidden = activation[:size] * hidden[2 * size :]  # r_t ⊙ (W_hn h_{t-1} + b_hn)
     preactivation[2 * size :] = input_affine[2 * size :] + reset_hidden
     activation[2 * size :] = np.tanh(preactivation[2 * size :])
-    r, z, n = gates(GATES, input_affine, hidden, preactivation, activation)
-    one_minus_z = 1.0 - z.activation
-    new_term = one_minus_z * n.activation
-    keep_term = z.activation * h_prev
+    z, n = activation[size : 2 * size], activation[2 * size :]
+    one_minus_z = 1.0 - z
+    new_term = one_minus_z * n
+    keep_term = z * h_prev
     return GruStep(
         t=t,
         x=x,
         h_prev=h_prev,
-        r=r,
-        z=z,
-        n=n,
+        gate_stack=GateStack(GATES, input_affine, hidden, preactivation, activation),
         reset_hidden=reset_hidden,
         one_minus_z=one_minus_z,
         new_term=new_term,

@@ -19,23 +19,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate
-from .common import gates, hidden_affine, sigmoid
+from ..model import Array, DirectionParams, Gate, GateStack
+from .common import hidden_affine, sigmoid
 
 GATES = ("i", "f", "g", "o")
 GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LstmStep:
     t: int
     x: Array  # (I,)
     h_prev: Array  # (H_out,)
     c_prev: Array  # (H,)
-    i: Gate
-    f: Gate
-    g: Gate
-    o: Gate
+    gate_stack: GateStack  # i, f, g, o
     forget_term: Array  # f_t ⊙ c_{t-1}, (H,)
     input_term: Array  # i_t ⊙ g_t, (H,)
     c: Array  # (H,)
@@ -45,7 +42,23 @@ class LstmStep:
 
     @property
     def gates(self) -> tuple[Gate, ...]:
-        return (self.i, self.f, self.g, self.o)
+        return self.gate_stack.all()
+
+    @property
+    def i(self) -> Gate:
+        return self.gate_stack.gate("i")
+
+    @property
+    def f(self) -> Gate:
+        return self.gate_stack.gate("f")
+
+    @property
+    def g(self) -> Gate:
+        return self.gate_stack.gate("g")
+
+    @property
+    def o(self) -> Gate:
+        return self.gate_stack.gate("o")
 
 
 def step(
@@ -57,23 +70,20 @@ def step(
     preactivation = input_affine + hidden  # (4H,)
     size = preactivation.shape[0] // 4
     activation = sigmoid(preactivation)
-    activation[2 * size : 3 * size] = np.tanh(preactivation[2 * size : 3 * size])  # g uses tanh
-    i, f, g, o = gates(GATES, input_affine, hidden, preactivation, activation)
-    forget_term = f.activation * c_prev
-    input_term = i.activation * g.activation
+    np.tanh(preactivation[2 * size : 3 * size], out=activation[2 * size : 3 * size])  # g uses tanh
+    i, f, g, o = (activation[k * size : (k + 1) * size] for k in range(4))
+    forget_term = f * c_prev
+    input_term = i * g
     c = forget_term + input_term
     tanh_c = np.tanh(c)
-    gated = o.activation * tanh_c
+    gated = o * tanh_c
     h = gated if params.weight_hr is None else params.weight_hr @ gated
     return LstmStep(
         t=t,
         x=x,
         h_prev=h_prev,
         c_prev=c_prev,
-        i=i,
-        f=f,
-        g=g,
-        o=o,
+        gate_stack=GateStack(GATES, input_affine, hidden, preactivation, activation),
         forget_term=forget_term,
         input_term=input_term,
         c=c,

@@ -16,24 +16,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate
-from .common import gates, hidden_affine
+from ..model import Array, DirectionParams, Gate, GateStack
+from .common import hidden_affine
 
 GATES = ("h",)
 GATE_TITLES = ("hidden state",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RnnStep:
     t: int
     x: Array  # (I,)
     h_prev: Array  # (H,)
-    affine: Gate  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and the activation h_t
+    gate_stack: GateStack  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and the activation h_t
     h: Array  # (H,)
 
     @property
     def gates(self) -> tuple[Gate, ...]:
-        return (self.affine,)
+        return self.gate_stack.all()
+
+    @property
+    def affine(self) -> Gate:
+        return self.gate_stack.gate("h")
 
     @property
     def c(self) -> None:
@@ -52,8 +56,8 @@ def _stepper(activation: Callable[[Array], Array]) -> Callable[..., RnnStep]:
         hidden = hidden_affine(params, h_prev)  # (H,)
         preactivation = input_affine + hidden
         h = activation(preactivation)
-        (affine,) = gates(GATES, input_affine, hidden, preactivation, h)
-        return RnnStep(t=t, x=x, h_prev=h_prev, affine=affine, h=h)
+        stack = GateStack(GATES, input_affine, hidden, preactivation, h)
+        return RnnStep(t=t, x=x, h_prev=h_prev, gate_stack=stack, h=h)
 
     return step
 

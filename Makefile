@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint tex golden clean
+.PHONY: install demo test lint tex katex golden clean
 
 install: $(STAMP)
 
@@ -22,6 +22,13 @@ tex:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; }
 
+# KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block.
+katex: node_modules/katex/package.json
+
+node_modules/katex/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/lstm-latex render samples/seed.json -o derivation.tex
 	@if command -v pdflatex >/dev/null; then \
@@ -36,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) tex lint
+test: $(STAMP) tex katex lint
 	$(BIN)/pytest
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
@@ -44,4 +51,4 @@ golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --update-golden
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info derivation.*
+	rm -rf $(VENV) node_modules build dist *.egg-info derivation.*

@@ -15,6 +15,7 @@ import click
 from . import __version__
 from .cells import CELLS
 from .check import check_trace, cross_check
+from .compile import compile_pdf
 from .errors import LstmLatexError
 from .latex import NumberFormat
 from .loaders import Source, load_network, read_json, resolve_inputs
@@ -87,25 +88,63 @@ _check = click.option(
 @_command("render")
 @_file
 @_output
-@click.option("--template", default="document", show_default=True, help="document or snippet.")
-@click.option("--precision", type=click.IntRange(0, 12), default=4, show_default=True, help="Decimals shown.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["latex", "markdown"]),
+    default="latex",
+    show_default=True,
+    help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.",
+)
+@click.option("--template", help="document (default), snippet or beamer; markdown for --format markdown; or a NAME.")
+@click.option(
+    "--template-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Look for templates here first; extend a built-in one as default:document.tex.j2.",
+)
+@click.option("--precision", type=click.IntRange(0, 12), help="Decimals shown (default 4).")
+@click.option("--sig", type=click.IntRange(1, 17), help="Significant digits shown, instead of --precision.")
+@click.option(
+    "--max-size", type=click.IntRange(3, 64), default=8, show_default=True, help="Elide a longer dimension with dots."
+)
+@click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
+@click.option(
+    "--compile", "compile_", is_flag=True, help="Also write the PDF beside the -o file (latexmk or pdflatex)."
+)
 @_source_options
 @_check
 def render_(
     file: str,
     output: str | None,
-    template: str,
-    precision: int,
+    output_format: str,
+    template: str | None,
+    template_dir: Path | None,
+    precision: int | None,
+    sig: int | None,
+    max_size: int,
+    color: bool,
+    compile_: bool,
     inputs: str | None,
     prefix: str | None,
     cell: str | None,
     check: bool | None,
 ) -> None:
-    """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin) as LaTeX."""
+    """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
+    as LaTeX or Markdown."""
+    if precision is not None and sig is not None:
+        raise click.ClickException("--precision and --sig exclude each other: give one of them")
+    if compile_ and (output is None or output_format == "markdown"):
+        raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
+    numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
+    name = template or ("markdown" if output_format == "markdown" else "document")
+    if output_format == "markdown" and not name.endswith(".j2"):
+        name += ".md.j2"  # --format markdown --template NAME: the user's NAME.md.j2
     trace = forward(_load(file, inputs, prefix, cell))
     report = check_trace(trace, check)
-    style = Style(numbers=NumberFormat(precision=precision))
-    _write(render(trace, template, style=style, check=report), output)
+    text = render(trace, name, style=Style(numbers, color), template_dir=template_dir, check=report)
+    _write(text, output)
+    if compile_ and output is not None:
+        compile_pdf(Path(output))
 
 
 @_command("trace")

@@ -27,6 +27,11 @@ def escape_latex(text: str) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in text)
 
 
+def escape_markdown(text: str) -> str:
+    """User text printed literally in Markdown: its punctuation escaped with a backslash."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$" else ch for ch in text)
+
+
 @dataclass(frozen=True)
 class NumberFormat:
     """Display rules. Values are rounded here for display only; the trace keeps float64."""
@@ -54,29 +59,53 @@ class NumberFormat:
         edge = max(1, (self.max_size - 1) // 2)
         return [*range(edge), None, *range(length - edge, length)]
 
-    def matrix(self, array: Array) -> str:
-        """A bmatrix (a 1-D array as a column) with right-aligned entries; a long dimension is
-        elided with dots and the full shape written under the brace."""
-        grid = array[:, np.newaxis] if array.ndim == 1 else array
-        rows, columns = self.kept(grid.shape[0]), self.kept(grid.shape[1])
-        lines = []
-        for r in rows:
-            cells = []
-            for c in columns:
-                if r is None:
-                    cells.append(r"\ddots" if c is None else r"\vdots")
-                else:
-                    cells.append(r"\cdots" if c is None else self.number(grid[r, c]))
-            lines.append(" & ".join(cells))
-        body = r"\begin{bmatrix*}[r] " + r" \\ ".join(lines) + r" \end{bmatrix*}"
-        if None not in rows and None not in columns:
+    def matrix(self, array: Array, *, portable: bool = False) -> str:
+        """A right-aligned bmatrix (a 1-D array as a column); a long dimension is elided with
+        dots and the full shape written under the brace. ``portable`` writes a bracketed
+        ``array`` instead of mathtools' ``bmatrix*``, for MathJax and KaTeX on web pages."""
+        grid = self._grid(array)
+        body = " \\\\ ".join(" & ".join(row) for row in grid)
+        if portable:
+            body = rf"\left[\begin{{array}}{{{'r' * len(grid[0])}}} {body} \end{{array}}\right]"
+        else:
+            body = rf"\begin{{bmatrix*}}[r] {body} \end{{bmatrix*}}"
+        if not any(None in self.kept(n) for n in array.shape):
             return body
         shape = str(array.shape[0]) if array.ndim == 1 else rf"{array.shape[0]} \times {array.shape[1]}"
         return rf"\underbrace{{{body}}}_{{{shape}}}"
 
+    def width(self, array: Array) -> float:
+        """About how wide ``matrix(array)`` prints, in digit widths: what a template needs to
+        decide whether terms share a line. Calibrated on Latin Modern: a minus sign is about
+        1.4 digits, a point half of one, a column gap 1.8, the brackets 1.5."""
+        grid = self._grid(array)
+        columns = [max(_digits_wide(row[c]) for row in grid) for c in range(len(grid[0]))]
+        return sum(columns) + 1.8 * len(columns) + 1.5
+
+    def _grid(self, array: Array) -> list[list[str]]:
+        """The entries shown, as text, row by row, with dots where rows or columns are elided."""
+        grid = array[:, np.newaxis] if array.ndim == 1 else array
+        rows, columns = self.kept(grid.shape[0]), self.kept(grid.shape[1])
+        return [
+            [
+                (r"\ddots" if c is None else r"\vdots")
+                if r is None
+                else (r"\cdots" if c is None else self.number(grid[r, c]))
+                for c in columns
+            ]
+            for r in rows
+        ]
+
     def columns_shown(self, length: int) -> int:
         """How many alignment columns a matrix with ``length`` columns takes."""
         return len(self.kept(length))
+
+
+def _digits_wide(entry: str) -> float:
+    if entry.startswith("\\") and entry.endswith("dots"):
+        return 2.0
+    entry = entry.replace(r" \times 10^", "*")  # the times sign and 10: about four digits wide
+    return sum({"-": 1.4, ".": 0.5, "*": 4.0, "{": 0.0, "}": 0.0}.get(ch, 1.0) for ch in entry)
 
 
 def _scientific_or_plain(text: str) -> str:

@@ -166,3 +166,9 @@ class Trace:
     output: Array  # (T, D·H_out): the last layer's h_t, both directions concatenated
     h_n: Array  # (L·D, H_out)
     c_n: Array | None  # (L·D, H), LSTM only
+
+    def _repr_markdown_(self) -> str:
+        """In Jupyter, a trace shows itself as its derivation: Markdown with $$ math."""
+        from .render import render  # render reads this module: imported when first shown
+
+        return render(self, "markdown")

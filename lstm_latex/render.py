@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +13,7 @@ import jinja2
 from .cells import CELLS
 from .check import CheckReport
 from .errors import RenderError
-from .latex import NumberFormat, escape_latex
+from .latex import NumberFormat, escape_latex, escape_markdown
 from .model import Array, DirectionTrace, Trace
 
 TEMPLATES = Path(__file__).parent / "templates"  # the top-level templates/, shipped in the package
@@ -32,6 +33,8 @@ GATE_COLORS = {
 
 @dataclass(frozen=True)
 class Style:
+    """How a derivation looks in any format: its numbers, and whether each gate has a colour."""
+
     numbers: NumberFormat = NumberFormat()
     color: bool = True
 
@@ -45,15 +48,20 @@ def render(
     template_dir: Path | None = None,
     check: CheckReport | None = None,
 ) -> str:
-    """The derivation of ``trace`` as text, from the template named ``template``.
+    """The derivation of ``trace`` as text, from the template named ``template``: a built-in
+    one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
+    or ``NAME.md.j2``), which may extend a built-in one as ``default:document.tex.j2``.
+    A ``.md.j2`` template gets the Markdown filters: portable matrices and colours in hex.
 
     ``check``, the torch cross-check's report, is stated in the results; None says it was not checked.
     """
-    env = _environment(style, template_dir)
+    names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}.md.j2"]
     try:
-        compiled = env.get_template(_file_name(template))
-    except jinja2.TemplateNotFound as error:
-        raise RenderError(f"no template named {template!r} ({error.message})") from None
+        markdown = _find(template_dir, names).endswith(".md.j2")
+        env = _environment(style, template_dir, markdown)
+        compiled = env.get_template(_find(template_dir, names))
+    except jinja2.TemplateNotFound:
+        raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})") from None
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(f"template {error.filename}, line {error.lineno}: {error.message}") from None
     network = trace.example.network
@@ -76,13 +84,21 @@ def render(
         )
     except jinja2.UndefinedError as error:
         raise RenderError(f"template {template!r}: {error.message}") from None
+    except jinja2.TemplateError as error:
+        raise RenderError(f"template {template!r}: {error.message}") from None
     finally:
         env.filters["mat"].forget()
     return text
 
 
-def _file_name(template: str) -> str:
-    return template if template.endswith(".j2") else f"{template}.tex.j2"
+def _find(template_dir: Path | None, names: list[str]) -> str:
+    """The first of ``names`` that exists, the user's directory before the built-in templates."""
+    for name in names:
+        if (template_dir is not None and (template_dir / name).is_file()) or (TEMPLATES / name).is_file():
+            return name
+    if names[0].startswith("default:"):
+        return names[0]  # the PrefixLoader finds it, or says it is not there
+    raise jinja2.TemplateNotFound(names[0])
 
 
 @dataclass(frozen=True)
@@ -116,7 +132,7 @@ def _labelled(trace: DirectionTrace, num_layers: int, bidirectional: bool) -> La
 
 
 @lru_cache(maxsize=8)
-def _environment(style: Style, template_dir: Path | None) -> jinja2.Environment:
+def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(TEMPLATES)
     loaders: list[jinja2.BaseLoader] = [] if template_dir is None else [jinja2.FileSystemLoader(template_dir)]
     loaders += [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
@@ -134,7 +150,10 @@ def _environment(style: Style, template_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(_filters(style))
+    env.filters.update(_filters(style, markdown))
+    # What a template may set: the markup its parts are written in (markup.<name>.j2), and how
+    # many digit widths a display line takes before a chain breaks (an A4 article's default).
+    env.globals.update(markup="tex", line_width=80, wrap=_wrap, fits=_fits)
     return env
 
 
@@ -142,22 +161,80 @@ class _MatrixFilter:
     """NumberFormat.matrix, remembering each array's text for one render: the same weights
     appear at every step. Entries hold the array itself, so an id is never reused meanwhile."""
 
-    def __init__(self, numbers: NumberFormat) -> None:
-        self._numbers = numbers
+    def __init__(self, numbers: NumberFormat, portable: bool) -> None:
+        self.numbers = numbers
+        self._portable = portable
         self._shown: dict[int, tuple[Array, str]] = {}
 
     def __call__(self, array: Array) -> str:
         entry = self._shown.get(id(array))
         if entry is None or entry[0] is not array:
-            entry = self._shown[id(array)] = (array, self._numbers.matrix(array))
+            entry = self._shown[id(array)] = (array, self.numbers.matrix(array, portable=self._portable))
         return entry[1]
 
     def forget(self) -> None:
         self._shown.clear()
 
 
-def _filters(style: Style) -> dict[str, Any]:
+def _filters(style: Style, markdown: bool) -> dict[str, Any]:
     def paint(text: str, gate: str) -> str:
-        return rf"\textcolor{{lstmlatex{gate}}}{{{text}}}" if style.color else text
+        if not style.color:
+            return text
+        # KaTeX and MathJax know no \definecolor: a web page gets the colour itself.
+        color = f"#{GATE_COLORS[gate]}" if markdown else f"lstmlatex{gate}"
+        return rf"\textcolor{{{color}}}{{{text}}}"
 
-    return {"num": style.numbers.number, "mat": _MatrixFilter(style.numbers), "tex": escape_latex, "paint": paint}
+    return {
+        "num": style.numbers.number,
+        "mat": _MatrixFilter(style.numbers, portable=markdown),
+        "tex": escape_latex,
+        "text": escape_markdown if markdown else escape_latex,
+        "paint": paint,
+    }
+
+
+_INDENT = 2  # a continued line's \\quad, in digit widths
+_SYMBOL = 2  # an operator such as \\odot between two factors, in digit widths
+# A term: an operator ("+", "=", "" for none), then its factors side by side: arrays, arrays
+# painted in a gate's colour as (array, gate), or LaTeX symbols such as "\\odot".
+Term = Sequence[Any]
+
+
+@jinja2.pass_context
+def _wrap(context: jinja2.runtime.Context, terms: Sequence[Term], extra: float = 0) -> list[str]:
+    """Terms of a chain as lines that fit ``line_width`` less ``extra`` digit widths; a term
+    with a None factor (no bias) is left out."""
+    matrix: _MatrixFilter = context.environment.filters["mat"]
+    paint = context.environment.filters["paint"]
+    budget = float(context.get("line_width", 80)) - extra
+    lines: list[str] = []
+    used = 0.0
+    for operator, *factors in terms:
+        if any(f is None for f in factors):
+            continue
+        width, parts = (2.0 if operator else 0.0), [operator]
+        for factor in factors:
+            if isinstance(factor, str):
+                width, text = width + _SYMBOL, factor
+            else:
+                array, gate = factor if isinstance(factor, (list, tuple)) else (factor, None)
+                width += matrix.numbers.width(array) + 1
+                text = matrix(array) if gate is None else paint(matrix(array), gate)
+            parts.append(text)
+        text = " ".join(parts).strip()
+        if not lines or used + width > budget:
+            lines.append(text)
+            used = width + (_INDENT if len(lines) > 1 else 0)
+        else:
+            lines[-1] += " " + text
+            used += width
+    return lines
+
+
+@jinja2.pass_context
+def _fits(context: jinja2.runtime.Context, *arrays: Array | None, extra: float = 0) -> bool:
+    """Whether ``arrays`` fit side by side on one display line, with ``extra`` digit widths
+    of symbols beside them."""
+    numbers: NumberFormat = context.environment.filters["mat"].numbers
+    used = sum(numbers.width(a) + 1 for a in arrays if a is not None)
+    return used + extra <= float(context.get("line_width", 80))

@@ -17,6 +17,8 @@ CASES = {
     "rnn_tanh.document.tex": (SAMPLES / "rnn_tanh.json", "document"),
     "rnn_relu.snippet.tex": (SAMPLES / "rnn_relu.json", "snippet"),
     "stacked_bidirectional_lstm.document.tex": (SAMPLES / "stacked_bidirectional_lstm.json", "document"),
+    "seed.beamer.tex": (SEED, "beamer"),
+    "seed.md": (SEED, "markdown"),
 }
 
 

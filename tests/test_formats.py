@@ -1,0 +1,122 @@
+"""Typesetting at every size and in every format: the page width, elision, colour, numbers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES, SEED
+from networks import random_lstm
+
+import lstm_latex
+from lstm_latex.cli import main
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
+
+
+def trace_of(source: object) -> lstm_latex.Trace:
+    return lstm_latex.forward(lstm_latex.load(source))  # type: ignore[arg-type]
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.stem)
+def test_every_sample_compiles_as_slides(sample: Path, latex) -> None:  # type: ignore[no-untyped-def]
+    # As a document and as a snippet: test_compile.py.
+    slides = latex(lstm_latex.render(trace_of(sample), "beamer"), name="slides")
+    assert slides.overfull == []
+    assert "Step t = 1" in slides.text
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize(
+    ("input_size", "hidden_size", "options"),
+    [
+        (8, 8, {}),  # the widest default case: every column shown
+        (8, 8, {"negative": True}),  # ... and every entry as wide as it prints
+        (9, 9, {"negative": True}),  # the widest elided: 3 columns, dots, 3 columns
+        (3, 8, {}),
+        (8, 3, {}),
+        (4, 8, {"num_layers": 2}),
+    ],
+)
+def test_no_line_is_wider_than_the_page(input_size: int, hidden_size: int, options: dict, latex) -> None:  # type: ignore[no-untyped-def,type-arg]
+    run = latex(lstm_latex.render(trace_of(random_lstm(input_size, hidden_size, **options))))
+    assert run.overfull == []
+
+
+@pytest.mark.latex
+def test_a_256_unit_lstm_is_elided_and_fits_the_page(latex) -> None:  # type: ignore[no-untyped-def]
+    trace = trace_of(random_lstm(64, 256, steps=2))
+    assert trace.directions[0].steps[1].h.shape == (256,)  # the trace keeps every value
+    text = lstm_latex.render(trace)
+    assert r"_{256 \times 64}" in text
+    assert r"_{256 \times 256}" in text
+    assert r"\vdots & \vdots & \vdots & \ddots & \vdots" in text
+    run = latex(text)
+    assert run.overfull == []
+    h = trace.directions[0].steps[1].h
+    assert lstm_latex.NumberFormat().number(h[-1]) in run.text.replace(" ", "")
+
+
+def test_no_color_leaves_no_textcolor_in_any_format() -> None:
+    trace = trace_of(SEED)
+    for template in ("document", "snippet", "beamer", "markdown"):
+        plain = lstm_latex.render(trace, template, style=lstm_latex.Style(color=False))
+        assert "textcolor" not in plain
+        assert "definecolor" not in plain
+        assert r"\textcolor{" in lstm_latex.render(trace, template)
+
+
+def test_each_gate_has_its_colour_in_the_equations_and_the_numbers() -> None:
+    trace = trace_of(SEED)
+    text = lstm_latex.render(trace)
+    forget = lstm_latex.NumberFormat().matrix(trace.directions[0].steps[0].gates[1].activation)
+    assert r"\textcolor{lstmlatexf}{f_{t}}" in text  # the equations
+    assert r"\textcolor{lstmlatexf}{f_{1}}" in text  # the chain's symbols
+    assert rf"\textcolor{{lstmlatexf}}{{{forget}}}" in text  # and f_1's numbers, in the same colour
+    markdown = lstm_latex.render(trace_of(SEED), "markdown")
+    assert r"\textcolor{#D55E00}{f_{t}}" in markdown
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args))
+
+
+def test_sig_sets_significant_digits() -> None:
+    result = run("render", str(SEED), "--sig", "2")
+    assert result.exit_code == 0, result.output
+    assert r"\begin{bmatrix*}[r] 0.53 \\ 0.48 \\ 0.56 \\ 0.55 \end{bmatrix*}" in result.stdout
+    assert "2 significant digits" in result.stdout
+
+
+def test_precision_and_sig_exclude_each_other() -> None:
+    result = run("render", str(SEED), "--sig", "2", "--precision", "3")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "Error: --precision and --sig exclude each other: give one of them\n"
+
+
+def test_max_size_elides_earlier() -> None:
+    result = run("render", str(SEED), "--max-size", "3")
+    assert result.exit_code == 0, result.output
+    assert r"\begin{bmatrix*}[r] -0.5000 \\ \vdots \\ -0.0600 \end{bmatrix*}}_{4}" in result.stdout
+
+
+def test_no_color_option() -> None:
+    result = run("render", str(SEED), "--no-color", "--template", "beamer")
+    assert result.exit_code == 0, result.output
+    assert "textcolor" not in result.stdout
+
+
+def test_markdown_has_display_math_and_no_latex_preamble() -> None:
+    result = run("render", str(SEED), "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("# A worked LSTM forward pass\n")
+    assert r"\documentclass" not in text
+    assert r"\section" not in text
+    assert "bmatrix*" not in text
+    assert len(re.findall(r"^\$\$$", text, flags=re.MULTILINE)) % 2 == 0
+    assert r"\left[\begin{array}{r} 0.5284 \\ 0.4833 \\ 0.5617 \\ 0.5484 \end{array}\right]" in text

@@ -1,0 +1,58 @@
+"""Every $$ block of the Markdown output renders in the real KaTeX (from npm, see `make katex`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLES
+from networks import random_lstm
+
+import lstm_latex
+
+KATEX = ROOT / "node_modules" / "katex"
+
+
+def math_blocks(markdown: str) -> list[str]:
+    """The bodies of the $$ … $$ displays, each opened and closed on a line of its own."""
+    return re.findall(r"^\$\$\n(.*?)\n\$\$$", markdown, flags=re.MULTILINE | re.DOTALL)
+
+
+def katex_failures(blocks: list[str]) -> list[dict[str, object]]:
+    if shutil.which("node") is None or not KATEX.is_dir():
+        pytest.fail("KaTeX is not installed: run `make katex` (needs node and npm)")
+    run = subprocess.run(
+        ["node", str(Path(__file__).parent / "katex_check.js")],
+        input=json.dumps(blocks),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+
+def test_katex_rejects_what_it_cannot_render() -> None:
+    failures = katex_failures([r"\begin{aligned} x &= 1 \end{aligned}", r"\definecolor{a}{HTML}{000000}"])
+    assert [f["index"] for f in failures] == [1]
+
+
+def test_every_markdown_math_block_renders_in_katex() -> None:
+    traces = [lstm_latex.forward(lstm_latex.load(p)) for p in sorted(SAMPLES.glob("*.json"))]
+    traces.append(lstm_latex.forward(lstm_latex.load(random_lstm(12, 9, num_layers=2, bidirectional=True))))
+    blocks, owners = [], []
+    for trace in traces:
+        for style in (lstm_latex.Style(), lstm_latex.Style(color=False)):
+            text = lstm_latex.render(trace, "markdown", style=style)
+            assert text.count("$$") == 2 * len(math_blocks(text))  # no display left unmatched
+            found = math_blocks(text)
+            blocks += found
+            owners += [trace.example.source] * len(found)
+    assert len(blocks) > 20
+    failures = katex_failures(blocks)
+    assert failures == [], [(owners[int(f["index"])], f["message"]) for f in failures]  # type: ignore[call-overload]

@@ -1,0 +1,203 @@
+"""The performance figures of BENCHMARKS.md, measured in one run: `make bench`.
+
+Every figure is a ratio of medians, both sides measured alternately in the same run, so that a
+busy or slow machine moves both alike. Run with `--quick` for a smoke run with fewer repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SEED = ROOT / "samples" / "seed.json"
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def alternate(a: Callable[[], object], b: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median seconds of a and of b, run a, b, a, b, ... after one warm-up of each."""
+    a(), b()
+    times_a, times_b = [], []
+    for _ in range(repeats):
+        for run, times in ((a, times_a), (b, times_b)):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def command(*args: str | Path) -> Callable[[], object]:
+    def run() -> object:
+        return subprocess.run([str(a) for a in args], check=True, stdout=subprocess.DEVNULL)
+
+    return run
+
+
+def startup(repeats: int) -> dict[str, object]:
+    ours, base = alternate(
+        command(BIN / "lstm-latex", "render", SEED, "--no-check", "-o", os.devnull),
+        command(sys.executable, "-c", "import numpy, click, jinja2"),
+        repeats,
+    )
+    return figure("start-up: render --no-check vs import numpy, click, jinja2", ours, base, 1.3)
+
+
+def startup_with_check(repeats: int) -> dict[str, object]:
+    ours, base = alternate(
+        command(BIN / "lstm-latex", "render", SEED, "--check", "-o", os.devnull),
+        command(sys.executable, "-c", "import torch, numpy, click, jinja2"),
+        repeats,
+    )
+    return figure("start-up: render --check vs import torch, numpy, click, jinja2", ours, base, 1.15)
+
+
+def in_subprocess(name: str, *args: str) -> dict[str, object]:
+    """Run one measurement in a fresh one-thread process (thread counts are fixed at import)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--inner", name, *args],
+        env={**os.environ, **ONE_THREAD},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def figure(name: str, ours: float, base: float, target: float) -> dict[str, object]:
+    ratio = ours / base
+    return {"name": name, "ours_s": ours, "base_s": base, "ratio": ratio, "target": target, "met": ratio <= target}
+
+
+def inner_compute(repeats: int) -> dict[str, object]:
+    import numpy as np
+    import torch
+
+    import lstm_latex
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(256, 512).double()
+    x = torch.randn(1000, 256, dtype=torch.float64)
+    example = lstm_latex.load({"state_dict": {k: v.numpy() for k, v in module.state_dict().items()}, "x": x.numpy()})
+
+    def torch_forward() -> object:
+        with torch.no_grad():
+            return module(x)
+
+    ours, base = alternate(lambda: lstm_latex.forward(example), torch_forward, repeats)
+    result = np.abs(lstm_latex.forward(example).output - torch_forward()[0].numpy()).max()
+    assert result < 1e-10, result
+    return figure("compute: forward, LSTM(256, 512), T = 1000, float64, 1 thread vs torch", ours, base, 1.0)
+
+
+def _example(steps: int, hidden: int, input_size: int = 64) -> object:
+    import numpy as np
+
+    import lstm_latex
+
+    rng = np.random.default_rng(0)
+    state = {
+        "weight_ih_l0": rng.uniform(-0.1, 0.1, (4 * hidden, input_size)),
+        "weight_hh_l0": rng.uniform(-0.1, 0.1, (4 * hidden, hidden)),
+        "bias_ih_l0": rng.uniform(-0.1, 0.1, 4 * hidden),
+        "bias_hh_l0": rng.uniform(-0.1, 0.1, 4 * hidden),
+    }
+    return lstm_latex.load({"state_dict": state, "x": rng.normal(size=(steps, input_size))})
+
+
+def inner_render(repeats: int) -> dict[str, object]:
+    import lstm_latex
+
+    rows = []
+    for steps in (50, 100, 200):
+        example = _example(steps, 256)
+        trace = lstm_latex.forward(example)  # type: ignore[arg-type]
+        render_s, trace_s = alternate(
+            lambda trace=trace: lstm_latex.render(trace),
+            lambda example=example: lstm_latex.forward(example),  # type: ignore[arg-type]
+            repeats,
+        )
+        size = len(lstm_latex.render(trace).encode())
+        rows.append({"T": steps, "render_s": render_s, "trace_s": trace_s, "bytes": size})
+    last = rows[-1]
+    result = figure("rendering: T = 200, H = 256 document vs its trace", last["render_s"], last["trace_s"], 2.0)
+    result["rows"] = rows
+    return result
+
+
+def inner_memory() -> dict[str, object]:
+    import dataclasses
+
+    import numpy as np
+
+    import lstm_latex
+
+    example = _example(10_000, 64)
+    trace = lstm_latex.forward(example)  # type: ignore[arg-type]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    buffers: dict[int, int] = {}  # each buffer once: many trace arrays are views of one array
+
+    def visit(value: object) -> None:
+        if isinstance(value, np.ndarray):
+            owner = value if value.base is None else value.base
+            buffers[id(owner)] = owner.nbytes  # type: ignore[union-attr]
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for field in dataclasses.fields(value):
+                visit(getattr(value, field.name))
+        elif isinstance(value, tuple):
+            for item in value:
+                visit(item)
+
+    visit(trace)
+    result = figure("memory: peak RSS tracing T = 10,000, H = 64 vs the trace arrays", peak, sum(buffers.values()), 2.0)
+    return result
+
+
+INNER = {"compute": inner_compute, "render": inner_render}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats: a smoke run, not figures")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--inner", help=argparse.SUPPRESS)
+    parser.add_argument("repeats", nargs="?", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner == "memory":
+        print(json.dumps(inner_memory()))
+        return 0
+    if args.inner:
+        print(json.dumps(INNER[args.inner](args.repeats)))
+        return 0
+    repeats = 3 if args.quick else 15
+    figures = [
+        startup(repeats),
+        startup_with_check(repeats),
+        in_subprocess("compute", str(3 if args.quick else 7)),
+        in_subprocess("render", str(3 if args.quick else 7)),
+        in_subprocess("memory"),
+    ]
+    for f in figures:
+        mark = "met" if f["met"] else "NOT MET"
+        print(f"{f['name']}: {f['ratio']:.2f}x (target <= {f['target']}x, {mark})")
+        print(f"    ours {f['ours_s']:.4g}, baseline {f['base_s']:.4g}")
+        for row in f.get("rows", []):  # type: ignore[attr-defined]
+            render_s, trace_s = row["render_s"], row["trace_s"]
+            print(f"    T = {row['T']}: render {render_s:.4f} s, trace {trace_s:.4f} s, {row['bytes']} bytes")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
+    return 0 if all(f["met"] for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,7 @@ The pipeline, one call a stage::
 
 from __future__ import annotations
 
+from ._version import __version__
 from .check import CheckReport, cross_check
 from .errors import CheckError, InputError, LstmLatexError, RenderError
 from .latex import NumberFormat
@@ -17,8 +18,6 @@ from .loaders import load
 from .model import Example, Trace
 from .network import forward
 from .render import Style, render
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CheckError",

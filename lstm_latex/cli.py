@@ -15,7 +15,6 @@ import click
 from . import __version__
 from .cells import CELLS
 from .check import check_trace, cross_check
-from .compile import compile_pdf
 from .errors import LstmLatexError
 from .latex import NumberFormat
 from .loaders import Source, load_network, read_json, resolve_inputs
@@ -144,6 +143,8 @@ def render_(
     text = render(trace, name, style=Style(numbers, color), template_dir=template_dir, check=report)
     _write(text, output)
     if compile_ and output is not None:
+        from .compile import compile_pdf  # subprocess and friends: only when asked to compile
+
         compile_pdf(Path(output))
 
 

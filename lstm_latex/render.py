@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from ._version import __version__
 from .cells import CELLS
 from .check import CheckReport
 from .errors import RenderError
@@ -138,6 +141,7 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
     loaders += [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_bytecode_cache(),
         block_start_string="((*",
         block_end_string="*))",
         variable_start_string="(((",
@@ -155,6 +159,33 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
     # many digit widths a display line takes before a chain breaks (an A4 article's default).
     env.globals.update(markup="tex", line_width=80, wrap=_wrap, fits=_fits)
     return env
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A cache that is only ever an optimisation: a file it cannot read or write is passed over."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs in the user's cache directory, as Python keeps .pyc
+    files: compiling them is most of a small render's time. Jinja checks each entry against the
+    template's source, so an edited template is compiled afresh."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "lstm-latex" / f"templates-{__version__}"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(directory))
 
 
 class _MatrixFilter:

@@ -6,7 +6,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from .check import check_trace, cross_check
 from .errors import LstmLatexError
 from .latex import NumberFormat
 from .loaders import Source, load_network, read_json, resolve_inputs
-from .model import Example, Network
+from .model import Example, Network, Trace
 from .network import forward
 from .render import Style, render
 from .serialize import network_to_json, trace_to_dict
@@ -138,9 +139,10 @@ def render_(
     name = template or ("markdown" if output_format == "markdown" else "document")
     if output_format == "markdown" and not name.endswith(".j2"):
         name += ".md.j2"  # --format markdown --template NAME: the user's NAME.md.j2
-    trace = forward(_load(file, inputs, prefix, cell))
+    trace = _forward(_load(file, inputs, prefix, cell))
     report = check_trace(trace, check)
-    text = render(trace, name, style=Style(numbers, color), template_dir=template_dir, check=report)
+    with _progress("rendering", trace.example) as tick:
+        text = render(trace, name, style=Style(numbers, color), template_dir=template_dir, check=report, progress=tick)
     _write(text, output)
     if compile_ and output is not None:
         from .compile import compile_pdf  # subprocess and friends: only when asked to compile
@@ -157,7 +159,7 @@ def trace(
     file: str, output: str | None, inputs: str | None, prefix: str | None, cell: str | None, check: bool | None
 ) -> None:
     """Print every intermediate of FILE's forward pass as JSON (golden vectors), with the torch check's result."""
-    computed = forward(_load(file, inputs, prefix, cell))
+    computed = _forward(_load(file, inputs, prefix, cell))
     report = check_trace(computed, check)
     _write(json.dumps(trace_to_dict(computed, report), indent=1) + "\n", output)
 
@@ -185,6 +187,26 @@ def export(
     network, own_inputs, where = _load_network(file, prefix, cell)
     given = resolve_inputs(network, own_inputs, inputs, where) if inputs is not None or own_inputs else None
     _write(network_to_json(network, given, decimals), output)
+
+
+PROGRESS_FROM = 500  # steps (T x layers x directions): shorter runs end before a bar could be read
+
+
+@contextmanager
+def _progress(label: str, example: Example) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr for a long run, and only when stderr is a terminal: a callback
+    to call once a step, or None."""
+    total = example.inputs.x.shape[0] * len(example.network.directions)
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, update_min_steps=total // 100) as bar:
+        yield lambda: bar.update(1)
+
+
+def _forward(example: Example) -> Trace:
+    with _progress("tracing", example) as tick:
+        return forward(example, tick)
 
 
 def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Network, Any, str]:

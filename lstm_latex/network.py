@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .cells import CELLS, Cell
@@ -9,8 +11,10 @@ from .cells.common import split_params
 from .model import Array, DirectionParams, DirectionTrace, Example, Step, Trace
 
 
-def forward(example: Example) -> Trace:
+def forward(example: Example, progress: Callable[[], None] | None = None) -> Trace:
     """Run the network on its inputs in float64 and keep every intermediate.
+
+    ``progress`` is called after each step of each layer and direction.
 
     Layer l > 0 reads the output sequence of layer l - 1 (both directions concatenated);
     a reverse direction runs from t = T down to 1. Results have torch's unbatched shapes.
@@ -25,7 +29,7 @@ def forward(example: Example) -> Trace:
             index = layer * network.num_directions + d
             params = network.directions[index]
             c0 = None if inputs.c0 is None else inputs.c0[index]
-            trace = _run_direction(cell, params, layer_input, inputs.h0[index], c0)
+            trace = _run_direction(cell, params, layer_input, inputs.h0[index], c0, progress)
             directions.append(trace)
             outputs.append(trace.output)
         layer_input = np.concatenate(outputs, axis=1)  # (T, D·H_out)
@@ -39,7 +43,9 @@ def forward(example: Example) -> Trace:
     )
 
 
-def _run_direction(cell: Cell, params: DirectionParams, xs: Array, h0: Array, c0: Array | None) -> DirectionTrace:
+def _run_direction(
+    cell: Cell, params: DirectionParams, xs: Array, h0: Array, c0: Array | None, progress: Callable[[], None] | None
+) -> DirectionTrace:
     # The input projections of all steps in one matrix product; each step then needs only W_hh h.
     input_affine = xs @ params.weight_ih.T  # (T, G·H)
     if params.bias_ih is not None:
@@ -50,6 +56,8 @@ def _run_direction(cell: Cell, params: DirectionParams, xs: Array, h0: Array, c0
     output = np.empty((xs.shape[0], h0.shape[0]))  # (T, H_out)
     for t in order:
         step = cell.step(params, t + 1, xs[t], input_affine[t], h, c)
+        if progress is not None:
+            progress()
         steps.append(step)
         h, c = step.h, step.c
         output[t] = h

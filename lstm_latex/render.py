@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +17,7 @@ from .cells import CELLS
 from .check import CheckReport
 from .errors import RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown
-from .model import Array, DirectionTrace, Trace
+from .model import Array, DirectionTrace, Step, Trace
 
 TEMPLATES = Path(__file__).parent / "templates"  # the top-level templates/, shipped in the package
 
@@ -50,6 +50,7 @@ def render(
     title: str | None = None,
     template_dir: Path | None = None,
     check: CheckReport | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -57,6 +58,7 @@ def render(
     A ``.md.j2`` template gets the Markdown filters: portable matrices and colours in hex.
 
     ``check``, the torch cross-check's report, is stated in the results; None says it was not checked.
+    ``progress`` is called once for each step the derivation shows.
     """
     names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}.md.j2"]
     try:
@@ -74,7 +76,7 @@ def render(
             network=network,
             cell=CELLS[network.cell],
             inputs=trace.example.inputs,
-            directions=[_labelled(d, network.num_layers, network.bidirectional) for d in trace.directions],
+            directions=[_labelled(d, network.num_layers, network.bidirectional, progress) for d in trace.directions],
             plain=LabelledDirection(trace.directions[0], "", ""),
             gate_colors=GATE_COLORS,
             title=title or f"A worked {CELLS[network.cell].title} forward pass",
@@ -111,6 +113,15 @@ class LabelledDirection:
     trace: DirectionTrace
     heading: str  # "Layer 1, reverse direction"; empty for a single forward layer
     sup: str  # LaTeX superscript for its symbols: "", "^{(1)}", "^{(0)\leftarrow}", ...
+    on_step: Callable[[], None] | None = None  # told of each step a template shows
+
+    @property
+    def steps(self) -> Iterator[Step]:
+        """The steps in the order they run, telling ``on_step`` of each as a template reaches it."""
+        for step in self.trace.steps:
+            yield step
+            if self.on_step is not None:
+                self.on_step()
 
     @property
     def prev_symbol(self) -> str:
@@ -122,7 +133,9 @@ class LabelledDirection:
         return t + 1 if self.trace.params.reverse else t - 1
 
 
-def _labelled(trace: DirectionTrace, num_layers: int, bidirectional: bool) -> LabelledDirection:
+def _labelled(
+    trace: DirectionTrace, num_layers: int, bidirectional: bool, on_step: Callable[[], None] | None
+) -> LabelledDirection:
     params = trace.params
     parts, marks = [], ""
     if num_layers > 1:
@@ -131,7 +144,7 @@ def _labelled(trace: DirectionTrace, num_layers: int, bidirectional: bool) -> La
     if bidirectional:
         parts.append("reverse direction" if params.reverse else "forward direction")
         marks += r"\leftarrow" if params.reverse else r"\rightarrow"
-    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "")
+    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step)
 
 
 @lru_cache(maxsize=8)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,8 @@ def wrong_forward(monkeypatch: pytest.MonkeyPatch) -> None:
     """The NumPy forward pass made wrong in one entry of c_n: the check must catch it."""
     right = lstm_latex.forward
 
-    def wrong(example: lstm_latex.Example) -> lstm_latex.Trace:
-        trace = right(example)
+    def wrong(example: lstm_latex.Example, progress: Callable[[], None] | None = None) -> lstm_latex.Trace:
+        trace = right(example, progress)
         c_n = trace.c_n.copy()  # type: ignore[union-attr]
         c_n[0, 1] += 1e-7
         return dataclasses.replace(trace, c_n=c_n)

@@ -63,24 +63,30 @@ class NumberFormat:
         """A right-aligned bmatrix (a 1-D array as a column); a long dimension is elided with
         dots and the full shape written under the brace. ``portable`` writes a bracketed
         ``array`` instead of mathtools' ``bmatrix*``, for MathJax and KaTeX on web pages."""
+        return self.layout(array, portable=portable)[0]
+
+    def width(self, array: Array) -> float:
+        """About how wide ``matrix(array)`` prints, in digit widths: what a template needs to
+        decide whether terms share a line."""
+        return self.layout(array)[1]
+
+    def layout(self, array: Array, *, portable: bool = False) -> tuple[str, float]:
+        """``matrix(array)`` and ``width(array)`` from one formatting of the entries shown.
+
+        The width is calibrated on Latin Modern: a minus sign is about 1.4 digits, a point half
+        of one, a column gap 1.8, the brackets 1.5."""
         grid = self._grid(array)
         body = " \\\\ ".join(" & ".join(row) for row in grid)
         if portable:
             body = rf"\left[\begin{{array}}{{{'r' * len(grid[0])}}} {body} \end{{array}}\right]"
         else:
             body = rf"\begin{{bmatrix*}}[r] {body} \end{{bmatrix*}}"
-        if not any(None in self.kept(n) for n in array.shape):
-            return body
-        shape = str(array.shape[0]) if array.ndim == 1 else rf"{array.shape[0]} \times {array.shape[1]}"
-        return rf"\underbrace{{{body}}}_{{{shape}}}"
-
-    def width(self, array: Array) -> float:
-        """About how wide ``matrix(array)`` prints, in digit widths: what a template needs to
-        decide whether terms share a line. Calibrated on Latin Modern: a minus sign is about
-        1.4 digits, a point half of one, a column gap 1.8, the brackets 1.5."""
-        grid = self._grid(array)
         columns = [max(_digits_wide(row[c]) for row in grid) for c in range(len(grid[0]))]
-        return sum(columns) + 1.8 * len(columns) + 1.5
+        width = sum(columns) + 1.8 * len(columns) + 1.5
+        if any(None in self.kept(n) for n in array.shape):
+            shape = str(array.shape[0]) if array.ndim == 1 else rf"{array.shape[0]} \times {array.shape[1]}"
+            body = rf"\underbrace{{{body}}}_{{{shape}}}"
+        return body, width
 
     def _grid(self, array: Array) -> list[list[str]]:
         """The entries shown, as text, row by row, with dots where rows or columns are elided."""
@@ -102,10 +108,17 @@ class NumberFormat:
 
 
 def _digits_wide(entry: str) -> float:
+    """A digit is 1, a minus sign 1.4, a point 0.5, `` \\times 10^`` 4 and braces nothing."""
     if entry.startswith("\\") and entry.endswith("dots"):
         return 2.0
-    entry = entry.replace(r" \times 10^", "*")  # the times sign and 10: about four digits wide
-    return sum({"-": 1.4, ".": 0.5, "*": 4.0, "{": 0.0, "}": 0.0}.get(ch, 1.0) for ch in entry)
+    entry = entry.replace(r" \times 10^", "*")
+    return (
+        len(entry)
+        + 0.4 * entry.count("-")
+        - 0.5 * entry.count(".")
+        + 3.0 * entry.count("*")
+        - (entry.count("{") + entry.count("}"))
+    )
 
 
 def _scientific_or_plain(text: str) -> str:

@@ -208,13 +208,21 @@ class _MatrixFilter:
     def __init__(self, numbers: NumberFormat, portable: bool) -> None:
         self.numbers = numbers
         self._portable = portable
-        self._shown: dict[int, tuple[Array, str]] = {}
+        self._shown: dict[int, tuple[Array, str, float]] = {}
 
     def __call__(self, array: Array) -> str:
+        return self._entry(array)[1]
+
+    def width(self, array: Array) -> float:
+        """NumberFormat.width, remembered with the text."""
+        return self._entry(array)[2]
+
+    def _entry(self, array: Array) -> tuple[Array, str, float]:
         entry = self._shown.get(id(array))
         if entry is None or entry[0] is not array:
-            entry = self._shown[id(array)] = (array, self.numbers.matrix(array, portable=self._portable))
-        return entry[1]
+            text, width = self.numbers.layout(array, portable=self._portable)
+            entry = self._shown[id(array)] = (array, text, width)
+        return entry
 
     def forget(self) -> None:
         self._shown.clear()
@@ -262,7 +270,7 @@ def _wrap(context: jinja2.runtime.Context, terms: Sequence[Term], extra: float =
                 width, text = width + _SYMBOL, factor
             else:
                 array, gate = factor if isinstance(factor, (list, tuple)) else (factor, None)
-                width += matrix.numbers.width(array) + 1
+                width += matrix.width(array) + 1
                 text = matrix(array) if gate is None else paint(matrix(array), gate)
             parts.append(text)
         text = " ".join(parts).strip()
@@ -279,6 +287,6 @@ def _wrap(context: jinja2.runtime.Context, terms: Sequence[Term], extra: float =
 def _fits(context: jinja2.runtime.Context, *arrays: Array | None, extra: float = 0) -> bool:
     """Whether ``arrays`` fit side by side on one display line, with ``extra`` digit widths
     of symbols beside them."""
-    numbers: NumberFormat = context.environment.filters["mat"].numbers
-    used = sum(numbers.width(a) + 1 for a in arrays if a is not None)
+    matrix: _MatrixFilter = context.environment.filters["mat"]
+    used = sum(matrix.width(a) + 1 for a in arrays if a is not None)
     return used + extra <= float(context.get("line_width", 80))

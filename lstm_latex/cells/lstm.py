@@ -70,8 +70,9 @@ def step(
     preactivation = input_affine + hidden  # (4H,)
     size = preactivation.shape[0] // 4
     activation = sigmoid(preactivation)
-    np.tanh(preactivation[2 * size : 3 * size], out=activation[2 * size : 3 * size])  # g uses tanh
-    i, f, g, o = (activation[k * size : (k + 1) * size] for k in range(4))
+    i, f = activation[:size], activation[size : 2 * size]  # views, in torch's row order
+    g, o = activation[2 * size : 3 * size], activation[3 * size :]
+    np.tanh(preactivation[2 * size : 3 * size], out=g)  # the cell candidate uses tanh
     forget_term = f * c_prev
     input_term = i * g
     c = forget_term + input_term

@@ -21,7 +21,7 @@ from .latex import NumberFormat
 from .loaders import Source, load_network, read_json, resolve_inputs
 from .model import Example, Network, Trace
 from .network import forward
-from .render import Style, render
+from .render import MAX_STEPS, Style, check_size, render
 from .serialize import network_to_json, trace_to_dict
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,6 +113,14 @@ _check = click.option(
 )
 @_source_options
 @_check
+@click.option("--title", help="The document's title (printed literally: LaTeX's special characters are escaped).")
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=0),
+    default=MAX_STEPS,
+    show_default=True,
+    help="Refuse documents of more step blocks (T x layers x directions); 0: no limit.",
+)
 def render_(
     file: str,
     output: str | None,
@@ -128,6 +136,8 @@ def render_(
     prefix: str | None,
     cell: str | None,
     check: bool | None,
+    title: str | None,
+    max_steps: int,
 ) -> None:
     """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
     as LaTeX or Markdown."""
@@ -139,10 +149,22 @@ def render_(
     name = template or ("markdown" if output_format == "markdown" else "document")
     if output_format == "markdown" and not name.endswith(".j2"):
         name += ".md.j2"  # --format markdown --template NAME: the user's NAME.md.j2
-    trace = _forward(_load(file, inputs, prefix, cell))
+    example = _load(file, inputs, prefix, cell)
+    check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
+    trace = _forward(example)
     report = check_trace(trace, check)
+    style = Style(numbers, color)
     with _progress("rendering", trace.example) as tick:
-        text = render(trace, name, style=Style(numbers, color), template_dir=template_dir, check=report, progress=tick)
+        text = render(
+            trace,
+            name,
+            style=style,
+            title=title,
+            template_dir=template_dir,
+            check=report,
+            progress=tick,
+            max_steps=max_steps,
+        )
     _write(text, output)
     if compile_ and output is not None:
         from .compile import compile_pdf  # subprocess and friends: only when asked to compile
@@ -240,6 +262,8 @@ def _write(text: str, output: str | None) -> None:
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise click.ClickException(f"{output}: cannot write ({error.strerror})") from None
         raise

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import RenderError
 from .model import Array
 
 _SPECIAL = {
@@ -19,12 +20,39 @@ _SPECIAL = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "<": r"\textless{}",  # < > | print as other glyphs in the OT1 encoding of a plain article
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "'": r"\textquotesingle{}",  # straight quotes, not the curly ones ' and ` give
+    "`": r"\textasciigrave{}",
+    '"': r"\textquotedbl{}",
 }
 
 
+# What pdflatex typesets from UTF-8 with the T1 encoding: ASCII, Latin-1 and common punctuation.
+# Anything else stops the compilation ("Unicode character ... not set up"), so it is refused here.
+_PUNCTUATION = (
+    "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac\u2022\u2122"  # dashes, curly quotes, ..., euro, bullet, TM
+)
+_TYPESET = frozenset(map(chr, range(0x20, 0x7F))) | frozenset(map(chr, range(0xA0, 0x100))) | frozenset(_PUNCTUATION)
+
+
 def escape_latex(text: str) -> str:
-    """User text made safe for LaTeX's text mode: every special character printed literally."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+    """User text made safe for LaTeX's text mode: every character printed literally.
+
+    Line breaks and other control characters become spaces; ``--`` is kept from joining into a
+    dash. Raises RenderError for a character pdflatex cannot typeset, naming it.
+    """
+    out = []
+    for k, ch in enumerate(text):
+        if ch < " " or "\x7f" <= ch < "\xa0":
+            ch = " "
+        elif ch not in _TYPESET:
+            raise RenderError(f"cannot typeset {ch!r} (U+{ord(ch):04X}) with pdflatex: use ASCII or Latin-1 characters")
+        out.append(_SPECIAL.get(ch, ch))
+        if ch in "-," and text[k + 1 : k + 2] == ch:
+            out.append("{}")  # no ligature: -- and ,, would print as a dash and a low quote
+    return "".join(out)
 
 
 def escape_markdown(text: str) -> str:

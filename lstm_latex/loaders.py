@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -100,28 +101,66 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_json(data: bytes, where: str) -> Mapping[str, Any]:
-    """Parse a JSON object strictly: UTF-8, no NaN or Infinity, a bounded depth."""
+    """Parse a JSON object strictly: UTF-8, no NaN or Infinity, no duplicate keys, a bounded depth.
+
+    Integers are read as floats, so that a number too long for float64 becomes inf and is refused
+    with its place by to_array, rather than failing inside the parser.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"{where}: not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise InputError(f"{where}: the file is empty")
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise InputError(f"{where}: not valid JSON: nested {depth} levels deep (a weights file needs 4)")
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(
+            text, parse_constant=_reject_constant, parse_int=float, object_pairs_hook=_reject_duplicates
+        )
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
-    except RecursionError:
+    except RecursionError:  # nesting_depth should have caught it; the parser's own limit is the last guard
         raise InputError(f"{where}: not valid JSON: nested too deeply") from None
-    except ValueError as error:  # _reject_constant
+    except ValueError as error:  # _reject_constant, _reject_duplicates
         raise InputError(f"{where}: {error}") from None
     if not isinstance(document, dict):
         raise InputError(f"{where}: expected a JSON object with a state_dict, found {_kind(document)}")
     return document
 
 
+MAX_NESTING = 32  # a weights file is 4 deep; anything far deeper is not one
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply JSON text nests its arrays and objects, brackets in strings aside.
+
+    A few passes in C over the text: a document nested hundreds of thousands of levels deep is
+    refused in milliseconds, before the parser sees it.
+    """
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed: every number must be finite")
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys; a file that says two things is refused instead.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}: each key may appear once")
+        document[key] = value
+    return document
 
 
 def _from_document(
@@ -250,8 +289,17 @@ def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str
             f"{where}: state_dict.weight_ih_l0 has {rows} rows; a {cell_name} needs {gate_count}·hidden_size"
             f" rows{_cell_hint(cell_name, arrays)}"
         )
+    if input_size == 0:
+        raise InputError(f"{where}: state_dict.weight_ih_l0 has shape {_shape(first.shape)}: input_size must be >= 1")
     hidden_size = rows // gate_count
-    output_size = arrays["weight_hr_l0"].shape[0] if projected else hidden_size
+    output_size = hidden_size
+    if projected:
+        output_size = arrays["weight_hr_l0"].shape[0]
+        if not 0 < output_size < hidden_size:
+            raise InputError(
+                f"{where}: state_dict.weight_hr_l0 has {output_size} rows: proj_size must be"
+                f" between 1 and hidden_size - 1 = {hidden_size - 1}"
+            )
     directions = []
     for suffix in suffixes:
         layer = int(suffix[2:].removesuffix("_reverse"))
@@ -342,11 +390,11 @@ def inputs_from_document(document: Mapping[str, Any], network: Network, where: s
     if "x" not in document:
         raise InputError(f"{where}: missing key 'x' (the input sequence, shape (T, {network.input_size}))")
     x = to_array(document["x"], f"{where}: x")
+    if x.size == 0:
+        raise InputError(f"{where}: x is empty: give at least one step of {network.input_size} numbers")
     if x.ndim == 1:
         x = x[np.newaxis, :]  # a flat list is one step
     _require_ndim(x, 2, f"{where}: x")
-    if x.shape[0] == 0:
-        raise InputError(f"{where}: x is empty: give at least one step of {network.input_size} numbers")
     if x.shape[1] != network.input_size:
         raise InputError(
             f"{where}: x has shape {_shape(x.shape)}, expected (T, {network.input_size}) = (T, input_size)"
@@ -383,13 +431,25 @@ def to_array(value: Any, where: str) -> Array:
         array = value.astype(np.float64)
     else:
         _check_numbers(value, where, depth=0)
-        array = np.array(value, dtype=np.float64)
+        try:
+            array = np.array(value, dtype=np.float64)
+        except OverflowError:  # a Python int beyond float64's range, from a dict
+            array = np.array(_ints_as_floats(value), dtype=np.float64)
     if array.ndim == 0:
         raise InputError(f"{where} is a single number, expected an array")
     if not np.isfinite(array).all():
         index = tuple(int(k) for k in np.argwhere(~np.isfinite(array))[0])
-        raise InputError(f"{where}{''.join(f'[{k}]' for k in index)} is not finite ({array[index]})")
+        raise InputError(
+            f"{where}{''.join(f'[{k}]' for k in index)} is not finite ({array[index]}):"
+            " every number must be finite and within float64's range"
+        )
     return array
+
+
+def _ints_as_floats(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_ints_as_floats(v) for v in value]
+    return float(value) if value < 1e308 and value > -1e308 else float("inf")
 
 
 _MAX_DEPTH = 3

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from .cells import CELLS, Cell
 from .cells.common import split_params
-from .model import Array, DirectionParams, DirectionTrace, Example, Step, Trace
+from .errors import InputError
+from .model import Array, DirectionParams, DirectionTrace, Example, GateStack, Step, Trace
 
 
 def forward(example: Example, progress: Callable[[], None] | None = None) -> Trace:
@@ -29,7 +31,10 @@ def forward(example: Example, progress: Callable[[], None] | None = None) -> Tra
             index = layer * network.num_directions + d
             params = network.directions[index]
             c0 = None if inputs.c0 is None else inputs.c0[index]
-            trace = _run_direction(cell, params, layer_input, inputs.h0[index], c0, progress)
+            # Finite but huge weights can overflow to inf; that is refused below, without warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                trace = _run_direction(cell, params, layer_input, inputs.h0[index], c0, progress)
+            _require_finite(trace, example.source)
             directions.append(trace)
             outputs.append(trace.output)
         layer_input = np.concatenate(outputs, axis=1)  # (T, D·H_out)
@@ -62,3 +67,30 @@ def _run_direction(
         h, c = step.h, step.c
         output[t] = h
     return DirectionTrace(params=params, gates=split_params(params, cell.gates), steps=tuple(steps), output=output)
+
+
+def _require_finite(trace: DirectionTrace, source: str) -> None:
+    """Every intermediate must be a float64 number: inf or nan would print as text no one can check.
+
+    One array per field of the step records (gate stacks by their preactivation, which is inf or nan
+    whenever a part of it is), checked at once: this runs on every step of a long trace.
+    """
+    for field in dataclasses.fields(trace.steps[0]):  # type: ignore[arg-type]
+        first = getattr(trace.steps[0], field.name)
+        if isinstance(first, GateStack):
+            values = np.stack([getattr(step, field.name).preactivation for step in trace.steps])
+        elif isinstance(first, np.ndarray):
+            values = np.stack([getattr(step, field.name) for step in trace.steps])
+        else:
+            continue
+        finite = np.isfinite(values).reshape(len(trace.steps), -1)
+        if not finite.all():
+            row, column = (int(k) for k in np.argwhere(~finite)[0])
+            name = field.name
+            if isinstance(first, GateStack):
+                name = f"gate {first.names[column * len(first.names) // finite.shape[1]]}"
+            params = trace.params
+            where = f"layer {params.layer}{' reverse' if params.reverse else ''}, t = {trace.steps[row].t}"
+            raise InputError(
+                f"{source}: the forward pass overflows float64 ({name} at {where}): weights or inputs too large"
+            )

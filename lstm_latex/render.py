@@ -17,7 +17,7 @@ from .cells import CELLS
 from .check import CheckReport
 from .errors import RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown
-from .model import Array, DirectionTrace, Step, Trace
+from .model import Array, DirectionTrace, Example, Step, Trace
 
 TEMPLATES = Path(__file__).parent / "templates"  # the top-level templates/, shipped in the package
 
@@ -32,6 +32,9 @@ GATE_COLORS = {
     "n": "009E73",
     "h": "0072B2",
 }
+
+
+MAX_STEPS = 100  # step blocks: about 250 pages for a small LSTM, already more than anyone checks by hand
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ def render(
     template_dir: Path | None = None,
     check: CheckReport | None = None,
     progress: Callable[[], None] | None = None,
+    max_steps: int = MAX_STEPS,
 ) -> str:
     """The derivation of ``trace`` as text, from the template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -59,7 +63,9 @@ def render(
 
     ``check``, the torch cross-check's report, is stated in the results; None says it was not checked.
     ``progress`` is called once for each step the derivation shows.
+    Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
     """
+    check_size(trace.example, max_steps)
     names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}.md.j2"]
     try:
         markdown = _find(template_dir, names).endswith(".md.j2")
@@ -104,6 +110,19 @@ def _find(template_dir: Path | None, names: list[str]) -> str:
     if names[0].startswith("default:"):
         return names[0]  # the PrefixLoader finds it, or says it is not there
     raise jinja2.TemplateNotFound(names[0])
+
+
+def check_size(example: Example, max_steps: int = MAX_STEPS) -> None:
+    """Refuse a document with more than ``max_steps`` step blocks (T x layers x directions),
+    before it takes minutes and gigabytes; 0 means no limit."""
+    network, seq_len = example.network, example.inputs.x.shape[0]
+    blocks = seq_len * network.num_layers * network.num_directions
+    if 0 < max_steps < blocks:
+        raise RenderError(
+            f"the document would have {blocks} step blocks (T = {seq_len} x {network.num_layers} layer(s)"
+            f" x {network.num_directions} direction(s)), more than the limit of {max_steps}:"
+            f" pass --max-steps {blocks} (max_steps= in Python) to render it anyway"
+        )
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def read_json(data: bytes, where: str) -> Mapping[str, Any]:
     with its place by to_array, rather than failing inside the parser.
     """
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte order mark, as some Windows editors write, is dropped
     except UnicodeDecodeError as error:
         raise InputError(f"{where}: not UTF-8 text (byte {error.start})") from None
     if not text.strip():
@@ -469,7 +469,7 @@ def _check_numbers(value: Any, where: str, depth: int) -> tuple[int, ...]:
     for k, shape in enumerate(shapes):
         if shape != shapes[0]:
             raise InputError(
-                f"{where} is ragged: {where}[{k}] has shape {_shape(shape)}, {where}[0] has {_shape(shapes[0])}"
+                f"{where} is ragged: its entry [{k}] has shape {_shape(shape)}, [0] has {_shape(shapes[0])}"
             )
     return (len(value), *(shapes[0] if shapes else ()))
 

@@ -89,7 +89,7 @@ def read_inputs(source: Source) -> tuple[Mapping[str, Any], str]:
         document = read_json(read_bytes(Path(source)), where)
     unknown = sorted(set(document) - set(INPUT_KEYS))
     if unknown:
-        raise InputError(f"{where}: unknown key {unknown[0]!r} (an inputs file holds {', '.join(INPUT_KEYS)})")
+        raise InputError(f"{where}: unknown key {_quote(unknown[0])} (an inputs file holds {', '.join(INPUT_KEYS)})")
     return document, where
 
 
@@ -158,7 +158,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for key, value in pairs:
         if key in document:
-            raise ValueError(f"duplicate key {key!r}: each key may appear once")
+            raise ValueError(f"duplicate key {_quote(key)}: each key may appear once")
         document[key] = value
     return document
 
@@ -168,10 +168,10 @@ def _from_document(
 ) -> tuple[Network, Mapping[str, Any]]:
     unknown = sorted(set(document) - set(DOCUMENT_KEYS))
     if unknown:
-        raise InputError(f"{where}: unknown key {unknown[0]!r} (expected {', '.join(DOCUMENT_KEYS)})")
+        raise InputError(f"{where}: unknown key {_quote(unknown[0])} (expected {', '.join(DOCUMENT_KEYS)})")
     cell_name = document.get("cell", cell or "lstm")
     if cell is not None and cell_name != cell:
-        raise InputError(f"{where}: the file says cell {cell_name!r}, --cell says {cell!r}")
+        raise InputError(f"{where}: the file says cell {_quote_any(cell_name)}, --cell says {cell!r}")
     if "state_dict" not in document:
         raise InputError(f"{where}: missing key 'state_dict' (torch's parameter names and arrays)")
     state = document["state_dict"]
@@ -256,8 +256,10 @@ def infer_cell(state: Mapping[str, Any], where: str) -> str:
 
 def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str) -> Network:
     """Infer a torch recurrent layer from its state_dict's keys and shapes, checking all of them."""
-    if not isinstance(cell_name, str) or cell_name not in CELLS:
-        raise InputError(f"{where}: unknown cell {cell_name!r} (expected one of {', '.join(CELLS)})")
+    if not isinstance(cell_name, str):
+        raise InputError(f"{where}: cell must be a string (one of {', '.join(CELLS)}), found {_kind(cell_name)}")
+    if cell_name not in CELLS:
+        raise InputError(f"{where}: unknown cell {_quote(cell_name)} (expected one of {', '.join(CELLS)})")
     gate_count = len(CELLS[cell_name].gates)
     state = _layer_names(state)
     if "weight_ih_l0" not in state:
@@ -278,7 +280,9 @@ def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str
         raise InputError(f"{where}: state_dict: missing key {missing[0]!r}{_missing_hint(missing[0], state)}")
     unknown = sorted(set(state) - set(expected))
     if unknown:
-        raise InputError(f"{where}: state_dict: unexpected key {unknown[0]!r} ({_gap_hint(unknown[0], num_layers)})")
+        raise InputError(
+            f"{where}: state_dict: unexpected key {_quote(unknown[0])} ({_gap_hint(unknown[0], num_layers)})"
+        )
 
     arrays = {key: to_array(state[key], f"{where}: state_dict.{key}") for key in expected}
     first = arrays["weight_ih_l0"]
@@ -489,9 +493,18 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, str):
-        return f"a string ({value[:20]!r})"
+        return f"a string ({_quote(value)})"
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
         return "a list"
     return f"a {type(value).__name__}"
+
+
+def _quote_any(value: Any) -> str:
+    return _quote(value) if isinstance(value, str) else _kind(value)
+
+
+def _quote(text: str, limit: int = 30) -> str:
+    """``text`` quoted for a message, cut short: a key or value from a file can be any length."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."

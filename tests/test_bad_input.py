@@ -3,7 +3,8 @@
 output file created or changed.
 
 The corpus is tests/corpus/bad/: one file per mistake, and manifest.json with a fragment of the
-message each must give. Files nested hundreds of thousands of levels deep are made here instead.
+message each must give. Files nested hundreds of thousands of levels deep, and torch files (binary,
+and tied to the installed torch's format), are made here instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 
 CLI = Path(sys.executable).parent / "lstm-latex"
 CORPUS = Path(__file__).parent / "corpus" / "bad"
@@ -68,7 +70,7 @@ def assert_clean_failure(run: Run, fragment: str, status: int = 1) -> None:
     assert fragment in run.stderr, context
 
 
-def assert_refused_everywhere(path: Path, fragment: str, tmp_path: Path) -> None:
+def assert_refused_everywhere(path: Path, fragment: str, tmp_path: Path, *options: str) -> None:
     """render over an existing file and trace to a new one: both refuse alike, and print nothing.
 
     (Two runs, not more: each process costs the import of numpy, and the suite must stay fast.)
@@ -80,8 +82,8 @@ def assert_refused_everywhere(path: Path, fragment: str, tmp_path: Path) -> None
     before = sorted(p.name for p in tmp_path.rglob("*"))
     runs = run_all(
         [
-            ["render", str(path), "-o", str(existing)],
-            ["trace", str(path), "-o", str(new)],
+            ["render", str(path), *options, "-o", str(existing)],
+            ["trace", str(path), *options, "-o", str(new)],
         ]
     )
     for run in runs:
@@ -162,3 +164,84 @@ def test_usage_errors_exit_2_in_a_few_lines(args: list[str], fragment: str) -> N
     assert "Traceback" not in run.stderr
     assert run.stderr.count("\n") <= 5, run.stderr
     assert f"Error: {fragment}" in run.stderr
+
+
+class Payload:
+    """Unpickled, it creates the marker file: what a malicious checkpoint would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (open, (self.marker, "w"))
+
+
+def lstm_state() -> dict[str, torch.Tensor]:
+    torch.manual_seed(0)
+    return torch.nn.LSTM(2, 4).state_dict()
+
+
+def saved(obj: object, path: Path) -> bytes:
+    torch.save(obj, path)
+    return path.read_bytes()
+
+
+UNREADABLE = "not a readable torch file: truncated, damaged, or not written by torch.save ("
+REFUSED = "refused: loading it would run code from the file ("
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "fragment"),
+    [
+        ("truncated.pt", lambda p: saved(lstm_state(), p)[:-300], UNREADABLE),
+        ("empty.pt", lambda p: b"", UNREADABLE),
+        ("text.pt", lambda p: b"weight_ih_l0 = [[0.5, 0.1]]\n", UNREADABLE),
+        ("truncated-zip.json", lambda p: saved(lstm_state(), p)[:-300], UNREADABLE),  # torch's format, any name
+        ("module.pt", lambda p: saved(torch.nn.LSTM(2, 4), p), REFUSED + "torch.nn.modules.rnn.LSTM)"),
+        ("tensor.pt", lambda p: saved(torch.zeros(16, 2), p), "holds a Tensor, not a state_dict"),
+        (
+            "shape.pt",
+            lambda p: saved({**lstm_state(), "weight_hh_l0": torch.zeros(16, 3)}, p),
+            "state_dict.weight_hh_l0 has shape (16, 3), expected (16, 4)",
+        ),
+        (
+            "string-tensor.pt",
+            lambda p: saved({**lstm_state(), "bias_ih_l0": "zeros"}, p),
+            "state_dict.bias_ih_l0 is a string ('zeros'), expected a number or a list",
+        ),
+        (
+            "complex.pt",
+            lambda p: saved({**lstm_state(), "bias_ih_l0": torch.zeros(16, dtype=torch.complex64)}, p),
+            "state_dict.bias_ih_l0 is a tensor of torch.complex64, expected real numbers",
+        ),
+    ],
+)
+def test_a_bad_torch_file_is_refused_cleanly(name: str, make, fragment: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    work = tmp_path / "work"
+    work.mkdir()
+    path = work / name
+    path.write_bytes(make(path))
+    inputs = work / "inputs.json"
+    inputs.write_text(json.dumps({"x": [[0.5, 0.1]]}))
+    (tmp_path / "out").mkdir()
+    assert_refused_everywhere(path, fragment, tmp_path / "out", "--inputs", str(inputs))
+
+
+def test_a_torch_file_whose_pickle_would_run_code_is_refused_and_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    path = tmp_path / "crafted.pt"
+    torch.save({"weight_ih_l0": Payload(marker), "weight_hh_l0": torch.zeros(16, 4)}, path)
+    (tmp_path / "out").mkdir()
+    assert_refused_everywhere(path, REFUSED, tmp_path / "out", "--inputs", str(CORPUS.parent / "inputs.json"))
+    assert not marker.exists()
+    # The payload is real: an unsafe load runs it (so the refusal above is what kept it from running).
+    unsafe = f"import torch; torch.load({str(path)!r}, weights_only=False)"
+    subprocess.run([sys.executable, "-W", "ignore", "-c", unsafe], check=True, capture_output=True, timeout=120)
+    assert marker.exists()
+
+
+def test_a_torch_file_without_inputs_says_how_to_give_them(tmp_path: Path) -> None:
+    path = tmp_path / "weights.pt"
+    torch.save(lstm_state(), path)
+    (tmp_path / "out").mkdir()
+    assert_refused_everywhere(path, "a state_dict holds no inputs: give them with --inputs FILE.json", tmp_path / "out")

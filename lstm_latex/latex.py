@@ -56,8 +56,9 @@ def escape_latex(text: str) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """User text printed literally in Markdown: its punctuation escaped with a backslash."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$" else ch for ch in text)
+    """User text printed literally in Markdown: its punctuation escaped with a backslash, and line
+    breaks and other control characters made spaces (a heading is one line)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$&~" else " " if ch < " " else ch for ch in text)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ def output_of(args: list[str], hash_seed: str, cwd: Path) -> bytes:
     [
         ["render", "{deep}"],
         ["render", "{deep}", "--template", "snippet", "--precision", "6", "--title", "A & B"],
+        ["render", "{deep}", "--template", "beamer"],
+        ["render", "{deep}", "--format", "markdown"],
         ["trace", "{deep}"],
         ["render", "{seed}"],
         ["trace", "{seed}"],

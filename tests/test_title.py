@@ -24,16 +24,18 @@ def glyphs(text: str) -> str:
     return "".join(text.split())
 
 
-def render_title(title: str) -> str:
-    result = CliRunner().invoke(main, ["render", str(SEED), "--title", title])
+def render_title(title: str, *options: str) -> str:
+    result = CliRunner().invoke(main, ["render", str(SEED), "--title", title, *options])
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
-def test_a_hostile_title_is_printed_literally_and_runs_nothing(latex) -> None:  # type: ignore[no-untyped-def]
-    run = latex(render_title(HOSTILE))
+@pytest.mark.parametrize("template", ["document", "beamer"])
+def test_a_hostile_title_is_printed_literally_and_runs_nothing(latex, template: str) -> None:  # type: ignore[no-untyped-def]
+    run = latex(render_title(HOSTILE, "--template", template))
     assert HOSTILE in words(run.text)
-    assert run.overfull == []
+    if template == "document":
+        assert run.overfull == []
     passwd = Path("/etc/passwd").read_text().splitlines()
     assert passwd  # the test means something only if there is a file to leak
     assert not any(line in run.text for line in passwd if line)
@@ -74,3 +76,8 @@ def test_escape_latex_keeps_ligatures_from_forming() -> None:
 def test_the_default_title_names_the_cell() -> None:
     text = lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)))
     assert r"{\Large\bfseries A worked LSTM forward pass}" in text
+
+
+def test_a_markdown_title_is_one_heading_line_with_its_punctuation_escaped() -> None:
+    first = render_title(HOSTILE + "\n~~struck~~", "--format", "markdown").splitlines()[0]
+    assert first == r"# Weights \& \\input\{/etc/passwd\} 100% \$x\$ \#1 a\_b \{c\} \~\~struck\~\~"

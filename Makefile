@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint tex katex golden clean
+.PHONY: install demo test lint tex katex golden bench clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ test: $(STAMP) tex katex lint
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --update-golden
+
+# The figures of BENCHMARKS.md, measured in one run (several minutes; not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py --json bench/last.json
 
 clean:
 	rm -rf $(VENV) node_modules build dist *.egg-info derivation.*

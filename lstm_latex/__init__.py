@@ -10,14 +10,28 @@ The pipeline, one call a stage::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .check import CheckReport, cross_check
 from .errors import CheckError, InputError, LstmLatexError, RenderError
 from .latex import NumberFormat
 from .loaders import load
 from .model import Example, Trace
 from .network import forward
 from .render import Style, render
+
+if TYPE_CHECKING:
+    from .check import CheckReport, cross_check
+
+
+def __getattr__(name: str) -> Any:
+    """The torch cross-check is imported when first used: rendering without it never loads it."""
+    if name in ("CheckReport", "cross_check"):
+        from . import check
+
+        return getattr(check, name)
+    raise AttributeError(f"module 'lstm_latex' has no attribute {name!r}")
+
 
 __all__ = [
     "CheckError",

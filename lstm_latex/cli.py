@@ -9,20 +9,21 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .cells import CELLS
-from .check import check_trace, cross_check
 from .errors import LstmLatexError
 from .latex import NumberFormat
 from .loaders import Source, load_network, read_json, resolve_inputs
 from .model import Example, Network, Trace
 from .network import forward
 from .render import MAX_STEPS, Style, check_size, render
-from .serialize import network_to_json, trace_to_dict
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,7 +153,7 @@ def render_(
     example = _load(file, inputs, prefix, cell)
     check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
     trace = _forward(example)
-    report = check_trace(trace, check)
+    report = _check_trace(trace, check)
     style = Style(numbers, color)
     with _progress("rendering", trace.example) as tick:
         text = render(
@@ -182,7 +183,9 @@ def trace(
 ) -> None:
     """Print every intermediate of FILE's forward pass as JSON (golden vectors), with the torch check's result."""
     computed = _forward(_load(file, inputs, prefix, cell))
-    report = check_trace(computed, check)
+    report = _check_trace(computed, check)
+    from .serialize import trace_to_dict
+
     _write(json.dumps(trace_to_dict(computed, report), indent=1) + "\n", output)
 
 
@@ -192,6 +195,8 @@ def trace(
 def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> None:
     """Compare FILE's forward pass with torch: the largest absolute difference of every state (exit 1 if any
     exceeds 1e-10 in float64)."""
+    from .check import cross_check
+
     report = cross_check(forward(_load(file, inputs, prefix, cell)))
     click.echo(report.table())
     report.require_agreement()
@@ -208,6 +213,8 @@ def export(
     """Write FILE's weights (and inputs, when it has or is given some) in lstm-latex's JSON format."""
     network, own_inputs, where = _load_network(file, prefix, cell)
     given = resolve_inputs(network, own_inputs, inputs, where) if inputs is not None or own_inputs else None
+    from .serialize import network_to_json
+
     _write(network_to_json(network, given, decimals), output)
 
 
@@ -224,6 +231,15 @@ def _progress(label: str, example: Example) -> Iterator[Callable[[], None] | Non
         return
     with click.progressbar(length=total, label=label, file=sys.stderr, update_min_steps=total // 100) as bar:
         yield lambda: bar.update(1)
+
+
+def _check_trace(trace: Trace, mode: bool | None) -> CheckReport | None:
+    """check.check_trace, imported only when a check may run: start-up matters with --no-check."""
+    if mode is False:
+        return None
+    from .check import check_trace
+
+    return check_trace(trace, mode)
 
 
 def _forward(example: Example) -> Trace:

@@ -8,16 +8,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from ._version import __version__
 from .cells import CELLS
-from .check import CheckReport
 from .errors import RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown
 from .model import Array, DirectionTrace, Example, Step, Trace
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 TEMPLATES = Path(__file__).parent / "templates"  # the top-level templates/, shipped in the package
 

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from ..model import Array, DirectionParams, Step
 from . import gru, lstm, rnn
 
-StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None"], Step]
+# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows) -> the step's record. ``rows`` (3, G·H)
+# holds the step's W_hh h_{t-1} + b_hh, preactivation and activation: the network allocates them for
+# all steps at once, since a long trace spends more time on fresh memory than on arithmetic.
+StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None", Array], Step]
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class Cell:
     gates: tuple[str, ...]  # torch's order of the stacked row blocks
     gate_titles: tuple[str, ...]  # what each gate is called, in the same order
     has_cell_state: bool  # carries c_t besides h_t
-    step: StepFunction  # (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}) -> step record
+    step: StepFunction  # (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows) -> step record
     partial: str  # the module and template partial (<partial>.tex.j2) of its step: rnn serves both RNNs
 
 

@@ -19,9 +19,9 @@ def sigmoid(z: Array, out: Array | None = None) -> Array:
     return out
 
 
-def hidden_affine(params: DirectionParams, h_prev: Array) -> Array:
-    """W_hh h_{t-1} + b_hh for all gates at once, (G·H,)."""
-    product = params.weight_hh @ h_prev
+def hidden_affine(params: DirectionParams, h_prev: Array, out: Array) -> Array:
+    """W_hh h_{t-1} + b_hh for all gates at once, (G·H,), written into ``out``."""
+    product = np.matmul(params.weight_hh, h_prev, out=out)
     if params.bias_hh is not None:
         product += params.bias_hh
     return product

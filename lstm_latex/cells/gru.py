@@ -60,13 +60,19 @@ class GruStep:
 
 
 def step(
-    params: DirectionParams, t: int, x: Array, input_affine: Array, h_prev: Array, c_prev: Array | None
+    params: DirectionParams,
+    t: int,
+    x: Array,
+    input_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rows: Array,
 ) -> GruStep:
     """One GRU step; ``input_affine`` is W_ih x_t + b_ih for all gates, (3H,)."""
-    hidden = hidden_affine(params, h_prev)  # (3H,)
+    hidden = hidden_affine(params, h_prev, out=rows[0])  # (3H,)
     size = hidden.shape[0] // 3
-    preactivation = input_affine + hidden  # (3H,); n's block is replaced below
-    activation = sigmoid(preactivation)
+    preactivation = np.add(input_affine, hidden, out=rows[1])  # (3H,); n's block is replaced below
+    activation = sigmoid(preactivation, out=rows[2])
     reset_hidden = activation[:size] * hidden[2 * size :]  # r_t ⊙ (W_hn h_{t-1} + b_hn)
     preactivation[2 * size :] = input_affine[2 * size :] + reset_hidden
     activation[2 * size :] = np.tanh(preactivation[2 * size :])

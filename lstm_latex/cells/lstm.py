@@ -62,14 +62,21 @@ class LstmStep:
 
 
 def step(
-    params: DirectionParams, t: int, x: Array, input_affine: Array, h_prev: Array, c_prev: Array | None
+    params: DirectionParams,
+    t: int,
+    x: Array,
+    input_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rows: Array,
 ) -> LstmStep:
-    """One LSTM step; ``input_affine`` is W_ih x_t + b_ih for all gates, (4H,)."""
+    """One LSTM step; ``input_affine`` is W_ih x_t + b_ih for all gates, (4H,); ``rows`` (3, 4H)
+    receives the hidden affine part, the preactivation and the activation."""
     assert c_prev is not None  # the network always carries c for an LSTM
-    hidden = hidden_affine(params, h_prev)  # (4H,)
-    preactivation = input_affine + hidden  # (4H,)
+    hidden = hidden_affine(params, h_prev, out=rows[0])  # (4H,)
+    preactivation = np.add(input_affine, hidden, out=rows[1])  # (4H,)
     size = preactivation.shape[0] // 4
-    activation = sigmoid(preactivation)
+    activation = sigmoid(preactivation, out=rows[2])
     i, f = activation[:size], activation[size : 2 * size]  # views, in torch's row order
     g, o = activation[2 * size : 3 * size], activation[3 * size :]
     np.tanh(preactivation[2 * size : 3 * size], out=g)  # the cell candidate uses tanh

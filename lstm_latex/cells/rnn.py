@@ -44,23 +44,33 @@ class RnnStep:
         return None
 
 
-def relu(z: Array) -> Array:
-    return np.maximum(z, 0.0)
+def tanh(z: Array, out: Array) -> Array:
+    return np.tanh(z, out=out)
 
 
-def _stepper(activation: Callable[[Array], Array]) -> Callable[..., RnnStep]:
+def relu(z: Array, out: Array) -> Array:
+    return np.maximum(z, 0.0, out=out)
+
+
+def _stepper(activation: Callable[[Array, Array], Array]) -> Callable[..., RnnStep]:
     def step(
-        params: DirectionParams, t: int, x: Array, input_affine: Array, h_prev: Array, c_prev: Array | None
+        params: DirectionParams,
+        t: int,
+        x: Array,
+        input_affine: Array,
+        h_prev: Array,
+        c_prev: Array | None,
+        rows: Array,
     ) -> RnnStep:
         """One RNN step; ``input_affine`` is W_ih x_t + b_ih, (H,)."""
-        hidden = hidden_affine(params, h_prev)  # (H,)
-        preactivation = input_affine + hidden
-        h = activation(preactivation)
+        hidden = hidden_affine(params, h_prev, out=rows[0])  # (H,)
+        preactivation = np.add(input_affine, hidden, out=rows[1])
+        h = activation(preactivation, rows[2])
         stack = GateStack(GATES, input_affine, hidden, preactivation, h)
         return RnnStep(t=t, x=x, h_prev=h_prev, gate_stack=stack, h=h)
 
     return step
 
 
-step_tanh = _stepper(np.tanh)
+step_tanh = _stepper(tanh)
 step_relu = _stepper(relu)

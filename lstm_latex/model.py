@@ -132,6 +132,17 @@ class GateStack:
         return tuple(self.gate(name) for name in self.names)
 
 
+class StackedGates:
+    """For a step record whose gates are one GateStack: ``gates``, one Gate view each."""
+
+    __slots__ = ()
+    gate_stack: GateStack
+
+    @property
+    def gates(self) -> tuple[Gate, ...]:
+        return self.gate_stack.all()
+
+
 class Step(Protocol):
     """What every cell's step record offers; each cell adds its own intermediates."""
 

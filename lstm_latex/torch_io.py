@@ -1,7 +1,7 @@
 """Reading torch files: the only module besides check.py that touches torch, imported only for a .pt file.
 
 A file is read with ``torch.load(weights_only=True)`` and nothing else, so a crafted file cannot run
-code; every key and shape is then checked by loaders.py like a JSON state_dict.
+code; every key and shape is then checked by state_dicts.py like a JSON state_dict.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def read(path: Path, where: str) -> Any:
 
 
 def to_numpy(state: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The real-valued tensors of ``state`` as float64 arrays; any other value left for loaders.py to refuse."""
+    """The real-valued tensors of ``state`` as float64 arrays; any other value left for values.py to refuse."""
     import torch
 
     arrays: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateStack
+from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
 from .common import hidden_affine, sigmoid
 
 GATES = ("r", "z", "n")
@@ -27,7 +27,7 @@ GATE_TITLES = ("reset gate", "update gate", "new gate")
 
 
 @dataclass(frozen=True, slots=True)
-class GruStep:
+class GruStep(StackedGates):
     t: int
     x: Array  # (I,)
     h_prev: Array  # (H,)
@@ -37,10 +37,6 @@ class GruStep:
     new_term: Array  # (1 − z_t) ⊙ n_t, (H,)
     keep_term: Array  # z_t ⊙ h_{t-1}, (H,)
     h: Array  # (H,)
-
-    @property
-    def gates(self) -> tuple[Gate, ...]:
-        return self.gate_stack.all()
 
     @property
     def r(self) -> Gate:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateStack
+from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
 from .common import hidden_affine, sigmoid
 
 GATES = ("i", "f", "g", "o")
@@ -27,7 +27,7 @@ GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
 
 
 @dataclass(frozen=True, slots=True)
-class LstmStep:
+class LstmStep(StackedGates):
     t: int
     x: Array  # (I,)
     h_prev: Array  # (H_out,)
@@ -39,10 +39,6 @@ class LstmStep:
     tanh_c: Array  # (H,)
     h_unprojected: Array | None  # o_t ⊙ tanh(c_t) before W_hr, (H,); None without projection
     h: Array  # (H_out,)
-
-    @property
-    def gates(self) -> tuple[Gate, ...]:
-        return self.gate_stack.all()
 
     @property
     def i(self) -> Gate:

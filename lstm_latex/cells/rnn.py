@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateStack
+from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
 from .common import hidden_affine
 
 GATES = ("h",)
@@ -24,16 +24,12 @@ GATE_TITLES = ("hidden state",)
 
 
 @dataclass(frozen=True, slots=True)
-class RnnStep:
+class RnnStep(StackedGates):
     t: int
     x: Array  # (I,)
     h_prev: Array  # (H,)
     gate_stack: GateStack  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and the activation h_t
     h: Array  # (H,)
-
-    @property
-    def gates(self) -> tuple[Gate, ...]:
-        return self.gate_stack.all()
 
     @property
     def affine(self) -> Gate:

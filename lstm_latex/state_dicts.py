@@ -1,0 +1,224 @@
+"""State_dicts -> a Network: which module, which cell type, and every key and shape checked.
+
+torch's names are kept throughout: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k},
+weight_hr_l{k} (a projection), each with _reverse for a second direction; nn.LSTMCell and its kin
+drop the layer suffix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .cells import CELLS
+from .errors import InputError
+from .model import Array, DirectionParams, Network
+from .values import kind, quote, require_ndim, shape_text, to_array
+
+CHECKPOINT_KEYS = ("state_dict", "model_state_dict")  # where training checkpoints keep the model's state_dict
+_CELL_MODULE_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # nn.LSTMCell, nn.GRUCell, ...
+_MODULE_FIRST_KEYS = ("weight_ih_l0", "weight_ih")  # a recurrent module's first parameter, layer or cell
+
+
+def unwrap_checkpoint(loaded: Any, where: str) -> Mapping[str, Any]:
+    """The state_dict in what torch.load returned: the dict itself, or a checkpoint's ``state_dict`` entry."""
+    if not isinstance(loaded, Mapping):
+        raise InputError(
+            f"{where}: holds {kind(loaded)}, not a state_dict (a dict of parameter names to tensors):"
+            " save model.state_dict()"
+        )
+    for key in CHECKPOINT_KEYS:
+        if isinstance(loaded.get(key), Mapping):
+            return unwrap_checkpoint(loaded[key], where)
+    if not all(isinstance(key, str) for key in loaded):
+        raise InputError(f"{where}: a state_dict's keys are parameter names; found a key that is not a string")
+    return loaded
+
+
+def module_prefixes(state: Mapping[str, Any]) -> list[str]:
+    """The prefixes of the recurrent modules in a model's state_dict: "encoder.lstm", or "" at the top."""
+    found = set()
+    for key in state:
+        for first in _MODULE_FIRST_KEYS:
+            if key == first or key.endswith("." + first):
+                found.add(key.removesuffix(first).removesuffix("."))
+    return sorted(found)
+
+
+def select_module(state: Mapping[str, Any], prefix: str | None, where: str) -> Mapping[str, Any]:
+    """The keys of one recurrent module, named as inside it: ``prefix`` or the only module there is."""
+    found = module_prefixes(state)
+    names = ", ".join(p or "'' (the top level)" for p in found)
+    if prefix is None:
+        if len(found) > 1:
+            raise InputError(
+                f"{where}: {len(found)} recurrent modules in the state_dict: choose one with --prefix: {names}"
+            )
+        if not found or not found[0]:
+            return state  # the whole state_dict is one module, or nothing: network_from_state_dict says which
+        prefix = found[0]
+    prefix = prefix.removesuffix(".")
+    if prefix not in found:
+        where_found = f"found: {names}" if found else "no key ends in weight_ih_l0 or weight_ih"
+        raise InputError(f"{where}: no recurrent module at --prefix {prefix!r} ({where_found})")
+    if not prefix:
+        return state
+    start = prefix + "."
+    return {key.removeprefix(start): value for key, value in state.items() if key.startswith(start)}
+
+
+def infer_cell(state: Mapping[str, Any], where: str) -> str:
+    """The cell type a state_dict's shapes fit (rows of weight_ih = gates · hidden_size), when only one does."""
+    state = _layer_names(state)
+    ih, hh, hr = (state.get(key) for key in ("weight_ih_l0", "weight_hh_l0", "weight_hr_l0"))
+    if not (isinstance(ih, np.ndarray) and isinstance(hh, np.ndarray) and ih.ndim == 2 and hh.ndim == 2):
+        return "lstm"  # network_from_state_dict names what is missing or wrong
+    hidden_size = hr.shape[1] if isinstance(hr, np.ndarray) and hr.ndim == 2 else hh.shape[1]
+    if hidden_size == 0 or ih.shape[0] % hidden_size:
+        return "lstm"
+    fits = [name for name, cell in CELLS.items() if len(cell.gates) == ih.shape[0] // hidden_size]
+    if len(fits) > 1:
+        raise InputError(
+            f"{where}: the shapes fit {' and '.join(fits)} alike (a state_dict does not record which):"
+            " choose with --cell"
+        )
+    return fits[0] if fits else "lstm"
+
+
+def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str) -> Network:
+    """Infer a torch recurrent layer from its state_dict's keys and shapes, checking all of them."""
+    if not isinstance(cell_name, str):
+        raise InputError(f"{where}: cell must be a string (one of {', '.join(CELLS)}), found {kind(cell_name)}")
+    if cell_name not in CELLS:
+        raise InputError(f"{where}: unknown cell {quote(cell_name)} (expected one of {', '.join(CELLS)})")
+    gate_count = len(CELLS[cell_name].gates)
+    state = _layer_names(state)
+    if "weight_ih_l0" not in state:
+        raise InputError(f"{where}: state_dict: missing key 'weight_ih_l0'")
+    num_layers = 1
+    while f"weight_ih_l{num_layers}" in state:
+        num_layers += 1
+    bidirectional = "weight_ih_l0_reverse" in state
+    bias = "bias_ih_l0" in state or "bias_hh_l0" in state
+    projected = "weight_hr_l0" in state
+    suffixes = [
+        f"_l{layer}{reverse}" for layer in range(num_layers) for reverse in ["", "_reverse"][: 1 + bidirectional]
+    ]
+    names = ["weight_ih", "weight_hh"] + ["bias_ih", "bias_hh"] * bias + ["weight_hr"] * projected
+    expected = [name + suffix for suffix in suffixes for name in names]
+    missing = [key for key in expected if key not in state]
+    if missing:
+        raise InputError(f"{where}: state_dict: missing key {missing[0]!r}{_missing_hint(missing[0], state)}")
+    unknown = sorted(set(state) - set(expected))
+    if unknown:
+        raise InputError(
+            f"{where}: state_dict: unexpected key {quote(unknown[0])} ({_gap_hint(unknown[0], num_layers)})"
+        )
+
+    arrays = {key: to_array(state[key], f"{where}: state_dict.{key}") for key in expected}
+    first = arrays["weight_ih_l0"]
+    require_ndim(first, 2, f"{where}: state_dict.weight_ih_l0")
+    rows, input_size = first.shape
+    if rows == 0 or rows % gate_count:
+        raise InputError(
+            f"{where}: state_dict.weight_ih_l0 has {rows} rows; a {cell_name} needs {gate_count}·hidden_size"
+            f" rows{_cell_hint(cell_name, arrays)}"
+        )
+    if input_size == 0:
+        raise InputError(
+            f"{where}: state_dict.weight_ih_l0 has shape {shape_text(first.shape)}: input_size must be >= 1"
+        )
+    hidden_size = rows // gate_count
+    output_size = hidden_size
+    if projected:
+        output_size = arrays["weight_hr_l0"].shape[0]
+        if not 0 < output_size < hidden_size:
+            raise InputError(
+                f"{where}: state_dict.weight_hr_l0 has {output_size} rows: proj_size must be"
+                f" between 1 and hidden_size - 1 = {hidden_size - 1}"
+            )
+    directions = []
+    for suffix in suffixes:
+        layer = int(suffix[2:].removesuffix("_reverse"))
+        layer_input = input_size if layer == 0 else output_size * (1 + bidirectional)
+        shapes = {
+            "weight_ih": ((rows, layer_input), f"({gate_count}·hidden_size, {_input_name(layer)})"),
+            "weight_hh": ((rows, output_size), f"({gate_count}·hidden_size, {_output_name(projected)})"),
+            "bias_ih": ((rows,), f"({gate_count}·hidden_size,)"),
+            "bias_hh": ((rows,), f"({gate_count}·hidden_size,)"),
+            "weight_hr": ((output_size, hidden_size), "(proj_size, hidden_size)"),
+        }
+        for name in names:
+            shape, meaning = shapes[name]
+            actual = arrays[name + suffix].shape
+            if actual != shape:
+                raise InputError(
+                    f"{where}: state_dict.{name}{suffix} has shape {shape_text(actual)}, expected {shape_text(shape)}"
+                    f" = {meaning}{_cell_hint(cell_name, arrays)}"
+                )
+        directions.append(
+            DirectionParams(
+                layer=layer,
+                reverse=suffix.endswith("_reverse"),
+                weight_ih=arrays["weight_ih" + suffix],
+                weight_hh=arrays["weight_hh" + suffix],
+                bias_ih=arrays.get("bias_ih" + suffix),
+                bias_hh=arrays.get("bias_hh" + suffix),
+                weight_hr=arrays.get("weight_hr" + suffix),
+            )
+        )
+    return Network(
+        cell=cell_name,
+        input_size=input_size,
+        hidden_size=hidden_size,
+        proj_size=output_size if projected else 0,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        bias=bias,
+        directions=tuple(directions),
+    )
+
+
+def _layer_names(state: Mapping[str, Any]) -> Mapping[str, Any]:
+    """nn.LSTMCell and its kin name their parameters without a layer suffix: one layer, _l0."""
+    if "weight_ih" in state and not any(key.startswith("weight_ih_l") for key in state):
+        return {f"{key}_l0" if key in _CELL_MODULE_KEYS else key: value for key, value in state.items()}
+    return state
+
+
+def _input_name(layer: int) -> str:
+    return "input_size" if layer == 0 else "num_directions·output_size"
+
+
+def _output_name(projected: bool) -> str:
+    return "proj_size" if projected else "hidden_size"
+
+
+def _missing_hint(key: str, state: Mapping[str, Any]) -> str:
+    if key.startswith("bias_"):
+        return " (bias_ih and bias_hh come together: give both or neither)"
+    if key.startswith("weight_hr"):
+        return " (a projection needs weight_hr in every layer and direction)"
+    if key.endswith("_reverse"):
+        return " (a bidirectional layer needs _reverse weights in every layer)"
+    return ""
+
+
+def _gap_hint(key: str, num_layers: int) -> str:
+    if key.startswith(("weight_", "bias_")) and "_l" in key:
+        return f"layers must be numbered 0 to n-1 without gaps; found {num_layers} consecutive from _l0"
+    return "expected torch's names: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ..."
+
+
+def _cell_hint(cell_name: str, arrays: Mapping[str, Array]) -> str:
+    """Name the cell type the shapes fit, when the user declared another one."""
+    ih, hh = arrays["weight_ih_l0"], arrays["weight_hh_l0"]
+    if ih.ndim != 2 or hh.ndim != 2:
+        return ""
+    for name, cell in CELLS.items():
+        gate_count = len(cell.gates)
+        if name != cell_name and ih.shape[0] % gate_count == 0 and hh.shape == (ih.shape[0], ih.shape[0] // gate_count):
+            return f'; the shapes fit a {cell.title}: set "cell": "{name}"'
+    return ""

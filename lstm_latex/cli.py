@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -267,6 +266,8 @@ def _write(text: str, output: str | None) -> None:
         with target.open("w", encoding="utf-8") as stream:
             stream.write(text)
         return
+    import tempfile  # only here: a render to stdout or /dev/null starts without it
+
     try:
         descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:

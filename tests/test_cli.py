@@ -119,3 +119,14 @@ def test_bad_input_is_one_line_naming_the_key_and_shapes(tmp_path: Path, documen
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"Error: {path}: ")
     assert message in result.stderr
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "lstm_latex", "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"lstm-latex, version {lstm_latex.__version__}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import SAMPLES, SEED
 
@@ -54,3 +55,23 @@ def test_every_sample_compiles_as_a_document_and_as_a_snippet(latex, tmp_path, s
     last = f"{trace.output[-1, 0]:.4f}"
     assert last in document.text
     assert last in notes.text
+
+
+def test_more_than_ten_columns_raise_amsmaths_limit(latex) -> None:  # type: ignore[no-untyped-def]
+    # amsmath allows 10 columns by default: without MaxMatrixCols, "! Extra alignment tab has been changed".
+    rng = np.random.default_rng(12)
+    example = lstm_latex.load(
+        {
+            "state_dict": {"weight_ih_l0": rng.uniform(-1, 1, (8, 12)), "weight_hh_l0": rng.uniform(-1, 1, (8, 2))},
+            "x": rng.uniform(-1, 1, (1, 12)),
+        }
+    )
+    style = lstm_latex.Style(numbers=lstm_latex.NumberFormat(precision=2, max_size=12))
+    for template in ("document", "snippet"):
+        source = lstm_latex.render(lstm_latex.forward(example), template, style=style)
+        assert r"\setcounter{MaxMatrixCols}{12}" in source
+        if template == "snippet":
+            source = PLAIN_ARTICLE.replace(r"\input{derivation}", source)
+        run = latex(source, name=template)
+        twelfth = example.network.directions[0].weight_ih[0, 11]  # the last column made it onto the page
+        assert f"{twelfth:.2f}" in run.text

@@ -80,11 +80,14 @@ def _require_finite(
 ) -> None:
     """Every intermediate must be a float64 number: inf or nan would print as text no one can check.
 
-    Checking the gates' stacked rows (T, 3, G·H) and the outputs (T, H_out) is enough: the cells'
-    other intermediates are bounded functions of finite gates, and W_hr's product is h_t itself.
+    Checking the gates' preactivations (rows[:, 1] of (T, 3, G·H)) and the outputs (T, H_out) is
+    enough: the cells' other intermediates are bounded functions of finite gates, and W_hr's
+    product is h_t itself.
     A sum of huge finite values may overflow too; then the search below finds nothing to refuse.
     """
-    if np.isfinite(rows.sum() + output.sum()):  # one pass: any inf or nan makes the sum inf or nan
+    # The preactivations suffice for the rows: an inf in W_hh h + b_hh (or in W_ih x + b_ih) makes
+    # the sum inf or nan, and σ, tanh and ReLU of a finite number are finite.
+    if np.isfinite(rows[:, 1].sum() + output.sum()):  # any inf or nan makes the sum inf or nan
         return
     for t in order:  # the first step that overflowed, in the order the steps ran
         if not np.isfinite(rows[t]).all():

@@ -30,13 +30,13 @@ node_modules/katex/package.json: package.json package-lock.json
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/lstm-latex render samples/seed.json -o derivation.tex
 	@if command -v pdflatex >/dev/null; then \
-	  pdflatex -interaction=nonstopmode -halt-on-error derivation.tex >/dev/null \
-	    && echo "wrote derivation.tex and derivation.pdf" \
-	    || { grep -A3 '^!' derivation.log; exit 1; }; \
-	  rm -f derivation.aux derivation.log; \
-	else echo "wrote derivation.tex (install pdflatex for the PDF: make tex)"; fi
+	  $(BIN)/lstm-latex render samples/seed.json -o derivation.tex --compile \
+	    && echo "wrote derivation.tex and derivation.pdf"; \
+	else \
+	  $(BIN)/lstm-latex render samples/seed.json -o derivation.tex \
+	    && echo "wrote derivation.tex (for the PDF, install pdflatex: make tex)"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

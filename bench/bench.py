@@ -44,22 +44,14 @@ def command(*args: str | Path) -> Callable[[], object]:
     return run
 
 
-def startup(repeats: int) -> dict[str, object]:
+def startup(check: str, imports: str, target: float, repeats: int) -> dict[str, object]:
+    """`lstm-latex render` of the seed against a bare Python importing ``imports``."""
     ours, base = alternate(
-        command(BIN / "lstm-latex", "render", SEED, "--no-check", "-o", os.devnull),
-        command(sys.executable, "-c", "import numpy, click, jinja2"),
+        command(BIN / "lstm-latex", "render", SEED, check, "-o", os.devnull),
+        command(sys.executable, "-c", f"import {imports}"),
         repeats,
     )
-    return figure("start-up: render --no-check vs import numpy, click, jinja2", ours, base, 1.3)
-
-
-def startup_with_check(repeats: int) -> dict[str, object]:
-    ours, base = alternate(
-        command(BIN / "lstm-latex", "render", SEED, "--check", "-o", os.devnull),
-        command(sys.executable, "-c", "import torch, numpy, click, jinja2"),
-        repeats,
-    )
-    return figure("start-up: render --check vs import torch, numpy, click, jinja2", ours, base, 1.15)
+    return figure(f"start-up: render {check} vs import {imports}", ours, base, target)
 
 
 def in_subprocess(name: str, *args: str) -> dict[str, object]:
@@ -202,8 +194,8 @@ def main() -> int:
     compileall.compile_dir(ROOT / "lstm_latex", quiet=1)
     with tempfile.TemporaryDirectory() as workdir:
         figures = [
-            startup(repeats),
-            startup_with_check(repeats),
+            startup("--no-check", "numpy, click, jinja2", 1.3, repeats),
+            startup("--check", "torch, numpy, click, jinja2", 1.15, repeats),
             in_subprocess("compute", str(3 if args.quick else 7)),
             rendering(3 if args.quick else 5, Path(workdir)),
             in_subprocess("render", str(3 if args.quick else 7)),

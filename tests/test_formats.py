@@ -30,6 +30,17 @@ def test_every_sample_compiles_as_slides(sample: Path, latex) -> None:  # type: 
 
 
 @pytest.mark.latex
+@pytest.mark.parametrize("hidden_size", [8, 9])
+def test_slides_of_a_wider_network_fit_their_frames(hidden_size: int, latex) -> None:  # type: ignore[no-untyped-def]
+    # Past a hidden size of about 4 a chain is taller than a 16:9 frame: beamer then reports an
+    # Overfull \vbox and cuts the chain off, unless the frame is shrunk to fit.
+    trace = trace_of(random_lstm(3, hidden_size, steps=1))
+    slides = latex(lstm_latex.render(trace, "beamer"), name="slides")
+    assert slides.overfull == []
+    assert lstm_latex.NumberFormat().number(trace.directions[0].steps[0].h[-1]) in slides.text.replace(" ", "")
+
+
+@pytest.mark.latex
 @pytest.mark.parametrize(
     ("input_size", "hidden_size", "options"),
     [

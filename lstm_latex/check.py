@@ -147,8 +147,9 @@ def _torch_states(network: Network, trace: Trace, dtype: torch.dtype) -> dict[st
     def numpy(t: torch.Tensor) -> Array:
         return t.detach().to(torch.float64).numpy()
 
+    parameters = network.state_dict()
     module = _module(network, network.input_size, network.num_layers, network.bidirectional, dtype)
-    module.load_state_dict({k: tensor(v) for k, v in network.state_dict().items()})
+    module.load_state_dict({k: tensor(v) for k, v in parameters.items()})
     state: Any = tensor(inputs.h0) if inputs.c0 is None else (tensor(inputs.h0), tensor(inputs.c0))
     output, final = module(tensor(inputs.x), state)
     states = {"output": numpy(output)}
@@ -164,11 +165,7 @@ def _torch_states(network: Network, trace: Trace, dtype: torch.dtype) -> dict[st
             index = layer * network.num_directions + d
             params = network.directions[index]
             single = _module(network, layer_input.shape[1], 1, False, dtype)
-            own = {
-                k.removesuffix(params.suffix) + "_l0": v
-                for k, v in network.state_dict().items()
-                if k.endswith(params.suffix)
-            }
+            own = {k.removesuffix(params.suffix) + "_l0": v for k, v in parameters.items() if k.endswith(params.suffix)}
             single.load_state_dict({k: tensor(v) for k, v in own.items()})
             h = tensor(inputs.h0[index : index + 1])
             c = None if inputs.c0 is None else tensor(inputs.c0[index : index + 1])

@@ -94,13 +94,9 @@ class NumberFormat:
         ``array`` instead of mathtools' ``bmatrix*``, for MathJax and KaTeX on web pages."""
         return self.layout(array, portable=portable)[0]
 
-    def width(self, array: Array) -> float:
-        """About how wide ``matrix(array)`` prints, in digit widths: what a template needs to
-        decide whether terms share a line."""
-        return self.layout(array)[1]
-
     def layout(self, array: Array, *, portable: bool = False) -> tuple[str, float]:
-        """``matrix(array)`` and ``width(array)`` from one formatting of the entries shown.
+        """``matrix(array)``, and about how wide it prints in digit widths (what a template needs to
+        decide whether terms share a line), from one formatting of the entries shown.
 
         The width is calibrated on Latin Modern: a minus sign is about 1.4 digits, a point half
         of one, a column gap 1.8, the brackets 1.5."""

@@ -6,6 +6,7 @@ G gates per cell (LSTM 4, GRU 3, RNN 1), L = num_layers, D = 2 if bidirectional 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -164,7 +165,7 @@ class Step(Protocol):
 class DirectionTrace:
     params: DirectionParams
     gates: tuple[GateParams, ...]
-    steps: tuple[Step, ...]  # in the order they run: t = T down to 1 for a reverse direction
+    steps: Sequence[Step]  # in the order they ran: t = T down to 1 for a reverse direction
     output: Array  # (T, H_out), in time order
 
 

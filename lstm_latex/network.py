@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import overload
 
 import numpy as np
 
 from .cells import CELLS, Cell
-from .cells.common import split_params
+from .cells.common import HiddenAffine, empty_aligned, split_params
 from .errors import InputError
 from .model import Array, DirectionParams, DirectionTrace, Example, Step, Trace
 
@@ -59,20 +60,74 @@ def _run_direction(
     input_affine = xs @ params.weight_ih.T  # (T, G·H)
     if params.bias_ih is not None:
         input_affine += params.bias_ih
+    hidden_affine = HiddenAffine(params)
     order = range(xs.shape[0] - 1, -1, -1) if params.reverse else range(xs.shape[0])
-    steps: list[Step] = []
-    h, c = h0, c0
+    # Every step's intermediates, allocated at once: see cells.StepFunction.
+    rows = empty_aligned((xs.shape[0], 3, input_affine.shape[1]))  # (T, 3, G·H)
+    states = empty_aligned((xs.shape[0], cell.state_rows, input_affine.shape[1] // len(cell.gates)))  # (T, S, H)
     output = np.empty((xs.shape[0], h0.shape[0]))  # (T, H_out)
-    rows = np.empty((xs.shape[0], 3, input_affine.shape[1]))  # (T, 3, G·H): see cells.StepFunction
+    h, c = h0, c0
     for t in order:
-        step = cell.step(params, t + 1, xs[t], input_affine[t], h, c, rows[t])
+        hidden_affine(h, out=rows[t, 0])
+        h, c = cell.step(params, input_affine[t], h, c, rows[t], states[t])
+        output[t] = h
         if progress is not None:
             progress()
-        steps.append(step)
-        h, c = step.h, step.c
-        output[t] = h
     _require_finite(rows, output, cell.gates, params, order, source)
-    return DirectionTrace(params=params, gates=split_params(params, cell.gates), steps=tuple(steps), output=output)
+    steps = StepRecords(cell, params, order, xs, input_affine, rows, states, output, h0, c0)
+    return DirectionTrace(params=params, gates=split_params(params, cell.gates), steps=steps, output=output)
+
+
+class StepRecords(Sequence[Step]):
+    """A direction's steps in the order they ran, each record made when read, of views of the
+    arrays the forward pass filled: the loop above stays arithmetic alone."""
+
+    def __init__(
+        self,
+        cell: Cell,
+        params: DirectionParams,
+        order: range,
+        xs: Array,
+        input_affine: Array,
+        rows: Array,
+        states: Array,
+        output: Array,
+        h0: Array,
+        c0: Array | None,
+    ) -> None:
+        self._cell, self._params, self._order = cell, params, order
+        self._xs, self._input_affine, self._rows, self._states, self._output = xs, input_affine, rows, states, output
+        self._h0, self._c0 = h0, c0
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Step]: ...
+    def __getitem__(self, index: int | slice) -> Step | Sequence[Step]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        k = range(len(self))[index]  # negative indices count from the end; IndexError past it
+        t = self._order[k]
+        h_prev, c_prev = self._h0, self._c0
+        if k > 0:
+            before = self._order[k - 1]
+            h_prev = self._output[before]
+            if self._cell.c_row is not None:
+                c_prev = self._states[before, self._cell.c_row]
+        return self._cell.record(
+            self._params,
+            t + 1,
+            self._xs[t],
+            self._input_affine[t],
+            h_prev,
+            c_prev,
+            self._rows[t],
+            self._states[t],
+            self._output[t],
+        )
 
 
 def _require_finite(

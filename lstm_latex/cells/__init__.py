@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from ..model import Array, DirectionParams, Step
 from . import gru, lstm, rnn
 
-# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows) -> the step's record. ``rows`` (3, G·H)
-# holds the step's W_hh h_{t-1} + b_hh, preactivation and activation: the network allocates them for
-# all steps at once, since a long trace spends more time on fresh memory than on arithmetic.
-StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None", Array], Step]
+# The network allocates every step's intermediates at once, since a long trace spends more time on
+# fresh memory than on arithmetic: for one step, ``rows`` (3, G·H) holds W_hh h_{t-1} + b_hh, which
+# the network computes, and receives the preactivation and the activation; ``states``
+# (Cell.state_rows, H) receives the cell's other intermediates.
+
+# (params, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows, states) -> (h_t, c_t or None), filling rows and states
+StepFunction = Callable[[DirectionParams, Array, Array, "Array | None", Array, Array], "tuple[Array, Array | None]"]
+# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows, states, h_t) -> the step's record, of views
+RecordFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None", Array, Array, Array], Step]
 
 
 @dataclass(frozen=True)
@@ -21,14 +26,36 @@ class Cell:
     torch_class: str  # the torch.nn module that computes it
     gates: tuple[str, ...]  # torch's order of the stacked row blocks
     gate_titles: tuple[str, ...]  # what each gate is called, in the same order
-    has_cell_state: bool  # carries c_t besides h_t
-    step: StepFunction  # (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows) -> step record
+    step: StepFunction
+    record: RecordFunction
+    state_rows: int  # the rows of H values a step writes besides its gates
+    c_row: int | None  # the row of states that holds c_t; None for a cell without a cell state
     partial: str  # the module and template partial (<partial>.tex.j2) of its step: rnn serves both RNNs
+
+    @property
+    def has_cell_state(self) -> bool:
+        """Carries c_t besides h_t."""
+        return self.c_row is not None
+
+
+def _rnn(name: str, title: str, step: StepFunction) -> Cell:
+    return Cell(name, title, "RNN", rnn.GATES, rnn.GATE_TITLES, step, rnn.record, rnn.STATE_ROWS, None, "rnn")
 
 
 CELLS: dict[str, Cell] = {
-    "lstm": Cell("lstm", "LSTM", "LSTM", lstm.GATES, lstm.GATE_TITLES, True, lstm.step, "lstm"),
-    "gru": Cell("gru", "GRU", "GRU", gru.GATES, gru.GATE_TITLES, False, gru.step, "gru"),
-    "rnn_tanh": Cell("rnn_tanh", "tanh RNN", "RNN", rnn.GATES, rnn.GATE_TITLES, False, rnn.step_tanh, "rnn"),
-    "rnn_relu": Cell("rnn_relu", "ReLU RNN", "RNN", rnn.GATES, rnn.GATE_TITLES, False, rnn.step_relu, "rnn"),
+    "lstm": Cell(
+        "lstm",
+        "LSTM",
+        "LSTM",
+        lstm.GATES,
+        lstm.GATE_TITLES,
+        lstm.step,
+        lstm.record,
+        lstm.STATE_ROWS,
+        lstm.C_ROW,
+        "lstm",
+    ),
+    "gru": Cell("gru", "GRU", "GRU", gru.GATES, gru.GATE_TITLES, gru.step, gru.record, gru.STATE_ROWS, None, "gru"),
+    "rnn_tanh": _rnn("rnn_tanh", "tanh RNN", rnn.step_tanh),
+    "rnn_relu": _rnn("rnn_relu", "ReLU RNN", rnn.step_relu),
 }

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
-from .common import hidden_affine, sigmoid
+from .common import sigmoid
 
 GATES = ("r", "z", "n")
 GATE_TITLES = ("reset gate", "update gate", "new gate")
@@ -55,7 +55,32 @@ class GruStep(StackedGates):
         return None
 
 
+STATE_ROWS = 5  # a step's ``states``: reset_hidden, one_minus_z, new_term, keep_term, h
+
+
 def step(
+    params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
+) -> tuple[Array, None]:
+    """One GRU step: h_t. ``input_affine`` is W_ih x_t + b_ih for all gates, (3H,); ``rows``
+    (3, 3H) holds W_hh h_{t-1} + b_hh and receives the preactivation and the activation;
+    ``states`` (STATE_ROWS, H) receives the rest."""
+    hidden, preactivation, activation = rows  # (3H,) each
+    size = hidden.shape[0] // 3
+    np.add(input_affine, hidden, out=preactivation)  # n's block is replaced below
+    sigmoid(preactivation, out=activation)
+    reset_hidden, one_minus_z, new_term, keep_term, h = states
+    np.multiply(activation[:size], hidden[2 * size :], out=reset_hidden)  # r_t ⊙ (W_hn h_{t-1} + b_hn)
+    np.add(input_affine[2 * size :], reset_hidden, out=preactivation[2 * size :])
+    np.tanh(preactivation[2 * size :], out=activation[2 * size :])
+    z, n = activation[size : 2 * size], activation[2 * size :]
+    np.subtract(1.0, z, out=one_minus_z)
+    np.multiply(one_minus_z, n, out=new_term)
+    np.multiply(z, h_prev, out=keep_term)
+    np.add(new_term, keep_term, out=h)
+    return h, None
+
+
+def record(
     params: DirectionParams,
     t: int,
     x: Array,
@@ -63,27 +88,19 @@ def step(
     h_prev: Array,
     c_prev: Array | None,
     rows: Array,
+    states: Array,
+    h: Array,
 ) -> GruStep:
-    """One GRU step; ``input_affine`` is W_ih x_t + b_ih for all gates, (3H,)."""
-    hidden = hidden_affine(params, h_prev, out=rows[0])  # (3H,)
-    size = hidden.shape[0] // 3
-    preactivation = np.add(input_affine, hidden, out=rows[1])  # (3H,); n's block is replaced below
-    activation = sigmoid(preactivation, out=rows[2])
-    reset_hidden = activation[:size] * hidden[2 * size :]  # r_t ⊙ (W_hn h_{t-1} + b_hn)
-    preactivation[2 * size :] = input_affine[2 * size :] + reset_hidden
-    activation[2 * size :] = np.tanh(preactivation[2 * size :])
-    z, n = activation[size : 2 * size], activation[2 * size :]
-    one_minus_z = 1.0 - z
-    new_term = one_minus_z * n
-    keep_term = z * h_prev
+    """The record of a step that ``step`` computed, made of views of its arrays."""
+    reset_hidden, one_minus_z, new_term, keep_term, _ = states
     return GruStep(
         t=t,
         x=x,
         h_prev=h_prev,
-        gate_stack=GateStack(GATES, input_affine, hidden, preactivation, activation),
+        gate_stack=GateStack(GATES, input_affine, *rows),
         reset_hidden=reset_hidden,
         one_minus_z=one_minus_z,
         new_term=new_term,
         keep_term=keep_term,
-        h=new_term + keep_term,
+        h=h,
     )

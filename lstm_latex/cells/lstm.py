@@ -15,12 +15,12 @@ Equations:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
-from .common import hidden_affine, sigmoid
 
 GATES = ("i", "f", "g", "o")
 GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
@@ -57,7 +57,48 @@ class LstmStep(StackedGates):
         return self.gate_stack.gate("o")
 
 
+STATE_ROWS = 5  # a step's ``states``: forget_term, input_term, c, tanh_c, o_t ⊙ tanh(c_t)
+C_ROW = 2  # c_t's row of them
+
+
+@functools.cache
+def _scales(size: int) -> tuple[Array, Array]:
+    """s and 1 − s over the 4H rows, s = ½ for i, f, o and 1 for g: then s·tanh(s·z) + (1 − s) is
+    σ(z) = ½·tanh(z/2) + ½ on the gates and tanh(z) on the cell candidate, in one pass over all four."""
+    s = np.full(4 * size, 0.5)
+    s[2 * size : 3 * size] = 1.0
+    shift = 1.0 - s
+    s.flags.writeable = shift.flags.writeable = False  # shared by every call
+    return s, shift
+
+
 def step(
+    params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
+) -> tuple[Array, Array]:
+    """One LSTM step: h_t and c_t. ``input_affine`` is W_ih x_t + b_ih for all gates, (4H,);
+    ``rows`` (3, 4H) holds W_hh h_{t-1} + b_hh and receives the preactivation and the activation;
+    ``states`` (STATE_ROWS, H) receives the rest."""
+    assert c_prev is not None  # the network always carries c for an LSTM
+    hidden, preactivation, activation = rows  # (4H,) each
+    np.add(input_affine, hidden, out=preactivation)
+    size = preactivation.shape[0] // 4
+    scale, shift = _scales(size)  # σ for i, f, o and tanh for g: see _scales
+    np.multiply(preactivation, scale, out=activation)
+    np.tanh(activation, out=activation)
+    activation *= scale
+    activation += shift
+    i, f = activation[:size], activation[size : 2 * size]  # views, in torch's row order
+    g, o = activation[2 * size : 3 * size], activation[3 * size :]
+    forget_term, input_term, c, tanh_c, gated = states
+    np.multiply(f, c_prev, out=forget_term)
+    np.multiply(i, g, out=input_term)
+    np.add(forget_term, input_term, out=c)
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=gated)
+    return (gated if params.weight_hr is None else params.weight_hr @ gated), c
+
+
+def record(
     params: DirectionParams,
     t: int,
     x: Array,
@@ -65,29 +106,18 @@ def step(
     h_prev: Array,
     c_prev: Array | None,
     rows: Array,
+    states: Array,
+    h: Array,
 ) -> LstmStep:
-    """One LSTM step; ``input_affine`` is W_ih x_t + b_ih for all gates, (4H,); ``rows`` (3, 4H)
-    receives the hidden affine part, the preactivation and the activation."""
-    assert c_prev is not None  # the network always carries c for an LSTM
-    hidden = hidden_affine(params, h_prev, out=rows[0])  # (4H,)
-    preactivation = np.add(input_affine, hidden, out=rows[1])  # (4H,)
-    size = preactivation.shape[0] // 4
-    activation = sigmoid(preactivation, out=rows[2])
-    i, f = activation[:size], activation[size : 2 * size]  # views, in torch's row order
-    g, o = activation[2 * size : 3 * size], activation[3 * size :]
-    np.tanh(preactivation[2 * size : 3 * size], out=g)  # the cell candidate uses tanh
-    forget_term = f * c_prev
-    input_term = i * g
-    c = forget_term + input_term
-    tanh_c = np.tanh(c)
-    gated = o * tanh_c
-    h = gated if params.weight_hr is None else params.weight_hr @ gated
+    """The record of a step that ``step`` computed, made of views of its arrays."""
+    assert c_prev is not None
+    forget_term, input_term, c, tanh_c, gated = states
     return LstmStep(
         t=t,
         x=x,
         h_prev=h_prev,
         c_prev=c_prev,
-        gate_stack=GateStack(GATES, input_affine, hidden, preactivation, activation),
+        gate_stack=GateStack(GATES, input_affine, *rows),
         forget_term=forget_term,
         input_term=input_term,
         c=c,

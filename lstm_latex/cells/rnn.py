@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
-from .common import hidden_affine
 
 GATES = ("h",)
 GATE_TITLES = ("hidden state",)
+STATE_ROWS = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,25 +48,33 @@ def relu(z: Array, out: Array) -> Array:
     return np.maximum(z, 0.0, out=out)
 
 
-def _stepper(activation: Callable[[Array, Array], Array]) -> Callable[..., RnnStep]:
+def _stepper(activation: Callable[[Array, Array], Array]) -> Callable[..., tuple[Array, None]]:
     def step(
-        params: DirectionParams,
-        t: int,
-        x: Array,
-        input_affine: Array,
-        h_prev: Array,
-        c_prev: Array | None,
-        rows: Array,
-    ) -> RnnStep:
-        """One RNN step; ``input_affine`` is W_ih x_t + b_ih, (H,)."""
-        hidden = hidden_affine(params, h_prev, out=rows[0])  # (H,)
-        preactivation = np.add(input_affine, hidden, out=rows[1])
-        h = activation(preactivation, rows[2])
-        stack = GateStack(GATES, input_affine, hidden, preactivation, h)
-        return RnnStep(t=t, x=x, h_prev=h_prev, gate_stack=stack, h=h)
+        params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
+    ) -> tuple[Array, None]:
+        """One RNN step: h_t. ``input_affine`` is W_ih x_t + b_ih, (H,); ``rows`` (3, H) holds
+        W_hh h_{t-1} + b_hh and receives the preactivation and h_t. No ``states``: STATE_ROWS is 0."""
+        hidden, preactivation, h = rows
+        np.add(input_affine, hidden, out=preactivation)
+        return activation(preactivation, h), None
 
     return step
 
 
 step_tanh = _stepper(tanh)
 step_relu = _stepper(relu)
+
+
+def record(
+    params: DirectionParams,
+    t: int,
+    x: Array,
+    input_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rows: Array,
+    states: Array,
+    h: Array,
+) -> RnnStep:
+    """The record of a step that ``step`` computed, made of views of its arrays."""
+    return RnnStep(t=t, x=x, h_prev=h_prev, gate_stack=GateStack(GATES, input_affine, *rows), h=h)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +163,7 @@ def inner_memory() -> dict[str, object]:
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for field in dataclasses.fields(value):
                 visit(getattr(value, field.name))
-        elif isinstance(value, tuple):
+        elif isinstance(value, Sequence) and not isinstance(value, str):  # tuples, and the step records
             for item in value:
                 visit(item)
 

@@ -37,15 +37,16 @@ class HiddenAffine:
         weight = params.weight_hh
         block = max(64, BLOCK_BYTES // (weight.itemsize * max(weight.shape[1], 1)) // 64 * 64)  # rows
         self._product = empty_aligned((weight.shape[0],))
-        self._blocks = [(weight[a : a + block], self._product[a : a + block]) for a in range(0, weight.shape[0], block)]
+        blocks = [(weight[a : a + block], self._product[a : a + block]) for a in range(0, weight.shape[0], block)]
+        self._orders = (blocks, blocks[::-1])
         self._bias = params.bias_hh
-        self._backwards = False
+        self._calls = 0
 
     def __call__(self, h_prev: Array, out: Array) -> Array:
         """Write the product into ``out`` and return it."""
-        for weight, product in reversed(self._blocks) if self._backwards else self._blocks:
-            np.matmul(weight, h_prev, out=product)
-        self._backwards = not self._backwards
+        for weight, product in self._orders[self._calls % 2]:
+            np.dot(weight, h_prev, product)  # into product: the step's hot path, so positional
+        self._calls += 1
         if self._bias is None:
             out[...] = self._product
             return out

@@ -39,6 +39,7 @@ class HiddenAffine:
         self._product = empty_aligned((weight.shape[0],))
         blocks = [(weight[a : a + block], self._product[a : a + block]) for a in range(0, weight.shape[0], block)]
         self._orders = (blocks, blocks[::-1])
+        self.blocks = len(blocks)  # how many row blocks W_hh is read in
         self._bias = params.bias_hh
         self._calls = 0
 

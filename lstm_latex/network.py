@@ -102,6 +102,10 @@ class StepRecords(Sequence[Step]):
     def __len__(self) -> int:
         return len(self._order)
 
+    def __repr__(self) -> str:
+        first, last = (self._order[0] + 1, self._order[-1] + 1) if self._order else (0, 0)
+        return f"<{len(self)} {self._cell.title} steps, t = {first} to {last}>"
+
     @overload
     def __getitem__(self, index: int) -> Step: ...
     @overload

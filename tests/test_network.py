@@ -93,6 +93,7 @@ def test_step_records_are_a_sequence_in_the_order_the_steps_ran() -> None:
     forward, reverse = trace.directions[:2]
     assert [s.t for s in forward.steps] == [1, 2, 3, 4, 5]
     assert [s.t for s in reverse.steps] == [5, 4, 3, 2, 1]
+    assert repr(reverse.steps) == "<5 LSTM steps, t = 5 to 1>"
     assert len(reverse.steps) == 5
     assert reverse.steps[-1].t == 1
     assert reverse.steps[-5].t == 5

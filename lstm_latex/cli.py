@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -183,9 +182,9 @@ def trace(
     """Print every intermediate of FILE's forward pass as JSON (golden vectors), with the torch check's result."""
     computed = _forward(_load(file, inputs, prefix, cell))
     report = _check_trace(computed, check)
-    from .serialize import trace_to_dict
+    from .serialize import trace_to_json
 
-    _write(json.dumps(trace_to_dict(computed, report), indent=1) + "\n", output)
+    _write(trace_to_json(computed, report), output)
 
 
 @_command("check")
@@ -256,15 +255,18 @@ def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -
     return Example(network, resolve_inputs(network, own_inputs, inputs, where), where)
 
 
-def _write(text: str, output: str | None) -> None:
-    """stdout, or the file ``output`` replaced in one step: never a half-written file."""
+def _write(text: str | Iterable[str], output: str | None) -> None:
+    """``text``, or its pieces in turn, to stdout or to the file ``output`` replaced in one step:
+    never a half-written file."""
+    pieces = [text] if isinstance(text, str) else text
     if output is None:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
         return
     target = Path(output)
     if target.exists() and not target.is_file():  # /dev/null, a pipe: nothing to replace
         with target.open("w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.writelines(pieces)
         return
     import tempfile  # only here: a render to stdout or /dev/null starts without it
 
@@ -274,7 +276,7 @@ def _write(text: str, output: str | None) -> None:
         raise click.ClickException(f"{output}: cannot write ({error.strerror})") from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.writelines(pieces)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600

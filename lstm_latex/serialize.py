@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .check import TOLERANCE, CheckReport
-from .model import Array, GateStack, Inputs, Network, Trace
+from .model import Array, DirectionParams, GateStack, Inputs, Network, Trace
 
 TRACE_FORMAT = "lstm-latex-trace"
 TRACE_VERSION = 1
@@ -19,6 +20,31 @@ TRACE_VERSION = 1
 def trace_to_dict(trace: Trace, check: CheckReport | None = None) -> dict[str, Any]:
     """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits), and the
     torch cross-check's result under "check" (null when not checked)."""
+    result = _summary(trace)
+    result["layers"] = [{**_direction(d.params), "steps": [_record(s) for s in d.steps]} for d in trace.directions]
+    result["check"] = None if check is None else _check_record(check)
+    return result
+
+
+def trace_to_json(trace: Trace, check: CheckReport | None = None) -> Iterator[str]:
+    """``trace_to_dict`` as JSON text, in pieces, one step at a time: an object has a key a line,
+    an array is one line (a matrix, a row a line), so a port can compare vectors line by line."""
+    yield "{\n"
+    for key, value in _summary(trace).items():
+        yield f" {json.dumps(key)}: {_encode(value, 1)},\n"
+    yield ' "layers": ['
+    for k, d in enumerate(trace.directions):
+        yield ("," if k else "") + "\n  {\n"
+        for key, value in _direction(d.params).items():
+            yield f"   {json.dumps(key)}: {_encode(value, 3)},\n"
+        yield '   "steps": ['
+        for j, step in enumerate(d.steps):
+            yield ("," if j else "") + "\n    " + _encode(_record(step), 4)
+        yield "\n   ]\n  }"
+    yield f'\n ],\n "check": {_encode(None if check is None else _check_record(check), 1)}\n}}\n'
+
+
+def _summary(trace: Trace) -> dict[str, Any]:
     network = trace.example.network
     result: dict[str, Any] = {
         "format": TRACE_FORMAT,
@@ -36,16 +62,24 @@ def trace_to_dict(trace: Trace, check: CheckReport | None = None) -> dict[str, A
     }
     if trace.c_n is not None:
         result["c_n"] = trace.c_n.tolist()
-    result["layers"] = [
-        {
-            "layer": d.params.layer,
-            "direction": "reverse" if d.params.reverse else "forward",
-            "steps": [_record(step) for step in d.steps],
-        }
-        for d in trace.directions
-    ]
-    result["check"] = None if check is None else _check_record(check)
     return result
+
+
+def _direction(params: DirectionParams) -> dict[str, Any]:
+    return {"layer": params.layer, "direction": "reverse" if params.reverse else "forward"}
+
+
+def _encode(value: Any, depth: int) -> str:
+    """JSON for ``value`` at nesting ``depth``: an object a key a line, a matrix a row a line, and
+    any other array on one line (the C encoder's speed: most of a trace is arrays)."""
+    pad = " " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = ",\n".join(f"{pad}{json.dumps(key)}: {_encode(item, depth + 1)}" for key, item in value.items())
+        return "{\n" + items + "\n" + " " * depth + "}"
+    if isinstance(value, list) and value and isinstance(value[0], (list, dict)):
+        rows = (json.dumps(row) if isinstance(row, list) else _encode(row, depth + 1) for row in value)
+        return "[\n" + ",\n".join(pad + row for row in rows) + "\n" + " " * depth + "]"
+    return json.dumps(value)
 
 
 def _check_record(check: CheckReport) -> dict[str, Any]:

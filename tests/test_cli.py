@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import SAMPLES, SEED
 
 import lstm_latex
 from lstm_latex.cli import main
+from lstm_latex.serialize import trace_to_dict, trace_to_json
 
 
 def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -73,6 +75,20 @@ def test_trace_prints_torchs_shapes_and_every_intermediate() -> None:
     assert list(step["gates"]["i"]) == ["input_affine", "hidden_affine", "preactivation", "activation"]
     assert step["gates"]["i"]["activation"] == pytest.approx([0.52841933, 0.48328124, 0.56173341, 0.54837322])
     assert step["h"] == trace["output"][0] == trace["h_n"][0]
+    # Golden vectors read line by line: an object has a key a line, every array is one line.
+    lines = result.stdout.splitlines()
+    activation = next(line for line in lines if '"activation"' in line)
+    assert json.loads(activation.split(": ", 1)[1].rstrip(",")) == step["gates"]["i"]["activation"]
+    arrays = [line for line in lines if re.search(r"\[-?[0-9]", line)]
+    assert len(arrays) == 3 + 3 + 4 * 4 + 5  # a row each of output, h_n, c_n; x, h_prev, c_prev; gates; the rest
+    assert all(line.rstrip(",").endswith("]") for line in arrays)
+
+
+def test_the_streamed_trace_holds_what_trace_to_dict_holds() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "stacked_bidirectional_lstm.json"))
+    text = "".join(trace_to_json(trace))
+    assert json.loads(text) == trace_to_dict(trace)
+    assert text.endswith(' "check": null\n}\n')
 
 
 @pytest.mark.parametrize("command", [[], ["render"], ["trace"]])

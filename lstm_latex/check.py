@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .cells import CELLS
 from .errors import CheckError
 from .model import Array, Network, Trace
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     import torch
 
 TOLERANCE = 1e-10  # float64 against float64: only summation order may differ
-_MODULES = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN", "rnn_relu": "RNN"}
 
 
 @dataclass(frozen=True)
@@ -197,5 +197,6 @@ def _module(
         options["proj_size"] = network.proj_size
     elif network.cell.startswith("rnn_"):
         options["nonlinearity"] = network.cell.removeprefix("rnn_")
-    module: torch.nn.Module = getattr(torch.nn, _MODULES[network.cell])(input_size, network.hidden_size, **options)
+    torch_class = getattr(torch.nn, CELLS[network.cell].torch_class)
+    module: torch.nn.Module = torch_class(input_size, network.hidden_size, **options)
     return module.to(dtype)

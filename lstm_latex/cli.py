@@ -34,19 +34,21 @@ class _Group(click.Group):
             raise click.ClickException(str(error)) from None
 
 
+_HELP = {"help_option_names": ["-h", "--help"]}
+_version = click.version_option(__version__, "--version", prog_name="lstm-latex")
+
+
 def _command(name: str) -> Callable[[F], F]:
     """A subcommand with -h/--help and --version, like the group."""
 
     def decorate(function: F) -> F:
-        function = click.version_option(__version__, "--version", prog_name="lstm-latex")(function)
-        settings = {"help_option_names": ["-h", "--help"]}
-        return main.command(name, context_settings=settings)(function)  # type: ignore[return-value]
+        return main.command(name, context_settings=_HELP)(_version(function))  # type: ignore[return-value]
 
     return decorate
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="lstm-latex")
+@click.group(cls=_Group, context_settings=_HELP)
+@_version
 def main() -> None:
     """Turn a recurrent network's weights into a step-by-step derivation you can check by hand."""
 
@@ -195,7 +197,7 @@ def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) 
     exceeds 1e-10 in float64)."""
     from .check import cross_check
 
-    report = cross_check(forward(_load(file, inputs, prefix, cell)))
+    report = cross_check(_forward(_load(file, inputs, prefix, cell)))
     click.echo(report.table())
     report.require_agreement()
 

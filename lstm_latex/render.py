@@ -70,9 +70,9 @@ def render(
     check_size(trace.example, max_steps)
     names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}.md.j2"]
     try:
-        markdown = _find(template_dir, names).endswith(".md.j2")
-        env = _environment(style, template_dir, markdown)
-        compiled = env.get_template(_find(template_dir, names))
+        found = _find(template_dir, names)
+        env = _environment(style, template_dir, found.endswith(".md.j2"))
+        compiled = env.get_template(found)
     except jinja2.TemplateNotFound:
         raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})") from None
     except jinja2.TemplateSyntaxError as error:
@@ -95,9 +95,7 @@ def render(
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
         )
-    except jinja2.UndefinedError as error:
-        raise RenderError(f"template {template!r}: {error.message}") from None
-    except jinja2.TemplateError as error:
+    except jinja2.TemplateError as error:  # an undefined variable among them
         raise RenderError(f"template {template!r}: {error.message}") from None
     finally:
         env.filters["mat"].forget()
@@ -235,7 +233,7 @@ class _MatrixFilter:
         return self._entry(array)[1]
 
     def width(self, array: Array) -> float:
-        """NumberFormat.width, remembered with the text."""
+        """The width NumberFormat.layout gives, remembered with the text."""
         return self._entry(array)[2]
 
     def _entry(self, array: Array) -> tuple[Array, str, float]:

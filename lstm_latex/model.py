@@ -106,10 +106,7 @@ class Gate:
 
 @dataclass(frozen=True, slots=True)
 class GateStack:
-    """Every gate of one step, stacked in torch's row order; one Gate of it is a view, made when read.
-
-    One record a step rather than one a gate: the step functions are the hot path of a long trace.
-    """
+    """Every gate of one step, stacked in torch's row order; one Gate of it is a view, made when read."""
 
     names: tuple[str, ...]  # e.g. ("i", "f", "g", "o")
     input_affine: Array  # W_ih x_t + b_ih, (G·H,)

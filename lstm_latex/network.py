@@ -8,7 +8,7 @@ from typing import overload
 import numpy as np
 
 from .cells import CELLS, Cell
-from .cells.common import HiddenAffine, empty_aligned, split_params
+from .cells.common import HiddenAffine, StepArrays, empty_aligned, split_params
 from .errors import InputError
 from .model import Array, DirectionParams, DirectionTrace, Example, Step, Trace
 
@@ -123,14 +123,16 @@ class StepRecords(Sequence[Step]):
                 c_prev = self._states[before, self._cell.c_row]
         return self._cell.record(
             self._params,
-            t + 1,
-            self._xs[t],
-            self._input_affine[t],
-            h_prev,
-            c_prev,
-            self._rows[t],
-            self._states[t],
-            self._output[t],
+            StepArrays(
+                t=t + 1,
+                x=self._xs[t],
+                input_affine=self._input_affine[t],
+                h_prev=h_prev,
+                c_prev=c_prev,
+                rows=self._rows[t],
+                states=self._states[t],
+                h=self._output[t],
+            ),
         )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
 from ..model import Array, DirectionParams, Step
 from . import gru, lstm, rnn
+from .common import StepArrays
 
 # The network allocates every step's intermediates at once, since a long trace spends more time on
 # fresh memory than on arithmetic: for one step, ``rows`` (3, G·H) holds W_hh h_{t-1} + b_hh, which
@@ -15,8 +17,8 @@ from . import gru, lstm, rnn
 
 # (params, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows, states) -> (h_t, c_t or None), filling rows and states
 StepFunction = Callable[[DirectionParams, Array, Array, "Array | None", Array, Array], "tuple[Array, Array | None]"]
-# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows, states, h_t) -> the step's record, of views
-RecordFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None", Array, Array, Array], Step]
+# (params, the step's views of those arrays) -> the step's record
+RecordFunction = Callable[[DirectionParams, StepArrays], Step]
 
 
 @dataclass(frozen=True)
@@ -38,24 +40,17 @@ class Cell:
         return self.c_row is not None
 
 
-def _rnn(name: str, title: str, step: StepFunction) -> Cell:
-    return Cell(name, title, "RNN", rnn.GATES, rnn.GATE_TITLES, step, rnn.record, rnn.STATE_ROWS, None, "rnn")
+def _cell(
+    module: ModuleType, name: str, title: str, torch_class: str, step: StepFunction, c_row: int | None = None
+) -> Cell:
+    """A cell whose module gives its GATES, GATE_TITLES, STATE_ROWS, record and template partial."""
+    gates, titles, rows, partial = module.GATES, module.GATE_TITLES, module.STATE_ROWS, module.__name__.split(".")[-1]
+    return Cell(name, title, torch_class, gates, titles, step, module.record, rows, c_row, partial)
 
 
 CELLS: dict[str, Cell] = {
-    "lstm": Cell(
-        "lstm",
-        "LSTM",
-        "LSTM",
-        lstm.GATES,
-        lstm.GATE_TITLES,
-        lstm.step,
-        lstm.record,
-        lstm.STATE_ROWS,
-        lstm.C_ROW,
-        "lstm",
-    ),
-    "gru": Cell("gru", "GRU", "GRU", gru.GATES, gru.GATE_TITLES, gru.step, gru.record, gru.STATE_ROWS, None, "gru"),
-    "rnn_tanh": _rnn("rnn_tanh", "tanh RNN", rnn.step_tanh),
-    "rnn_relu": _rnn("rnn_relu", "ReLU RNN", rnn.step_relu),
+    "lstm": _cell(lstm, "lstm", "LSTM", "LSTM", lstm.step, c_row=lstm.C_ROW),
+    "gru": _cell(gru, "gru", "GRU", "GRU", gru.step),
+    "rnn_tanh": _cell(rnn, "rnn_tanh", "tanh RNN", "RNN", rnn.step_tanh),
+    "rnn_relu": _cell(rnn, "rnn_relu", "ReLU RNN", "RNN", rnn.step_relu),
 }

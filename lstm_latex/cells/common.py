@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..model import Array, DirectionParams, GateParams
+from ..model import Array, DirectionParams, GateParams, GateStack
 
 # W_hh is read in row blocks of about this many bytes: a fraction of a core's L2 cache.
 BLOCK_BYTES = 1 << 20
@@ -23,6 +25,23 @@ def sigmoid(z: Array, out: Array | None = None) -> Array:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class StepArrays:
+    """One step's views of the arrays a direction's forward pass filled: what a record is made of."""
+
+    t: int  # 1-based index of x_t
+    x: Array  # (I,)
+    input_affine: Array  # W_ih x_t + b_ih, (G·H,)
+    h_prev: Array  # (H_out,)
+    c_prev: Array | None  # (H,), LSTM only
+    rows: Array  # (3, G·H): W_hh h_{t-1} + b_hh, preactivation, activation
+    states: Array  # (S, H): the cell's other intermediates
+    h: Array  # (H_out,)
+
+    def gate_stack(self, names: tuple[str, ...]) -> GateStack:
+        return GateStack(names, self.input_affine, *self.rows)
+
+
 class HiddenAffine:
     """W_hh h_{t-1} + b_hh for all gates at once, (G·H,), for one direction's steps in turn.
 
@@ -39,9 +58,13 @@ class HiddenAffine:
         self._product = empty_aligned((weight.shape[0],))
         blocks = [(weight[a : a + block], self._product[a : a + block]) for a in range(0, weight.shape[0], block)]
         self._orders = (blocks, blocks[::-1])
-        self.blocks = len(blocks)  # how many row blocks W_hh is read in
         self._bias = params.bias_hh
         self._calls = 0
+
+    @property
+    def blocks(self) -> int:
+        """How many row blocks W_hh is read in."""
+        return len(self._orders[0])
 
     def __call__(self, h_prev: Array, out: Array) -> Array:
         """Write the product into ``out`` and return it."""

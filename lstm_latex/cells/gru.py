@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
-from .common import sigmoid
+from .common import StepArrays, sigmoid
 
 GATES = ("r", "z", "n")
 GATE_TITLES = ("reset gate", "update gate", "new gate")
@@ -80,27 +80,17 @@ def step(
     return h, None
 
 
-def record(
-    params: DirectionParams,
-    t: int,
-    x: Array,
-    input_affine: Array,
-    h_prev: Array,
-    c_prev: Array | None,
-    rows: Array,
-    states: Array,
-    h: Array,
-) -> GruStep:
+def record(params: DirectionParams, step: StepArrays) -> GruStep:
     """The record of a step that ``step`` computed, made of views of its arrays."""
-    reset_hidden, one_minus_z, new_term, keep_term, _ = states
+    reset_hidden, one_minus_z, new_term, keep_term, _ = step.states
     return GruStep(
-        t=t,
-        x=x,
-        h_prev=h_prev,
-        gate_stack=GateStack(GATES, input_affine, *rows),
+        t=step.t,
+        x=step.x,
+        h_prev=step.h_prev,
+        gate_stack=step.gate_stack(GATES),
         reset_hidden=reset_hidden,
         one_minus_z=one_minus_z,
         new_term=new_term,
         keep_term=keep_term,
-        h=h,
+        h=step.h,
     )

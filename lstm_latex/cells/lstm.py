@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
+from .common import StepArrays
 
 GATES = ("i", "f", "g", "o")
 GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
@@ -98,30 +99,20 @@ def step(
     return (gated if params.weight_hr is None else params.weight_hr @ gated), c
 
 
-def record(
-    params: DirectionParams,
-    t: int,
-    x: Array,
-    input_affine: Array,
-    h_prev: Array,
-    c_prev: Array | None,
-    rows: Array,
-    states: Array,
-    h: Array,
-) -> LstmStep:
+def record(params: DirectionParams, step: StepArrays) -> LstmStep:
     """The record of a step that ``step`` computed, made of views of its arrays."""
-    assert c_prev is not None
-    forget_term, input_term, c, tanh_c, gated = states
+    assert step.c_prev is not None
+    forget_term, input_term, c, tanh_c, gated = step.states
     return LstmStep(
-        t=t,
-        x=x,
-        h_prev=h_prev,
-        c_prev=c_prev,
-        gate_stack=GateStack(GATES, input_affine, *rows),
+        t=step.t,
+        x=step.x,
+        h_prev=step.h_prev,
+        c_prev=step.c_prev,
+        gate_stack=step.gate_stack(GATES),
         forget_term=forget_term,
         input_term=input_term,
         c=c,
         tanh_c=tanh_c,
         h_unprojected=None if params.weight_hr is None else gated,
-        h=h,
+        h=step.h,
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
+from .common import StepArrays
 
 GATES = ("h",)
 GATE_TITLES = ("hidden state",)
@@ -65,16 +66,6 @@ step_tanh = _stepper(tanh)
 step_relu = _stepper(relu)
 
 
-def record(
-    params: DirectionParams,
-    t: int,
-    x: Array,
-    input_affine: Array,
-    h_prev: Array,
-    c_prev: Array | None,
-    rows: Array,
-    states: Array,
-    h: Array,
-) -> RnnStep:
+def record(params: DirectionParams, step: StepArrays) -> RnnStep:
     """The record of a step that ``step`` computed, made of views of its arrays."""
-    return RnnStep(t=t, x=x, h_prev=h_prev, gate_stack=GateStack(GATES, input_affine, *rows), h=h)
+    return RnnStep(t=step.t, x=step.x, h_prev=step.h_prev, gate_stack=step.gate_stack(GATES), h=step.h)

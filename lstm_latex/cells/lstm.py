@@ -15,13 +15,12 @@ Equations:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
-from .common import StepArrays
+from .common import StepArrays, sigmoid
 
 GATES = ("i", "f", "g", "o")
 GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
@@ -62,17 +61,6 @@ STATE_ROWS = 5  # a step's ``states``: forget_term, input_term, c, tanh_c, o_t �
 C_ROW = 2  # c_t's row of them
 
 
-@functools.cache
-def _scales(size: int) -> tuple[Array, Array]:
-    """s and 1 − s over the 4H rows, s = ½ for i, f, o and 1 for g: then s·tanh(s·z) + (1 − s) is
-    σ(z) = ½·tanh(z/2) + ½ on the gates and tanh(z) on the cell candidate, in one pass over all four."""
-    s = np.full(4 * size, 0.5)
-    s[2 * size : 3 * size] = 1.0
-    shift = 1.0 - s
-    s.flags.writeable = shift.flags.writeable = False  # shared by every call
-    return s, shift
-
-
 def step(
     params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
 ) -> tuple[Array, Array]:
@@ -83,13 +71,10 @@ def step(
     hidden, preactivation, activation = rows  # (4H,) each
     np.add(input_affine, hidden, out=preactivation)
     size = preactivation.shape[0] // 4
-    scale, shift = _scales(size)  # σ for i, f, o and tanh for g: see _scales
-    np.multiply(preactivation, scale, out=activation)
-    np.tanh(activation, out=activation)
-    activation *= scale
-    activation += shift
+    sigmoid(preactivation, out=activation)
     i, f = activation[:size], activation[size : 2 * size]  # views, in torch's row order
     g, o = activation[2 * size : 3 * size], activation[3 * size :]
+    np.tanh(preactivation[2 * size : 3 * size], out=g)  # the cell candidate uses tanh
     forget_term, input_term, c, tanh_c, gated = states
     np.multiply(f, c_prev, out=forget_term)
     np.multiply(i, g, out=input_term)

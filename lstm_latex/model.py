@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -128,6 +128,20 @@ class GateStack:
 
     def all(self) -> tuple[Gate, ...]:
         return tuple(self.gate(name) for name in self.names)
+
+
+class GateView:
+    """A step record's property for one gate of its GateStack, e.g. ``i = GateView("i")``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, step: None, owner: type) -> GateView: ...
+    @overload
+    def __get__(self, step: StackedGates, owner: type) -> Gate: ...
+    def __get__(self, step: StackedGates | None, owner: type) -> Gate | GateView:
+        return self if step is None else step.gate_stack.gate(self.name)
 
 
 class StackedGates:

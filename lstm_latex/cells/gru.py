@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
+from ..model import Array, DirectionParams, GateStack, GateView, StackedGates
 from .common import StepArrays, sigmoid
 
 GATES = ("r", "z", "n")
@@ -38,17 +38,9 @@ class GruStep(StackedGates):
     keep_term: Array  # z_t ⊙ h_{t-1}, (H,)
     h: Array  # (H,)
 
-    @property
-    def r(self) -> Gate:
-        return self.gate_stack.gate("r")
-
-    @property
-    def z(self) -> Gate:
-        return self.gate_stack.gate("z")
-
-    @property
-    def n(self) -> Gate:
-        return self.gate_stack.gate("n")
+    r = GateView("r")
+    z = GateView("z")
+    n = GateView("n")
 
     @property
     def c(self) -> None:

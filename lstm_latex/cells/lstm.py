@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
+from ..model import Array, DirectionParams, GateStack, GateView, StackedGates
 from .common import StepArrays, sigmoid
 
 GATES = ("i", "f", "g", "o")
@@ -40,21 +40,10 @@ class LstmStep(StackedGates):
     h_unprojected: Array | None  # o_t ⊙ tanh(c_t) before W_hr, (H,); None without projection
     h: Array  # (H_out,)
 
-    @property
-    def i(self) -> Gate:
-        return self.gate_stack.gate("i")
-
-    @property
-    def f(self) -> Gate:
-        return self.gate_stack.gate("f")
-
-    @property
-    def g(self) -> Gate:
-        return self.gate_stack.gate("g")
-
-    @property
-    def o(self) -> Gate:
-        return self.gate_stack.gate("o")
+    i = GateView("i")
+    f = GateView("f")
+    g = GateView("g")
+    o = GateView("o")
 
 
 STATE_ROWS = 5  # a step's ``states``: forget_term, input_term, c, tanh_c, o_t ⊙ tanh(c_t)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateStack, StackedGates
+from ..model import Array, DirectionParams, GateStack, GateView, StackedGates
 from .common import StepArrays
 
 GATES = ("h",)
@@ -32,9 +32,7 @@ class RnnStep(StackedGates):
     gate_stack: GateStack  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and the activation h_t
     h: Array  # (H,)
 
-    @property
-    def affine(self) -> Gate:
-        return self.gate_stack.gate("h")
+    affine = GateView("h")
 
     @property
     def c(self) -> None:

@@ -15,7 +15,7 @@ from . import __version__
 from .cells import CELLS
 from .errors import LstmLatexError
 from .latex import NumberFormat
-from .loaders import Source, load_network, read_json, resolve_inputs
+from .loaders import Source, load, load_network, read_json, resolve_inputs
 from .model import Example, Network, Trace
 from .network import forward
 from .render import MAX_STEPS, Style, check_size, render
@@ -247,14 +247,19 @@ def _forward(example: Example) -> Trace:
         return forward(example, tick)
 
 
+def _source(file: str) -> tuple[Source, str | None]:
+    """FILE as the loaders take it, and its name for messages: - is a document on stdin."""
+    return (read_json(sys.stdin.buffer.read(), "<stdin>"), "<stdin>") if file == "-" else (file, None)
+
+
 def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Network, Any, str]:
-    source: Source = read_json(sys.stdin.buffer.read(), "<stdin>") if file == "-" else file
-    return load_network(source, prefix=prefix, cell=cell, where="<stdin>" if file == "-" else None)
+    source, where = _source(file)
+    return load_network(source, prefix=prefix, cell=cell, where=where)
 
 
 def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
-    network, own_inputs, where = _load_network(file, prefix, cell)
-    return Example(network, resolve_inputs(network, own_inputs, inputs, where), where)
+    source, where = _source(file)
+    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where)
 
 
 def _write(text: str | Iterable[str], output: str | None) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cells import CELLS
+from .cells import CELLS, Step
 from .errors import CheckError
 from .model import Array, Network, Trace
 
@@ -72,7 +72,7 @@ class CheckReport:
                 )
 
 
-def check_trace(trace: Trace, mode: bool | None) -> CheckReport | None:
+def check_trace(trace: Trace[Step], mode: bool | None) -> CheckReport | None:
     """The cross-check as the commands run it: ``mode`` True (torch required), None (when torch is
     installed) or False (never). None when not checked; a CheckError when torch disagrees."""
     if mode is False or (mode is None and not torch_available()):
@@ -86,7 +86,7 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def cross_check(trace: Trace) -> CheckReport:
+def cross_check(trace: Trace[Step]) -> CheckReport:
     """Compare output, h_n, c_n and every step's h_t and c_t of ``trace`` with torch's.
 
     The whole network runs once as torch.nn.LSTM/GRU/RNN; for the per-step states each layer and
@@ -120,15 +120,16 @@ def cross_check(trace: Trace) -> CheckReport:
     return CheckReport(torch.__version__, tuple(differences))
 
 
-def _trace_states(trace: Trace) -> dict[str, Array]:
+def _trace_states(trace: Trace[Step]) -> dict[str, Array]:
     states = {"output": trace.output, "h_n": trace.h_n}
     if trace.c_n is not None:
         states["c_n"] = trace.c_n
     for d in trace.directions:
         steps = sorted(d.steps, key=lambda s: s.t)
-        states[f"h_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack([s.h for s in steps])
-        if trace.c_n is not None:
-            states[f"c_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack([s.c for s in steps])  # type: ignore[misc]
+        states[f"h_t ({_name(d.params.layer, d.params.reverse)})"] = d.output
+        cs = [s.c for s in steps if s.c is not None]
+        if cs:
+            states[f"c_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack(cs)
     return states
 
 
@@ -136,7 +137,7 @@ def _name(layer: int, reverse: bool) -> str:
     return f"layer {layer}, {'reverse' if reverse else 'forward'}"
 
 
-def _torch_states(network: Network, trace: Trace, dtype: torch.dtype) -> dict[str, Array]:
+def _torch_states(network: Network, trace: Trace[Step], dtype: torch.dtype) -> dict[str, Array]:
     import torch
 
     inputs = trace.example.inputs
@@ -192,11 +193,11 @@ def _module(
 ) -> torch.nn.Module:
     import torch
 
+    cell = CELLS[network.cell]
     options: dict[str, Any] = {"num_layers": num_layers, "bias": network.bias, "bidirectional": bidirectional}
-    if network.cell == "lstm":
+    options |= cell.torch_options
+    if cell.has_projection:
         options["proj_size"] = network.proj_size
-    elif network.cell.startswith("rnn_"):
-        options["nonlinearity"] = network.cell.removeprefix("rnn_")
-    torch_class = getattr(torch.nn, CELLS[network.cell].torch_class)
+    torch_class = getattr(torch.nn, cell.torch_class)
     module: torch.nn.Module = torch_class(input_size, network.hidden_size, **options)
     return module.to(dtype)

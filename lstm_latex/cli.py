@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .cells import CELLS
+from .cells import CELLS, Step
 from .errors import LstmLatexError
 from .latex import NumberFormat
 from .loaders import Source, load, load_network, read_json, resolve_inputs
@@ -233,7 +233,7 @@ def _progress(label: str, example: Example) -> Iterator[Callable[[], None] | Non
         yield lambda: bar.update(1)
 
 
-def _check_trace(trace: Trace, mode: bool | None) -> CheckReport | None:
+def _check_trace(trace: Trace[Step], mode: bool | None) -> CheckReport | None:
     """check.check_trace, imported only when a check may run: start-up matters with --no-check."""
     if mode is False:
         return None
@@ -242,7 +242,7 @@ def _check_trace(trace: Trace, mode: bool | None) -> CheckReport | None:
     return check_trace(trace, mode)
 
 
-def _forward(example: Example) -> Trace:
+def _forward(example: Example) -> Trace[Step]:
     with _progress("tracing", example) as tick:
         return forward(example, tick)
 

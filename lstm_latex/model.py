@@ -6,12 +6,14 @@ G gates per cell (LSTM 4, GRU 3, RNN 1), L = num_layers, D = 2 if bidirectional 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, overload
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .cells import Step
 
 Array = npt.NDArray[np.float64]
 
@@ -97,101 +99,47 @@ class GateParams:
 class Gate:
     """One gate at one step: its two affine parts, their sum and the activation."""
 
-    name: str
+    name: str  # torch's letter for it: "i", "f", ... ("h" for an RNN's one block)
     input_affine: Array  # W_ik x_t + b_ik, (H,)
     hidden_affine: Array  # W_hk h_{t-1} + b_hk, (H,)
-    preactivation: Array  # (H,)
-    activation: Array  # (H,)
+    preactivation: Array  # their sum (for a GRU's n: W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)), (H,)
+    activation: Array  # σ, tanh or ReLU of it, (H,)
 
 
-@dataclass(frozen=True, slots=True)
-class GateStack:
-    """Every gate of one step, stacked in torch's row order; one Gate of it is a view, made when read."""
-
-    names: tuple[str, ...]  # e.g. ("i", "f", "g", "o")
-    input_affine: Array  # W_ih x_t + b_ih, (G·H,)
-    hidden_affine: Array  # W_hh h_{t-1} + b_hh, (G·H,)
-    preactivation: Array  # (G·H,)
-    activation: Array  # (G·H,)
-
-    def gate(self, name: str) -> Gate:
-        k = self.names.index(name)
-        size = self.input_affine.shape[0] // len(self.names)
-        rows = slice(k * size, (k + 1) * size)
-        return Gate(
-            name,
-            self.input_affine[rows],
-            self.hidden_affine[rows],
-            self.preactivation[rows],
-            self.activation[rows],
-        )
-
-    def all(self) -> tuple[Gate, ...]:
-        return tuple(self.gate(name) for name in self.names)
-
-
-class GateView:
-    """A step record's property for one gate of its GateStack, e.g. ``i = GateView("i")``."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, step: None, owner: type) -> GateView: ...
-    @overload
-    def __get__(self, step: StackedGates, owner: type) -> Gate: ...
-    def __get__(self, step: StackedGates | None, owner: type) -> Gate | GateView:
-        return self if step is None else step.gate_stack.gate(self.name)
-
-
-class StackedGates:
-    """For a step record whose gates are one GateStack: ``gates``, one Gate view each."""
-
-    __slots__ = ()
-    gate_stack: GateStack
-
-    @property
-    def gates(self) -> tuple[Gate, ...]:
-        return self.gate_stack.all()
-
-
-class Step(Protocol):
-    """What every cell's step record offers; each cell adds its own intermediates."""
-
-    @property
-    def t(self) -> int: ...  # 1-based index of x_t
-    @property
-    def x(self) -> Array: ...
-    @property
-    def h_prev(self) -> Array: ...
-    @property
-    def h(self) -> Array: ...
-    @property
-    def c(self) -> Array | None: ...
-    @property
-    def gates(self) -> tuple[Gate, ...]: ...
+StepT = TypeVar("StepT", covariant=True)  # a cell's step record: cells.LstmStep, cells.GruStep, cells.RnnStep
+OtherStepT = TypeVar("OtherStepT")
 
 
 @dataclass(frozen=True)
-class DirectionTrace:
+class DirectionTrace(Generic[StepT]):
+    """One layer and direction of a forward pass: its parameters, cut per gate, and its steps."""
+
     params: DirectionParams
-    gates: tuple[GateParams, ...]
-    steps: Sequence[Step]  # in the order they ran: t = T down to 1 for a reverse direction
+    gates: tuple[GateParams, ...]  # in torch's order of the stacked row blocks
+    steps: tuple[StepT, ...]  # in the order they ran: t = T down to 1 for a reverse direction
     output: Array  # (T, H_out), in time order
 
 
 @dataclass(frozen=True)
-class Trace:
+class Trace(Generic[StepT]):
     """Every intermediate of a forward pass, and its results as torch returns them (unbatched)."""
 
     example: Example
-    directions: tuple[DirectionTrace, ...]  # the order of Network.directions
+    directions: tuple[DirectionTrace[StepT], ...]  # the order of Network.directions
     output: Array  # (T, D·H_out): the last layer's h_t, both directions concatenated
     h_n: Array  # (L·D, H_out)
     c_n: Array | None  # (L·D, H), LSTM only
+
+    def of(self, record: type[OtherStepT]) -> Trace[OtherStepT]:
+        """This trace, typed as holding ``record`` steps (``trace.of(LstmStep)``), so that a type checker
+        knows their fields. Raises TypeError when its steps are of another cell."""
+        found = type(self.directions[0].steps[0])
+        if not issubclass(found, record):
+            raise TypeError(f"the trace holds {found.__name__} records, not {record.__name__}")
+        return cast("Trace[OtherStepT]", self)
 
     def _repr_markdown_(self) -> str:
         """In Jupyter, a trace shows itself as its derivation: Markdown with $$ math."""
         from .render import render  # render reads this module: imported when first shown
 
-        return render(self, "markdown")
+        return render(cast("Trace[Step]", self), "markdown")

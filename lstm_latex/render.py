@@ -13,27 +13,18 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from ._version import __version__
-from .cells import CELLS
+from .cells import CELLS, Step
 from .errors import RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown
-from .model import Array, DirectionTrace, Example, Step, Trace
+from .model import Array, DirectionTrace, Example, Trace
 
 if TYPE_CHECKING:
     from .check import CheckReport
 
 TEMPLATES = Path(__file__).parent / "templates"  # the top-level templates/, shipped in the package
 
-# After Okabe and Ito: told apart by colour-blind readers, and dark enough to print.
-GATE_COLORS = {
-    "i": "0072B2",
-    "f": "D55E00",
-    "g": "009E73",
-    "o": "8E3B8E",
-    "r": "D55E00",
-    "z": "0072B2",
-    "n": "009E73",
-    "h": "0072B2",
-}
+# One colour a gate letter, the same in every cell that has it (see cells.GateKind).
+GATE_COLORS = {gate.name: gate.color for cell in CELLS.values() for gate in cell.gates}
 
 
 MAX_STEPS = 100  # step blocks: about 250 pages for a small LSTM, already more than anyone checks by hand
@@ -48,7 +39,7 @@ class Style:
 
 
 def render(
-    trace: Trace,
+    trace: Trace[Step],
     template: str = "document",
     *,
     style: Style = Style(),
@@ -86,7 +77,6 @@ def render(
             inputs=trace.example.inputs,
             directions=[_labelled(d, network.num_layers, network.bidirectional, progress) for d in trace.directions],
             plain=LabelledDirection(trace.directions[0], "", ""),
-            gate_colors=GATE_COLORS,
             title=title or f"A worked {CELLS[network.cell].title} forward pass",
             style=style,
             check=check,
@@ -129,7 +119,7 @@ def check_size(example: Example, max_steps: int = MAX_STEPS) -> None:
 class LabelledDirection:
     """A direction's trace with the words and superscripts documents name it by."""
 
-    trace: DirectionTrace
+    trace: DirectionTrace[Step]
     heading: str  # "Layer 1, reverse direction"; empty for a single forward layer
     sup: str  # LaTeX superscript for its symbols: "", "^{(1)}", "^{(0)\leftarrow}", ...
     on_step: Callable[[], None] | None = None  # told of each step a template shows
@@ -153,7 +143,7 @@ class LabelledDirection:
 
 
 def _labelled(
-    trace: DirectionTrace, num_layers: int, bidirectional: bool, on_step: Callable[[], None] | None
+    trace: DirectionTrace[Step], num_layers: int, bidirectional: bool, on_step: Callable[[], None] | None
 ) -> LabelledDirection:
     params = trace.params
     parts, marks = [], ""

@@ -10,14 +10,15 @@ from typing import Any
 
 import numpy as np
 
+from .cells import Step
 from .check import TOLERANCE, CheckReport
-from .model import Array, DirectionParams, GateStack, Inputs, Network, Trace
+from .model import Array, DirectionParams, Gate, Inputs, Network, Trace
 
 TRACE_FORMAT = "lstm-latex-trace"
 TRACE_VERSION = 1
 
 
-def trace_to_dict(trace: Trace, check: CheckReport | None = None) -> dict[str, Any]:
+def trace_to_dict(trace: Trace[Step], check: CheckReport | None = None) -> dict[str, Any]:
     """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits), and the
     torch cross-check's result under "check" (null when not checked)."""
     result = _summary(trace)
@@ -26,7 +27,7 @@ def trace_to_dict(trace: Trace, check: CheckReport | None = None) -> dict[str, A
     return result
 
 
-def trace_to_json(trace: Trace, check: CheckReport | None = None) -> Iterator[str]:
+def trace_to_json(trace: Trace[Step], check: CheckReport | None = None) -> Iterator[str]:
     """``trace_to_dict`` as JSON text, in pieces, one step at a time: an object has a key a line,
     an array is one line (a matrix, a row a line), so a port can compare vectors line by line."""
     yield "{\n"
@@ -44,7 +45,7 @@ def trace_to_json(trace: Trace, check: CheckReport | None = None) -> Iterator[st
     yield f'\n ],\n "check": {_encode(None if check is None else _check_record(check), 1)}\n}}\n'
 
 
-def _summary(trace: Trace) -> dict[str, Any]:
+def _summary(trace: Trace[Step]) -> dict[str, Any]:
     network = trace.example.network
     result: dict[str, Any] = {
         "format": TRACE_FORMAT,
@@ -113,20 +114,17 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def _record(step: object) -> dict[str, Any]:
+def _record(step: Step) -> dict[str, Any]:
     """A step's fields in equation order, its gates one entry each under "gates"."""
     fields: dict[str, Any] = {}
-    for field in dataclasses.fields(step):  # type: ignore[arg-type]
+    for field in dataclasses.fields(step):
         value = getattr(step, field.name)
-        if isinstance(value, GateStack):
-            fields["gates"] = {
-                gate.name: {
-                    "input_affine": gate.input_affine.tolist(),
-                    "hidden_affine": gate.hidden_affine.tolist(),
-                    "preactivation": gate.preactivation.tolist(),
-                    "activation": gate.activation.tolist(),
-                }
-                for gate in value.all()
+        if isinstance(value, Gate):
+            fields.setdefault("gates", {})[value.name] = {
+                "input_affine": value.input_affine.tolist(),
+                "hidden_affine": value.hidden_affine.tolist(),
+                "preactivation": value.preactivation.tolist(),
+                "activation": value.activation.tolist(),
             }
         elif isinstance(value, np.ndarray):
             fields[field.name] = value.tolist()

@@ -1,24 +1,46 @@
-"""The recurrent cells, one module each, and the registry the rest of the pipeline reads."""
+"""The recurrent cells, one module each, and the one registry the rest of the pipeline reads.
+
+Everything that differs between cell types is data here: the gates with their titles, colours and
+activations, the torch module that computes the cell, the sentence that defines its functions, and
+its step function. The network, the check and the templates read a ``Cell``; none asks which one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from types import ModuleType
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from ..model import Array, DirectionParams, Step
-from . import gru, lstm, rnn
-from .common import StepArrays
+from ..model import Array, DirectionParams
+from .gru import GruStep
+from .gru import step as gru_step
+from .lstm import LstmStep
+from .lstm import step as lstm_step
+from .rnn import RnnStep, step_relu, step_tanh
 
-# The network allocates every step's intermediates at once, since a long trace spends more time on
-# fresh memory than on arithmetic: for one step, ``rows`` (3, G·H) holds W_hh h_{t-1} + b_hh, which
-# the network computes, and receives the preactivation and the activation; ``states``
-# (Cell.state_rows, H) receives the cell's other intermediates.
+Step = LstmStep | GruStep | RnnStep
 
-# (params, W_ih x_t + b_ih, h_{t-1}, c_{t-1}, rows, states) -> (h_t, c_t or None), filling rows and states
-StepFunction = Callable[[DirectionParams, Array, Array, "Array | None", Array, Array], "tuple[Array, Array | None]"]
-# (params, the step's views of those arrays) -> the step's record
-RecordFunction = Callable[[DirectionParams, StepArrays], Step]
+# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1} or None) -> the step's record
+StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None"], Step]
+
+# After Okabe and Ito: told apart by colour-blind readers, and dark enough to print.
+BLUE = "0072B2"
+VERMILION = "D55E00"
+GREEN = "009E73"
+PURPLE = "8E3B8E"
+
+SIGMOID = r"\sigma"
+TANH = r"\tanh"
+RELU = r"\operatorname{ReLU}"
+
+
+@dataclass(frozen=True)
+class GateKind:
+    """What a gate is, at every step: torch's letter for it, its name, colour and activation."""
+
+    name: str  # torch's letter: "i" names W_ii, W_hi, b_ii, b_hi
+    title: str  # "input gate"
+    color: str  # an HTML colour, the same in the equations and the numbers
+    activation: str  # its function in LaTeX
 
 
 @dataclass(frozen=True)
@@ -26,31 +48,77 @@ class Cell:
     name: str  # the "cell" value of the JSON format
     title: str  # how documents name it
     torch_class: str  # the torch.nn module that computes it
-    gates: tuple[str, ...]  # torch's order of the stacked row blocks
-    gate_titles: tuple[str, ...]  # what each gate is called, in the same order
+    gates: tuple[GateKind, ...]  # in torch's order of the stacked row blocks
+    functions: str  # a LaTeX sentence defining the functions its equations use
     step: StepFunction
-    record: RecordFunction
-    state_rows: int  # the rows of H values a step writes besides its gates
-    c_row: int | None  # the row of states that holds c_t; None for a cell without a cell state
-    partial: str  # the module and template partial (<partial>.tex.j2) of its step: rnn serves both RNNs
+    partial: str  # the template partial of its equations and steps: partials/<partial>.tex.j2
+    has_cell_state: bool = False  # carries c_t besides h_t
+    has_projection: bool = False  # takes proj_size (weight_hr)
+    torch_options: Mapping[str, str] = field(default_factory=dict)  # the torch class's fixed options
 
     @property
-    def has_cell_state(self) -> bool:
-        """Carries c_t besides h_t."""
-        return self.c_row is not None
+    def gate_names(self) -> tuple[str, ...]:
+        return tuple(gate.name for gate in self.gates)
 
 
-def _cell(
-    module: ModuleType, name: str, title: str, torch_class: str, step: StepFunction, c_row: int | None = None
-) -> Cell:
-    """A cell whose module gives its GATES, GATE_TITLES, STATE_ROWS, record and template partial."""
-    gates, titles, rows, partial = module.GATES, module.GATE_TITLES, module.STATE_ROWS, module.__name__.split(".")[-1]
-    return Cell(name, title, torch_class, gates, titles, step, module.record, rows, c_row, partial)
+_ENTRYWISE = (
+    r"Here $\sigma(z) = 1/(1 + e^{-z})$ and $\tanh$ act on each entry of a vector, and $\odot$ is the"
+    "\nentry-wise product."
+)
 
+LSTM = Cell(
+    name="lstm",
+    title="LSTM",
+    torch_class="LSTM",
+    gates=(
+        GateKind("i", "input gate", BLUE, SIGMOID),
+        GateKind("f", "forget gate", VERMILION, SIGMOID),
+        GateKind("g", "cell candidate", GREEN, TANH),
+        GateKind("o", "output gate", PURPLE, SIGMOID),
+    ),
+    functions=_ENTRYWISE,
+    step=lstm_step,
+    partial="lstm",
+    has_cell_state=True,
+    has_projection=True,
+)
 
-CELLS: dict[str, Cell] = {
-    "lstm": _cell(lstm, "lstm", "LSTM", "LSTM", lstm.step, c_row=lstm.C_ROW),
-    "gru": _cell(gru, "gru", "GRU", "GRU", gru.step),
-    "rnn_tanh": _cell(rnn, "rnn_tanh", "tanh RNN", "RNN", rnn.step_tanh),
-    "rnn_relu": _cell(rnn, "rnn_relu", "ReLU RNN", "RNN", rnn.step_relu),
-}
+GRU = Cell(
+    name="gru",
+    title="GRU",
+    torch_class="GRU",
+    gates=(
+        GateKind("r", "reset gate", VERMILION, SIGMOID),
+        GateKind("z", "update gate", BLUE, SIGMOID),
+        GateKind("n", "new gate", GREEN, TANH),
+    ),
+    functions=_ENTRYWISE,
+    step=gru_step,
+    partial="gru",
+)
+
+RNN_TANH = Cell(
+    name="rnn_tanh",
+    title="tanh RNN",
+    torch_class="RNN",
+    gates=(GateKind("h", "hidden state", BLUE, TANH),),
+    functions=r"Here $\tanh$ acts on each entry of a vector.",
+    step=step_tanh,
+    partial="rnn",
+    torch_options={"nonlinearity": "tanh"},
+)
+
+RNN_RELU = Cell(
+    name="rnn_relu",
+    title="ReLU RNN",
+    torch_class="RNN",
+    gates=(GateKind("h", "hidden state", BLUE, RELU),),
+    functions=r"Here $\operatorname{ReLU}(z) = \max(0, z)$ acts on each entry of a vector.",
+    step=step_relu,
+    partial="rnn",
+    torch_options={"nonlinearity": "relu"},
+)
+
+CELLS: dict[str, Cell] = {cell.name: cell for cell in (LSTM, GRU, RNN_TANH, RNN_RELU)}
+
+__all__ = ["CELLS", "Cell", "GateKind", "GruStep", "LstmStep", "RnnStep", "Step", "StepFunction"]

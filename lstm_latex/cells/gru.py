@@ -9,8 +9,6 @@ Equations:
     z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
     n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
     h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
-
-The reset gate scales W_hn h_{t-1} + b_hn, bias included: torch's order, not the original paper's.
 """
 
 from __future__ import annotations
@@ -19,70 +17,49 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, GateStack, GateView, StackedGates
-from .common import StepArrays, sigmoid
-
-GATES = ("r", "z", "n")
-GATE_TITLES = ("reset gate", "update gate", "new gate")
+from ..model import Array, DirectionParams, Gate
+from .common import affine, gate, sigmoid, tanh
 
 
-@dataclass(frozen=True, slots=True)
-class GruStep(StackedGates):
-    t: int
-    x: Array  # (I,)
-    h_prev: Array  # (H,)
-    gate_stack: GateStack  # r, z, n; n's preactivation is input_affine + reset_hidden, not + hidden_affine
+@dataclass(frozen=True)
+class GruStep:
+    """Every intermediate of one GRU step."""
+
+    t: int  # 1-based index of x_t
+    x: Array  # x_t, (I,)
+    h_prev: Array  # h_{t-1}, (H,)
+    r: Gate
+    z: Gate
+    n: Gate  # its preactivation is W_in x_t + b_in + reset_hidden
     reset_hidden: Array  # r_t ⊙ (W_hn h_{t-1} + b_hn), (H,)
     one_minus_z: Array  # 1 − z_t, (H,)
     new_term: Array  # (1 − z_t) ⊙ n_t, (H,)
     keep_term: Array  # z_t ⊙ h_{t-1}, (H,)
-    h: Array  # (H,)
+    h: Array  # h_t, (H,)
 
-    r = GateView("r")
-    z = GateView("z")
-    n = GateView("n")
+    @property
+    def gates(self) -> tuple[Gate, Gate, Gate]:
+        return (self.r, self.z, self.n)
 
     @property
     def c(self) -> None:
+        """A GRU has no cell state."""
         return None
 
 
-STATE_ROWS = 5  # a step's ``states``: reset_hidden, one_minus_z, new_term, keep_term, h
-
-
-def step(
-    params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
-) -> tuple[Array, None]:
-    """One GRU step: h_t. ``input_affine`` is W_ih x_t + b_ih for all gates, (3H,); ``rows``
-    (3, 3H) holds W_hh h_{t-1} + b_hh and receives the preactivation and the activation;
-    ``states`` (STATE_ROWS, H) receives the rest."""
-    hidden, preactivation, activation = rows  # (3H,) each
-    size = hidden.shape[0] // 3
-    np.add(input_affine, hidden, out=preactivation)  # n's block is replaced below
-    sigmoid(preactivation, out=activation)
-    reset_hidden, one_minus_z, new_term, keep_term, h = states
-    np.multiply(activation[:size], hidden[2 * size :], out=reset_hidden)  # r_t ⊙ (W_hn h_{t-1} + b_hn)
-    np.add(input_affine[2 * size :], reset_hidden, out=preactivation[2 * size :])
-    np.tanh(preactivation[2 * size :], out=activation[2 * size :])
-    z, n = activation[size : 2 * size], activation[2 * size :]
-    np.subtract(1.0, z, out=one_minus_z)
-    np.multiply(one_minus_z, n, out=new_term)
-    np.multiply(z, h_prev, out=keep_term)
-    np.add(new_term, keep_term, out=h)
-    return h, None
-
-
-def record(params: DirectionParams, step: StepArrays) -> GruStep:
-    """The record of a step that ``step`` computed, made of views of its arrays."""
-    reset_hidden, one_minus_z, new_term, keep_term, _ = step.states
-    return GruStep(
-        t=step.t,
-        x=step.x,
-        h_prev=step.h_prev,
-        gate_stack=step.gate_stack(GATES),
-        reset_hidden=reset_hidden,
-        one_minus_z=one_minus_z,
-        new_term=new_term,
-        keep_term=keep_term,
-        h=step.h,
-    )
+def step(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> GruStep:
+    """One step. ``x_affine`` is W_ih x_t + b_ih for all three gates, (3H,): the network computes it
+    for every step at once. ``c_prev`` is None: a GRU has no cell state."""
+    h_affine = affine(p.weight_hh, h_prev, p.bias_hh)  # W_hh h_{t-1} + b_hh, (3H,)
+    x_r, x_z, x_n = np.split(x_affine, 3)  # W_ik x_t + b_ik, (H,) each
+    h_r, h_z, h_n = np.split(h_affine, 3)  # W_hk h_{t-1} + b_hk, (H,) each
+    r = gate("r", x_r, h_r, sigmoid)
+    z = gate("z", x_z, h_z, sigmoid)
+    reset_hidden = r.activation * h_n  # r_t ⊙ (W_hn h_{t-1} + b_hn)
+    n_preactivation = x_n + reset_hidden
+    n = Gate("n", x_n, h_n, n_preactivation, tanh(n_preactivation))
+    one_minus_z = 1.0 - z.activation
+    new_term = one_minus_z * n.activation  # (1 − z_t) ⊙ n_t
+    keep_term = z.activation * h_prev  # z_t ⊙ h_{t-1}
+    h = new_term + keep_term  # h_t
+    return GruStep(t, x, h_prev, r, z, n, reset_hidden, one_minus_z, new_term, keep_term, h)

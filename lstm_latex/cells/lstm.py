@@ -19,74 +19,51 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, GateStack, GateView, StackedGates
-from .common import StepArrays, sigmoid
-
-GATES = ("i", "f", "g", "o")
-GATE_TITLES = ("input gate", "forget gate", "cell candidate", "output gate")
+from ..model import Array, DirectionParams, Gate
+from .common import affine, gate, sigmoid, tanh
 
 
-@dataclass(frozen=True, slots=True)
-class LstmStep(StackedGates):
-    t: int
-    x: Array  # (I,)
-    h_prev: Array  # (H_out,)
-    c_prev: Array  # (H,)
-    gate_stack: GateStack  # i, f, g, o
+@dataclass(frozen=True)
+class LstmStep:
+    """Every intermediate of one LSTM step."""
+
+    t: int  # 1-based index of x_t
+    x: Array  # x_t, (I,)
+    h_prev: Array  # h_{t-1}, (H_out,)
+    c_prev: Array  # c_{t-1}, (H,)
+    i: Gate
+    f: Gate
+    g: Gate
+    o: Gate
     forget_term: Array  # f_t ⊙ c_{t-1}, (H,)
     input_term: Array  # i_t ⊙ g_t, (H,)
-    c: Array  # (H,)
-    tanh_c: Array  # (H,)
-    h_unprojected: Array | None  # o_t ⊙ tanh(c_t) before W_hr, (H,); None without projection
-    h: Array  # (H_out,)
+    c: Array  # c_t, (H,)
+    tanh_c: Array  # tanh(c_t), (H,)
+    h_unprojected: Array | None  # o_t ⊙ tanh(c_t) before W_hr, (H,); None without a projection
+    h: Array  # h_t, (H_out,)
 
-    i = GateView("i")
-    f = GateView("f")
-    g = GateView("g")
-    o = GateView("o")
-
-
-STATE_ROWS = 5  # a step's ``states``: forget_term, input_term, c, tanh_c, o_t ⊙ tanh(c_t)
-C_ROW = 2  # c_t's row of them
+    @property
+    def gates(self) -> tuple[Gate, Gate, Gate, Gate]:
+        return (self.i, self.f, self.g, self.o)
 
 
-def step(
-    params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
-) -> tuple[Array, Array]:
-    """One LSTM step: h_t and c_t. ``input_affine`` is W_ih x_t + b_ih for all gates, (4H,);
-    ``rows`` (3, 4H) holds W_hh h_{t-1} + b_hh and receives the preactivation and the activation;
-    ``states`` (STATE_ROWS, H) receives the rest."""
-    assert c_prev is not None  # the network always carries c for an LSTM
-    hidden, preactivation, activation = rows  # (4H,) each
-    np.add(input_affine, hidden, out=preactivation)
-    size = preactivation.shape[0] // 4
-    sigmoid(preactivation, out=activation)
-    i, f = activation[:size], activation[size : 2 * size]  # views, in torch's row order
-    g, o = activation[2 * size : 3 * size], activation[3 * size :]
-    np.tanh(preactivation[2 * size : 3 * size], out=g)  # the cell candidate uses tanh
-    forget_term, input_term, c, tanh_c, gated = states
-    np.multiply(f, c_prev, out=forget_term)
-    np.multiply(i, g, out=input_term)
-    np.add(forget_term, input_term, out=c)
-    np.tanh(c, out=tanh_c)
-    np.multiply(o, tanh_c, out=gated)
-    return (gated if params.weight_hr is None else params.weight_hr @ gated), c
-
-
-def record(params: DirectionParams, step: StepArrays) -> LstmStep:
-    """The record of a step that ``step`` computed, made of views of its arrays."""
-    assert step.c_prev is not None
-    forget_term, input_term, c, tanh_c, gated = step.states
-    return LstmStep(
-        t=step.t,
-        x=step.x,
-        h_prev=step.h_prev,
-        c_prev=step.c_prev,
-        gate_stack=step.gate_stack(GATES),
-        forget_term=forget_term,
-        input_term=input_term,
-        c=c,
-        tanh_c=tanh_c,
-        h_unprojected=None if params.weight_hr is None else gated,
-        h=step.h,
-    )
+def step(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> LstmStep:
+    """One step. ``x_affine`` is W_ih x_t + b_ih for all four gates, (4H,): the network computes it
+    for every step at once."""
+    assert c_prev is not None  # the network carries c_t for a cell with a cell state
+    h_affine = affine(p.weight_hh, h_prev, p.bias_hh)  # W_hh h_{t-1} + b_hh, (4H,)
+    x_i, x_f, x_g, x_o = np.split(x_affine, 4)  # W_ik x_t + b_ik, (H,) each
+    h_i, h_f, h_g, h_o = np.split(h_affine, 4)  # W_hk h_{t-1} + b_hk, (H,) each
+    i = gate("i", x_i, h_i, sigmoid)
+    f = gate("f", x_f, h_f, sigmoid)
+    g = gate("g", x_g, h_g, tanh)
+    o = gate("o", x_o, h_o, sigmoid)
+    forget_term = f.activation * c_prev  # f_t ⊙ c_{t-1}
+    input_term = i.activation * g.activation  # i_t ⊙ g_t
+    c = forget_term + input_term  # c_t
+    tanh_c = np.tanh(c)
+    h = o.activation * tanh_c  # h_t = o_t ⊙ tanh(c_t)
+    h_unprojected = None
+    if p.weight_hr is not None:
+        h_unprojected, h = h, p.weight_hr @ h  # h_t = W_hr (o_t ⊙ tanh(c_t)), (H_out,)
+    return LstmStep(t, x, h_prev, c_prev, i, f, g, o, forget_term, input_term, c, tanh_c, h_unprojected, h)

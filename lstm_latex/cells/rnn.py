@@ -14,56 +14,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..model import Array, DirectionParams, GateStack, GateView, StackedGates
-from .common import StepArrays
-
-GATES = ("h",)
-GATE_TITLES = ("hidden state",)
-STATE_ROWS = 0
+from ..model import Array, DirectionParams, Gate
+from .common import affine, gate, relu, tanh
 
 
-@dataclass(frozen=True, slots=True)
-class RnnStep(StackedGates):
-    t: int
-    x: Array  # (I,)
-    h_prev: Array  # (H,)
-    gate_stack: GateStack  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and the activation h_t
-    h: Array  # (H,)
+@dataclass(frozen=True)
+class RnnStep:
+    """Every intermediate of one RNN step."""
 
-    affine = GateView("h")
+    t: int  # 1-based index of x_t
+    x: Array  # x_t, (I,)
+    h_prev: Array  # h_{t-1}, (H,)
+    affine: Gate  # W_ih x_t + b_ih, W_hh h_{t-1} + b_hh, their sum, and its activation h_t
+    h: Array  # h_t, (H,)
+
+    @property
+    def gates(self) -> tuple[Gate]:
+        return (self.affine,)
 
     @property
     def c(self) -> None:
+        """An RNN has no cell state."""
         return None
 
 
-def tanh(z: Array, out: Array) -> Array:
-    return np.tanh(z, out=out)
+def _step(
+    activation: Callable[[Array], Array],
+    p: DirectionParams,
+    t: int,
+    x: Array,
+    x_affine: Array,
+    h_prev: Array,
+) -> RnnStep:
+    h_affine = affine(p.weight_hh, h_prev, p.bias_hh)  # W_hh h_{t-1} + b_hh, (H,)
+    h = gate("h", x_affine, h_affine, activation)  # h_t = activation(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    return RnnStep(t, x, h_prev, h, h.activation)
 
 
-def relu(z: Array, out: Array) -> Array:
-    return np.maximum(z, 0.0, out=out)
+def step_tanh(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> RnnStep:
+    """One step of rnn_tanh. ``x_affine`` is W_ih x_t + b_ih, (H,); ``c_prev`` is None."""
+    return _step(tanh, p, t, x, x_affine, h_prev)
 
 
-def _stepper(activation: Callable[[Array, Array], Array]) -> Callable[..., tuple[Array, None]]:
-    def step(
-        params: DirectionParams, input_affine: Array, h_prev: Array, c_prev: Array | None, rows: Array, states: Array
-    ) -> tuple[Array, None]:
-        """One RNN step: h_t. ``input_affine`` is W_ih x_t + b_ih, (H,); ``rows`` (3, H) holds
-        W_hh h_{t-1} + b_hh and receives the preactivation and h_t. No ``states``: STATE_ROWS is 0."""
-        hidden, preactivation, h = rows
-        np.add(input_affine, hidden, out=preactivation)
-        return activation(preactivation, h), None
-
-    return step
-
-
-step_tanh = _stepper(tanh)
-step_relu = _stepper(relu)
-
-
-def record(params: DirectionParams, step: StepArrays) -> RnnStep:
-    """The record of a step that ``step`` computed, made of views of its arrays."""
-    return RnnStep(t=step.t, x=step.x, h_prev=step.h_prev, gate_stack=step.gate_stack(GATES), h=step.h)
+def step_relu(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> RnnStep:
+    """One step of rnn_relu. ``x_affine`` is W_ih x_t + b_ih, (H,); ``c_prev`` is None."""
+    return _step(relu, p, t, x, x_affine, h_prev)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .cells import GruStep, LstmStep, RnnStep, Step
 from .errors import CheckError, InputError, LstmLatexError, RenderError
 from .latex import NumberFormat
 from .loaders import load
-from .model import Example, Trace
+from .model import DirectionTrace, Example, Gate, Trace
 from .network import forward
 from .render import Style, render
 
@@ -36,11 +37,17 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CheckError",
     "CheckReport",
+    "DirectionTrace",
     "Example",
+    "Gate",
+    "GruStep",
     "InputError",
     "LstmLatexError",
+    "LstmStep",
     "NumberFormat",
     "RenderError",
+    "RnnStep",
+    "Step",
     "Style",
     "Trace",
     "__version__",

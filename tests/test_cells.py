@@ -7,12 +7,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from conftest import SAMPLES
 
 import lstm_latex
 from lstm_latex.check import TOLERANCE, cross_check
 from lstm_latex.serialize import trace_to_dict
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
 
 CELL_TYPES = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
 
@@ -40,7 +42,6 @@ def configurations() -> list[tuple[str, int, bool, int, bool, int]]:
     return grid
 
 
-@pytest.mark.torch
 @pytest.mark.parametrize(("cell", "layers", "bidirectional", "projected", "bias", "seed"), configurations())
 def test_every_variant_agrees_with_torch(
     cell: str, layers: int, bidirectional: bool, projected: int, bias: bool, seed: int

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,9 +63,11 @@ def valid_documents(draw: st.DrawFn) -> dict[str, Any]:
     return document
 
 
+@pytest.mark.torch
 @FAST
 @given(valid_documents())
 def test_random_valid_networks_agree_with_torch(document: dict[str, Any]) -> None:
+    pytest.importorskip("torch")
     # Through JSON text, as a file would come: Python's repr of a float reads back exactly.
     text = json.dumps(document).encode()
     trace = forward(load(read_json(text, "<random>"), where="<random>"))

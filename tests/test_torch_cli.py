@@ -11,14 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import torch
 from click.testing import CliRunner
 from conftest import ROOT, SEED
-from torch_models import save, seed_inputs, seed_model
 
 import lstm_latex
 from lstm_latex import cli
 from lstm_latex.cli import main
+
+torch = pytest.importorskip("torch")
+from torch_models import save, seed_inputs, seed_model  # noqa: E402  (it needs torch)
+
+pytestmark = pytest.mark.torch
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint tex katex golden bench clean
+.PHONY: install demo test quick lint tex katex golden bench clean
 
 install: $(STAMP)
 
@@ -43,8 +43,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Every check: lint, types, and every test on both cores (pdflatex, KaTeX and torch included).
 test: $(STAMP) tex katex lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
+
+# The tests that need neither pdflatex nor torch: seconds, for the edit-test loop.
+quick: $(STAMP)
+	$(BIN)/pytest -m "not latex and not torch"
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
 golden: $(STAMP)

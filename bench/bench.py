@@ -27,7 +27,8 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 def alternate(a: Callable[[], object], b: Callable[[], object], repeats: int) -> tuple[float, float]:
     """Median seconds of a and of b, run a, b, a, b, ... after one warm-up of each."""
     a(), b()
-    times_a, times_b = [], []
+    times_a: list[float] = []
+    times_b: list[float] = []
     for _ in range(repeats):
         for run, times in ((a, times_a), (b, times_b)):
             start = time.perf_counter()
@@ -73,12 +74,13 @@ def inner_forward(repeats: int) -> dict[str, object]:
     x = torch.randn(1000, 256, dtype=torch.float64)
     example = lstm_latex.load({"state_dict": {k: v.numpy() for k, v in module.state_dict().items()}, "x": x.numpy()})
 
-    def torch_forward() -> object:
+    def torch_forward() -> torch.Tensor:
         with torch.no_grad():
-            return module(x)
+            output: torch.Tensor = module(x)[0]
+            return output
 
     ours, base = alternate(lambda: lstm_latex.forward(example), torch_forward, repeats)
-    difference = np.abs(lstm_latex.forward(example).output - torch_forward()[0].numpy()).max()
+    difference = np.abs(lstm_latex.forward(example).output - torch_forward().numpy()).max()
     assert difference < 1e-10, difference
     return figure("forward: LSTM(256, 512), T = 1000, float64, 1 thread vs torch.nn.LSTM", ours, base, 2.0)
 

@@ -16,6 +16,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the templates")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that compiles with the ``latex`` fixture needs pdflatex: it is marked so, whoever wrote it."""
+    for item in items:
+        if "latex" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.latex)
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

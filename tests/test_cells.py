@@ -11,9 +11,12 @@ from conftest import SAMPLES
 
 import lstm_latex
 from lstm_latex.check import TOLERANCE, cross_check
+from lstm_latex.model import Array
 from lstm_latex.serialize import trace_to_dict
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch
+
 pytestmark = pytest.mark.torch
 
 CELL_TYPES = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
@@ -106,14 +109,14 @@ def test_a_gru_step_matches_torchs_documented_equations() -> None:
             {"cell": "gru", "state_dict": {k: v.numpy() for k, v in module.state_dict().items()}, "x": x, "h0": h0}
         )
     )
-    (step,) = trace.directions[0].steps
-    w_ih, w_hh = module.weight_ih_l0.detach().numpy(), module.weight_hh_l0.detach().numpy()
-    b_ih, b_hh = module.bias_ih_l0.detach().numpy(), module.bias_hh_l0.detach().numpy()
+    (step,) = trace.of(lstm_latex.GruStep).directions[0].steps
+    state = {key: value.numpy() for key, value in module.state_dict().items()}
+    w_ih, w_hh, b_ih, b_hh = (state[key] for key in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
     (w_ir, w_iz, w_in), (w_hr, w_hz, w_hn) = np.split(w_ih, 3), np.split(w_hh, 3)
     (b_ir, b_iz, b_in), (b_hr, b_hz, b_hn) = np.split(b_ih, 3), np.split(b_hh, 3)
     h = h0[0]
 
-    def sigmoid(v: np.ndarray) -> np.ndarray:
+    def sigmoid(v: Array) -> Array:
         return 1 / (1 + np.exp(-v))
 
     r = sigmoid(w_ir @ x[0] + b_ir + w_hr @ h + b_hr)
@@ -137,7 +140,7 @@ def test_a_gru_step_matches_torchs_documented_equations() -> None:
 
 def test_relu_rnn_clips_at_zero_and_keeps_the_preactivation() -> None:
     document = json.loads((SAMPLES / "rnn_relu.json").read_text())
-    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "rnn_relu.json"))
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "rnn_relu.json")).of(lstm_latex.RnnStep)
     (step, _) = trace.directions[0].steps
     w, u = np.array(document["state_dict"]["weight_ih_l0"]), np.array(document["state_dict"]["weight_hh_l0"])
     b = np.array(document["state_dict"]["bias_ih_l0"]) + np.array(document["state_dict"]["bias_hh_l0"])

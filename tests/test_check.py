@@ -13,7 +13,9 @@ from conftest import SEED
 import lstm_latex
 from lstm_latex.check import TOLERANCE, cross_check
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch
+
 pytestmark = pytest.mark.torch
 
 

@@ -103,7 +103,7 @@ def test_every_command_has_help_and_version(command: list[str]) -> None:
 
 
 def test_every_command_says_what_it_does() -> None:
-    for name, command in main.commands.items():  # type: ignore[attr-defined]
+    for name, command in main.commands.items():
         assert command.help, name
 
 

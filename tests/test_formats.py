@@ -16,7 +16,7 @@ from lstm_latex.cli import main
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
 
 
-def trace_of(source: object) -> lstm_latex.Trace:
+def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
     return lstm_latex.forward(lstm_latex.load(source))  # type: ignore[arg-type]
 
 

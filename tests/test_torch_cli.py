@@ -18,8 +18,9 @@ import lstm_latex
 from lstm_latex import cli
 from lstm_latex.cli import main
 
-torch = pytest.importorskip("torch")
-from torch_models import save, seed_inputs, seed_model  # noqa: E402  (it needs torch)
+pytest.importorskip("torch")
+import torch
+from torch_models import save, seed_inputs, seed_model
 
 pytestmark = pytest.mark.torch
 
@@ -66,7 +67,9 @@ def wrong_forward(monkeypatch: pytest.MonkeyPatch) -> None:
     """The NumPy forward pass made wrong in one entry of c_n: the check must catch it."""
     right = lstm_latex.forward
 
-    def wrong(example: lstm_latex.Example, progress: Callable[[], None] | None = None) -> lstm_latex.Trace:
+    def wrong(
+        example: lstm_latex.Example, progress: Callable[[], None] | None = None
+    ) -> lstm_latex.Trace[lstm_latex.Step]:
         trace = right(example, progress)
         c_n = trace.c_n.copy()  # type: ignore[union-attr]
         c_n[0, 1] += 1e-7

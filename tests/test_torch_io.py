@@ -13,6 +13,8 @@ import torch
 from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model
 
 import lstm_latex
+from lstm_latex.cells import CELLS
+from lstm_latex.model import Array
 
 SEED_X = torch.tensor(SEED_DOCUMENT["x"], dtype=torch.float64)
 SEED_STATE = (
@@ -21,15 +23,16 @@ SEED_STATE = (
 )
 
 
-def expected_output() -> np.ndarray:
+def expected_output() -> Array:
     """What the saved module itself computes (in float64, from its float32 weights)."""
     with torch.no_grad():
         output, _ = seed_lstm().double()(SEED_X, SEED_STATE)
-    return output.numpy()
+    array: Array = output.numpy()
+    return array
 
 
 def load(path: Path, tmp_path: Path, **options: str) -> lstm_latex.Example:
-    return lstm_latex.load(path, inputs=seed_inputs(tmp_path), **options)  # type: ignore[arg-type]
+    return lstm_latex.load(path, inputs=seed_inputs(tmp_path), **options)
 
 
 def test_an_lstm_state_dict_gives_what_the_module_computes(tmp_path: Path) -> None:
@@ -202,10 +205,8 @@ def test_a_json_file_takes_its_inputs_from_an_inputs_file(tmp_path: Path) -> Non
 
 
 def test_shapes_that_fit_several_cells_ask_for_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lstm_latex import loaders
-
     # a second four-gate cell type: the shapes of an LSTM then no longer say which one it is
-    monkeypatch.setitem(loaders.CELLS, "lstm_twin", loaders.CELLS["lstm"])
+    monkeypatch.setitem(CELLS, "lstm_twin", CELLS["lstm"])
     path = save(seed_lstm().state_dict(), tmp_path / "lstm.pt")
     with pytest.raises(lstm_latex.InputError) as error:
         load(path, tmp_path)

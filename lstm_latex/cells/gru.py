@@ -38,7 +38,7 @@ class GruStep:
     h: Array  # h_t, (H,)
 
     @property
-    def gates(self) -> tuple[Gate, Gate, Gate]:
+    def gates(self) -> tuple[Gate, ...]:
         return (self.r, self.z, self.n)
 
     @property

@@ -43,7 +43,7 @@ class LstmStep:
     h: Array  # h_t, (H_out,)
 
     @property
-    def gates(self) -> tuple[Gate, Gate, Gate, Gate]:
+    def gates(self) -> tuple[Gate, ...]:
         return (self.i, self.f, self.g, self.o)
 
 

@@ -29,7 +29,7 @@ class RnnStep:
     h: Array  # h_t, (H,)
 
     @property
-    def gates(self) -> tuple[Gate]:
+    def gates(self) -> tuple[Gate, ...]:
         return (self.affine,)
 
     @property

@@ -68,11 +68,26 @@ class Network:
         return state
 
 
+LOSSES = ("half_sse", "sse", "mse")  # the losses a target can be compared by; see Loss
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What the backward pass differentiates: a loss of the output against a target, or the
+    gradient that arrives at the output from the layers above (L = Σ grad_output ⊙ output)."""
+
+    kind: str  # one of LOSSES, or "grad_output"
+    target: Array | None  # (T, D·H_out), with a loss
+    grad_output: Array | None  # (T, D·H_out), with "grad_output"
+    lr: float | None  # a learning rate: the derivation ends with one step of SGD
+
+
 @dataclass(frozen=True)
 class Inputs:
     x: Array  # (T, I)
     h0: Array  # (L·D, H_out)
     c0: Array | None  # (L·D, H), LSTM only
+    loss: Loss | None = None  # None: no backward pass
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,17 @@ class Gate:
     hidden_affine: Array  # W_hk h_{t-1} + b_hk, (H,)
     preactivation: Array  # their sum (for a GRU's n: W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)), (H,)
     activation: Array  # σ, tanh or ReLU of it, (H,)
+
+
+@dataclass(frozen=True)
+class GateGrad:
+    """One gate's gradients at one step, named as the Gate it differentiates: ∂L/∂ of each part."""
+
+    name: str
+    activation: Array  # ∂L/∂k_t, (H,)
+    preactivation: Array  # δ_k = ∂L/∂k_t ⊙ the activation's derivative, (H,)
+    input_affine: Array  # ∂L/∂(W_ik x_t + b_ik): δ_k, (H,)
+    hidden_affine: Array  # ∂L/∂(W_hk h_{t-1} + b_hk): δ_k (a GRU's n: r_t ⊙ δ_n), (H,)
 
 
 StepT = TypeVar("StepT", covariant=True)  # a cell's step record: cells.LstmStep, cells.GruStep, cells.RnnStep

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import Array, DirectionParams
-from .gru import GruStep
-from .gru import step as gru_step
-from .lstm import LstmStep
-from .lstm import step as lstm_step
-from .rnn import RnnStep, step_relu, step_tanh
+from . import gru, lstm, rnn
+from .gru import GruGrad, GruStep
+from .lstm import LstmGrad, LstmStep
+from .rnn import RnnGrad, RnnStep
 
 Step = LstmStep | GruStep | RnnStep
+Grad = LstmGrad | GruGrad | RnnGrad
 
 # (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1} or None) -> the step's record
 StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None"], Step]
+# (params, the step's record, ∂L/∂h_t from the output, ∂L/∂h_t and ∂L/∂c_t (or None) from the next step)
+# -> the step's gradients
+BackwardFunction = Callable[[DirectionParams, Any, Array, Array, "Array | None"], Grad]
 
 # After Okabe and Ito: told apart by colour-blind readers, and dark enough to print.
 BLUE = "0072B2"
@@ -51,6 +55,7 @@ class Cell:
     gates: tuple[GateKind, ...]  # in torch's order of the stacked row blocks
     functions: str  # a LaTeX sentence defining the functions its equations use
     step: StepFunction
+    backward: BackwardFunction  # takes the record that ``step`` returns
     partial: str  # the template partial of its equations and steps: partials/<partial>.tex.j2
     has_cell_state: bool = False  # carries c_t besides h_t
     has_projection: bool = False  # takes proj_size (weight_hr)
@@ -77,7 +82,8 @@ LSTM = Cell(
         GateKind("o", "output gate", PURPLE, SIGMOID),
     ),
     functions=_ENTRYWISE,
-    step=lstm_step,
+    step=lstm.step,
+    backward=lstm.backward,
     partial="lstm",
     has_cell_state=True,
     has_projection=True,
@@ -93,7 +99,8 @@ GRU = Cell(
         GateKind("n", "new gate", GREEN, TANH),
     ),
     functions=_ENTRYWISE,
-    step=gru_step,
+    step=gru.step,
+    backward=gru.backward,
     partial="gru",
 )
 
@@ -103,7 +110,8 @@ RNN_TANH = Cell(
     torch_class="RNN",
     gates=(GateKind("h", "hidden state", BLUE, TANH),),
     functions=r"Here $\tanh$ acts on each entry of a vector.",
-    step=step_tanh,
+    step=rnn.step_tanh,
+    backward=rnn.backward_tanh,
     partial="rnn",
     torch_options={"nonlinearity": "tanh"},
 )
@@ -114,11 +122,26 @@ RNN_RELU = Cell(
     torch_class="RNN",
     gates=(GateKind("h", "hidden state", BLUE, RELU),),
     functions=r"Here $\operatorname{ReLU}(z) = \max(0, z)$ acts on each entry of a vector.",
-    step=step_relu,
+    step=rnn.step_relu,
+    backward=rnn.backward_relu,
     partial="rnn",
     torch_options={"nonlinearity": "relu"},
 )
 
 CELLS: dict[str, Cell] = {cell.name: cell for cell in (LSTM, GRU, RNN_TANH, RNN_RELU)}
 
-__all__ = ["CELLS", "Cell", "GateKind", "GruStep", "LstmStep", "RnnStep", "Step", "StepFunction"]
+__all__ = [
+    "CELLS",
+    "BackwardFunction",
+    "Cell",
+    "GateKind",
+    "Grad",
+    "GruGrad",
+    "GruStep",
+    "LstmGrad",
+    "LstmStep",
+    "RnnGrad",
+    "RnnStep",
+    "Step",
+    "StepFunction",
+]

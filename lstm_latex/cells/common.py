@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate, GateParams
+from ..model import Array, DirectionParams, Gate, GateGrad, GateParams
 
 
 def sigmoid(z: Array) -> Array:
@@ -24,6 +24,24 @@ def relu(z: Array) -> Array:
     return np.maximum(z, 0.0)
 
 
+# The activations' derivatives, from the values the forward pass kept.
+
+
+def sigmoid_derivative(gate: Gate) -> Array:
+    """σ'(z) = σ(z) (1 − σ(z))."""
+    return gate.activation * (1.0 - gate.activation)
+
+
+def tanh_derivative(gate: Gate) -> Array:
+    """tanh'(z) = 1 − tanh²(z)."""
+    return 1.0 - gate.activation**2
+
+
+def relu_derivative(gate: Gate) -> Array:
+    """ReLU'(z) = 1 where z > 0, else 0 (torch's choice at z = 0)."""
+    return (gate.preactivation > 0).astype(np.float64)
+
+
 def affine(weight: Array, vector: Array, bias: Array | None) -> Array:
     """W v + b, or W v for a layer without biases (bias=False)."""
     product = weight @ vector
@@ -34,6 +52,12 @@ def gate(name: str, input_affine: Array, hidden_affine: Array, activation: Calla
     """k_t = activation(W_ik x_t + b_ik + W_hk h_{t-1} + b_hk), with each part kept."""
     preactivation = input_affine + hidden_affine
     return Gate(name, input_affine, hidden_affine, preactivation, activation(preactivation))
+
+
+def gate_grad(gate: Gate, d_activation: Array, derivative: Callable[[Gate], Array]) -> GateGrad:
+    """δ_k = ∂L/∂k_t ⊙ k's derivative: the gradient of the preactivation, and so of both its affine parts."""
+    delta = d_activation * derivative(gate)
+    return GateGrad(gate.name, d_activation, delta, delta, delta)
 
 
 def split_params(params: DirectionParams, names: tuple[str, ...]) -> tuple[GateParams, ...]:

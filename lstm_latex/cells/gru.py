@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate
-from .common import affine, gate, sigmoid, tanh
+from ..model import Array, DirectionParams, Gate, GateGrad
+from .common import affine, gate, gate_grad, sigmoid, sigmoid_derivative, tanh, tanh_derivative
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,53 @@ def step(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c
     keep_term = z.activation * h_prev  # z_t ⊙ h_{t-1}
     h = new_term + keep_term  # h_t
     return GruStep(t, x, h_prev, r, z, n, reset_hidden, one_minus_z, new_term, keep_term, h)
+
+
+@dataclass(frozen=True)
+class GruGrad:
+    """Every gradient of one GRU step, ∂L/∂ of its intermediates. "Next" is the step that ran after
+    this one: t + 1, or t − 1 in a reverse direction."""
+
+    t: int  # 1-based index of x_t
+    dh_output: Array  # ∂L/∂h_t through the output: the loss, or the layer above, (H,)
+    dh_next: Array  # ∂L/∂h_t through the next step (zero for the last), (H,)
+    dh: Array  # ∂L/∂h_t, their sum, (H,)
+    r: GateGrad
+    z: GateGrad
+    n: GateGrad  # its hidden_affine gradient is r_t ⊙ δ_n: the reset gate scales W_hn h_{t-1} + b_hn
+    dh_prev_kept: Array  # ∂L/∂h_{t-1} through z_t ⊙ h_{t-1}: ∂L/∂h_t ⊙ z_t, (H,)
+    dh_prev_gates: Array  # ∂L/∂h_{t-1} through the gates: W_hhᵀ (δ_r, δ_z, r_t ⊙ δ_n), (H,)
+    dh_prev: Array  # ∂L/∂h_{t-1} through this step, their sum, (H,)
+    dx: Array  # ∂L/∂x_t: W_ihᵀ (δ_r, δ_z, δ_n), (I,)
+
+    @property
+    def gates(self) -> tuple[GateGrad, ...]:
+        return (self.r, self.z, self.n)
+
+    @property
+    def dc_prev(self) -> None:
+        """No cell state, no gradient of one."""
+        return None
+
+
+def backward(p: DirectionParams, s: GruStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> GruGrad:
+    """The gradients of step ``s``, from those that reach h_t from the output and the next step.
+    ``dc_next`` is None: a GRU has no cell state.
+
+    Equations (δ_k the gradient of gate k's preactivation):
+        ∂L/∂h_t = ∂L/∂h_t (output) + ∂L/∂h_t (next)
+        ∂L/∂n_t = ∂L/∂h_t ⊙ (1 − z_t),        δ_n = ∂L/∂n_t ⊙ (1 − n_t²)
+        ∂L/∂z_t = ∂L/∂h_t ⊙ (h_{t-1} − n_t),  δ_z = ∂L/∂z_t ⊙ z_t (1 − z_t)
+        ∂L/∂r_t = δ_n ⊙ (W_hn h_{t-1} + b_hn), δ_r = ∂L/∂r_t ⊙ r_t (1 − r_t)
+        ∂L/∂h_{t-1} = ∂L/∂h_t ⊙ z_t + W_hhᵀ (δ_r, δ_z, r_t ⊙ δ_n),   ∂L/∂x_t = W_ihᵀ (δ_r, δ_z, δ_n)
+    """
+    dh = dh_output + dh_next
+    dn = dh * s.one_minus_z
+    delta_n = dn * tanh_derivative(s.n)
+    n = GateGrad("n", dn, delta_n, delta_n, s.r.activation * delta_n)
+    z = gate_grad(s.z, dh * (s.h_prev - s.n.activation), sigmoid_derivative)
+    r = gate_grad(s.r, delta_n * s.n.hidden_affine, sigmoid_derivative)
+    dh_prev_kept = dh * s.z.activation
+    dh_prev_gates = p.weight_hh.T @ np.concatenate([r.hidden_affine, z.hidden_affine, n.hidden_affine])
+    dx = p.weight_ih.T @ np.concatenate([r.input_affine, z.input_affine, n.input_affine])
+    return GruGrad(s.t, dh_output, dh_next, dh, r, z, n, dh_prev_kept, dh_prev_gates, dh_prev_kept + dh_prev_gates, dx)

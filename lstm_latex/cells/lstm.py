@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Array, DirectionParams, Gate
-from .common import affine, gate, sigmoid, tanh
+from ..model import Array, DirectionParams, Gate, GateGrad
+from .common import affine, gate, gate_grad, sigmoid, sigmoid_derivative, tanh, tanh_derivative
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,56 @@ def step(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c
     if p.weight_hr is not None:
         h_unprojected, h = h, p.weight_hr @ h  # h_t = W_hr (o_t ⊙ tanh(c_t)), (H_out,)
     return LstmStep(t, x, h_prev, c_prev, i, f, g, o, forget_term, input_term, c, tanh_c, h_unprojected, h)
+
+
+@dataclass(frozen=True)
+class LstmGrad:
+    """Every gradient of one LSTM step, ∂L/∂ of its intermediates. "Next" is the step that ran after
+    this one: t + 1, or t − 1 in a reverse direction."""
+
+    t: int  # 1-based index of x_t
+    dh_output: Array  # ∂L/∂h_t through the output: the loss, or the layer above, (H_out,)
+    dh_next: Array  # ∂L/∂h_t through the next step (zero for the last), (H_out,)
+    dh: Array  # ∂L/∂h_t, their sum, (H_out,)
+    dh_unprojected: Array | None  # W_hrᵀ ∂L/∂h_t = ∂L/∂(o_t ⊙ tanh(c_t)) with a projection, (H,)
+    dc_next: Array  # ∂L/∂c_t through the next step: f ⊙ ∂L/∂c of that step (zero for the last), (H,)
+    dc: Array  # ∂L/∂c_t, (H,)
+    i: GateGrad
+    f: GateGrad
+    g: GateGrad
+    o: GateGrad
+    dh_prev: Array  # ∂L/∂h_{t-1} through this step: W_hhᵀ δ_t, (H_out,)
+    dc_prev: Array  # ∂L/∂c_{t-1} through this step: f_t ⊙ ∂L/∂c_t, (H,)
+    dx: Array  # ∂L/∂x_t: W_ihᵀ δ_t, (I,)
+
+    @property
+    def gates(self) -> tuple[GateGrad, ...]:
+        return (self.i, self.f, self.g, self.o)
+
+
+def backward(p: DirectionParams, s: LstmStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> LstmGrad:
+    """The gradients of step ``s``, from those that reach h_t and c_t from the output and the next step.
+
+    Equations (δ_k the gradient of gate k's preactivation):
+        ∂L/∂h_t = ∂L/∂h_t (output) + ∂L/∂h_t (next)
+        ∂L/∂o_t = ∂L/∂h_t ⊙ tanh(c_t)                      (with W_hr: W_hrᵀ ∂L/∂h_t in place of ∂L/∂h_t)
+        ∂L/∂c_t = ∂L/∂c_t (next) + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
+        ∂L/∂f_t = ∂L/∂c_t ⊙ c_{t-1},   ∂L/∂i_t = ∂L/∂c_t ⊙ g_t,   ∂L/∂g_t = ∂L/∂c_t ⊙ i_t
+        δ_k = ∂L/∂k_t ⊙ σ'(·) = ∂L/∂k_t ⊙ k_t (1 − k_t) for i, f, o;   δ_g = ∂L/∂g_t ⊙ (1 − g_t²)
+        ∂L/∂h_{t-1} = W_hhᵀ δ_t,   ∂L/∂c_{t-1} = f_t ⊙ ∂L/∂c_t,   ∂L/∂x_t = W_ihᵀ δ_t
+    """
+    assert dc_next is not None  # the network carries ∂L/∂c_t for a cell with a cell state
+    dh = dh_output + dh_next
+    dh_unprojected = None if p.weight_hr is None else p.weight_hr.T @ dh  # ∂L/∂(o_t ⊙ tanh(c_t)), (H,)
+    d_gated = dh if dh_unprojected is None else dh_unprojected
+    do = d_gated * s.tanh_c
+    dc = dc_next + d_gated * s.o.activation * (1.0 - s.tanh_c**2)
+    i = gate_grad(s.i, dc * s.g.activation, sigmoid_derivative)
+    f = gate_grad(s.f, dc * s.c_prev, sigmoid_derivative)
+    g = gate_grad(s.g, dc * s.i.activation, tanh_derivative)
+    o = gate_grad(s.o, do, sigmoid_derivative)
+    delta = np.concatenate([i.preactivation, f.preactivation, g.preactivation, o.preactivation])  # δ_t, (4H,)
+    dh_prev = p.weight_hh.T @ delta
+    dc_prev = s.f.activation * dc
+    dx = p.weight_ih.T @ delta
+    return LstmGrad(s.t, dh_output, dh_next, dh, dh_unprojected, dc_next, dc, i, f, g, o, dh_prev, dc_prev, dx)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..model import Array, DirectionParams, Gate
-from .common import affine, gate, relu, tanh
+from ..model import Array, DirectionParams, Gate, GateGrad
+from .common import affine, gate, gate_grad, relu, relu_derivative, tanh, tanh_derivative
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,47 @@ def step_tanh(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Arr
 def step_relu(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> RnnStep:
     """One step of rnn_relu. ``x_affine`` is W_ih x_t + b_ih, (H,); ``c_prev`` is None."""
     return _step(relu, p, t, x, x_affine, h_prev)
+
+
+@dataclass(frozen=True)
+class RnnGrad:
+    """Every gradient of one RNN step. "Next" is the step that ran after this one: t + 1, or t − 1
+    in a reverse direction."""
+
+    t: int  # 1-based index of x_t
+    dh_output: Array  # ∂L/∂h_t through the output: the loss, or the layer above, (H,)
+    dh_next: Array  # ∂L/∂h_t through the next step (zero for the last), (H,)
+    dh: Array  # ∂L/∂h_t, their sum, (H,)
+    affine: GateGrad  # δ_t = ∂L/∂h_t ⊙ the activation's derivative
+    dh_prev: Array  # ∂L/∂h_{t-1} through this step: W_hhᵀ δ_t, (H,)
+    dx: Array  # ∂L/∂x_t: W_ihᵀ δ_t, (I,)
+
+    @property
+    def gates(self) -> tuple[GateGrad, ...]:
+        return (self.affine,)
+
+    @property
+    def dc_prev(self) -> None:
+        """No cell state, no gradient of one."""
+        return None
+
+
+def _backward(
+    derivative: Callable[[Gate], Array], p: DirectionParams, s: RnnStep, dh_output: Array, dh_next: Array
+) -> RnnGrad:
+    dh = dh_output + dh_next
+    delta = gate_grad(s.affine, dh, derivative)  # δ_t = ∂L/∂h_t ⊙ tanh'(·) or ReLU'(·)
+    return RnnGrad(
+        s.t, dh_output, dh_next, dh, delta, p.weight_hh.T @ delta.preactivation, p.weight_ih.T @ delta.preactivation
+    )
+
+
+def backward_tanh(p: DirectionParams, s: RnnStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> RnnGrad:
+    """The gradients of a step of rnn_tanh: δ_t = ∂L/∂h_t ⊙ (1 − h_t²); ``dc_next`` is None."""
+    return _backward(tanh_derivative, p, s, dh_output, dh_next)
+
+
+def backward_relu(p: DirectionParams, s: RnnStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> RnnGrad:
+    """The gradients of a step of rnn_relu: δ_t = ∂L/∂h_t where the preactivation is > 0, else 0;
+    ``dc_next`` is None."""
+    return _backward(relu_derivative, p, s, dh_output, dh_next)

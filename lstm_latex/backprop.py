@@ -1,0 +1,144 @@
+"""The backward pass: backpropagation through time, the layers from the top, each direction's steps
+in the reverse of the order they ran, every gradient kept.
+
+Notation: L the loss, δ_t a step's gradients of its gates' preactivations stacked in torch's order
+(G·H,), Δ the matrix whose rows are δ_t, X the matrix whose rows are x_t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cells import CELLS, Cell, Grad, LstmStep, Step
+from .errors import InputError
+from .model import Array, DirectionParams, DirectionTrace, Loss, Trace
+
+
+@dataclass(frozen=True)
+class DirectionGradients:
+    """The gradients of one layer and direction: every step's, and its parameters' sums over the steps."""
+
+    params: DirectionParams
+    steps: tuple[Grad, ...]  # in the order the backward pass ran them: the reverse of the forward's
+    weight_ih: Array  # ∂L/∂W_ih = Σ_t δ_t x_tᵀ = Δᵀ X, (G·H, I)
+    weight_hh: Array  # ∂L/∂W_hh = Σ_t δ^h_t h_{t-1}ᵀ, (G·H, H_out); δ^h_t = δ_t but for a GRU's n, r_t ⊙ δ_n
+    bias_ih: Array | None  # ∂L/∂b_ih = Σ_t δ_t, (G·H,)
+    bias_hh: Array | None  # ∂L/∂b_hh = Σ_t δ^h_t, (G·H,)
+    weight_hr: Array | None  # ∂L/∂W_hr = Σ_t ∂L/∂h_t (o_t ⊙ tanh(c_t))ᵀ, (H_out, H)
+    h0: Array  # ∂L/∂h_0 (the initial state this direction read), (H_out,)
+    c0: Array | None  # ∂L/∂c_0, (H,), LSTM only
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """The backward pass of a trace: the loss, the gradient of every intermediate, parameter and input."""
+
+    loss: Loss
+    value: float  # L
+    d_output: Array  # ∂L/∂output, (T, D·H_out)
+    directions: tuple[DirectionGradients, ...]  # in the order of Trace.directions
+    x: Array  # ∂L/∂x, (T, I)
+    h0: Array  # ∂L/∂h0, (L·D, H_out)
+    c0: Array | None  # ∂L/∂c0, (L·D, H), LSTM only
+
+    def state_dict(self) -> dict[str, Array]:
+        """∂L/∂ of every parameter, under torch's names, in torch's order: what ``.grad`` holds."""
+        state: dict[str, Array] = {}
+        for d in self.directions:
+            arrays = {"weight_ih": d.weight_ih, "weight_hh": d.weight_hh, "bias_ih": d.bias_ih}
+            arrays |= {"bias_hh": d.bias_hh, "weight_hr": d.weight_hr}
+            state |= {name + d.params.suffix: array for name, array in arrays.items() if array is not None}
+        return state
+
+
+def loss_value(loss: Loss, output: Array) -> float:
+    """L of the output: ½ Σ (y − target)², Σ (y − target)², their mean, or Σ grad_output ⊙ y."""
+    if loss.grad_output is not None:
+        return float(np.sum(loss.grad_output * output))
+    assert loss.target is not None
+    squares = (output - loss.target) ** 2
+    return float({"half_sse": 0.5 * squares.sum(), "sse": squares.sum(), "mse": squares.mean()}[loss.kind])
+
+
+def loss_gradient(loss: Loss, output: Array) -> Array:
+    """∂L/∂output, (T, D·H_out): y − target, 2 (y − target), 2 (y − target) / N, or grad_output."""
+    if loss.grad_output is not None:
+        return loss.grad_output
+    assert loss.target is not None
+    error = output - loss.target
+    return {"half_sse": error, "sse": 2.0 * error, "mse": 2.0 * error / error.size}[loss.kind]
+
+
+def backward(trace: Trace[Step]) -> Gradients:
+    """Backpropagate the example's loss through ``trace``, in float64.
+
+    The top layer's ∂L/∂output comes from the loss; each layer's ∂L/∂x_t, summed over its
+    directions, is the output gradient of the layer below. Raises InputError when the example
+    has no target or grad_output.
+    """
+    example = trace.example
+    network, loss = example.network, example.inputs.loss
+    if loss is None:
+        raise InputError("no loss to differentiate: give a target (or grad_output)").within(example.source)
+    cell = CELLS[network.cell]
+    d_output = loss_gradient(loss, trace.output)  # (T, D·H_out)
+    found: dict[int, DirectionGradients] = {}
+    d_layer_output = d_output
+    for layer in reversed(range(network.num_layers)):
+        d_layer_input = None
+        for k in range(network.num_directions):
+            index = layer * network.num_directions + k
+            size = network.output_size
+            gradients = _backward_direction(cell, trace.directions[index], d_layer_output[:, k * size : (k + 1) * size])
+            dx = np.stack([step.dx for step in sorted(gradients.steps, key=lambda g: g.t)])  # (T, layer's input)
+            d_layer_input = dx if d_layer_input is None else d_layer_input + dx
+            found[index] = gradients
+        assert d_layer_input is not None
+        d_layer_output = d_layer_input  # the layer below's ∂L/∂output (T, D·H_out), or ∂L/∂x (T, I)
+    directions = tuple(found[index] for index in range(len(trace.directions)))
+    return Gradients(
+        loss=loss,
+        value=loss_value(loss, trace.output),
+        d_output=d_output,
+        directions=directions,
+        x=d_layer_output,
+        h0=np.stack([d.h0 for d in directions]),
+        c0=np.stack([d.c0 for d in directions if d.c0 is not None]) if cell.has_cell_state else None,
+    )
+
+
+def _backward_direction(cell: Cell, direction: DirectionTrace[Step], d_output: Array) -> DirectionGradients:
+    """One direction's steps from the last one run to the first; ``d_output`` (T, H_out) in time order."""
+    params = direction.params
+    dh_next = np.zeros(d_output.shape[1])  # ∂L/∂h_t from a step after the last: none
+    dc_next = np.zeros(params.weight_hh.shape[0] // len(cell.gates)) if cell.has_cell_state else None
+    steps = direction.steps[::-1]
+    grads = []
+    for step in steps:
+        grad = cell.backward(params, step, d_output[step.t - 1], dh_next, dc_next)
+        grads.append(grad)
+        dh_next, dc_next = grad.dh_prev, grad.dc_prev
+    input_deltas = np.stack([np.concatenate([g.input_affine for g in grad.gates]) for grad in grads])  # Δ, (T, G·H)
+    hidden_deltas = np.stack([np.concatenate([g.hidden_affine for g in grad.gates]) for grad in grads])
+    xs = np.stack([step.x for step in steps])  # X, in the same order as Δ
+    h_prevs = np.stack([step.h_prev for step in steps])
+    weight_hr = None
+    if params.weight_hr is not None:
+        unprojected = np.stack(
+            [s.h_unprojected for s in steps if isinstance(s, LstmStep) and s.h_unprojected is not None]
+        )
+        weight_hr = np.stack([grad.dh for grad in grads]).T @ unprojected
+    has_bias = params.bias_ih is not None
+    return DirectionGradients(
+        params=params,
+        steps=tuple(grads),
+        weight_ih=input_deltas.T @ xs,
+        weight_hh=hidden_deltas.T @ h_prevs,
+        bias_ih=input_deltas.sum(axis=0) if has_bias else None,
+        bias_hh=hidden_deltas.sum(axis=0) if has_bias else None,
+        weight_hr=weight_hr,
+        h0=dh_next,
+        c0=dc_next,
+    )

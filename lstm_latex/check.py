@@ -5,6 +5,7 @@ torch is imported inside the functions only, so that rendering without the check
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import warnings
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import numpy as np
 
 from .cells import CELLS, Step
 from .errors import CheckError
-from .model import Array, Network, Trace
+from .model import Array, Inputs, Loss, Network, Trace
 
 if TYPE_CHECKING:
     import torch
@@ -100,7 +101,8 @@ def cross_check(trace: Trace[Step]) -> CheckReport:
     with torch.no_grad(), warnings.catch_warnings():
         # torch says, with no bearing on the result, that oneDNN has no projected LSTM.
         warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
-        runs = {dtype: _torch_states(trace.example.network, trace, dtype) for dtype in (torch.float64, torch.float32)}
+        inputs = dataclasses.replace(trace.example.inputs, loss=None)  # the forward pass alone
+        runs = {dtype: _torch_states(trace.example.network, inputs, dtype) for dtype in (torch.float64, torch.float32)}
     ours = _trace_states(trace)
     differences = []
     for quantity, value in ours.items():
@@ -137,29 +139,73 @@ def _name(layer: int, reverse: bool) -> str:
     return f"layer {layer}, {'reverse' if reverse else 'forward'}"
 
 
-def _torch_states(network: Network, trace: Trace[Step], dtype: torch.dtype) -> dict[str, Array]:
+def _tensor(array: Array, dtype: torch.dtype, leaf: bool = False) -> torch.Tensor:
+    """A copy of ``array`` in torch; a ``leaf`` collects its gradient in ``.grad``."""
     import torch
 
-    inputs = trace.example.inputs
+    tensor = torch.from_numpy(np.ascontiguousarray(array)).to(dtype)
+    return tensor.requires_grad_() if leaf else tensor
 
-    def tensor(a: Array) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(a)).to(dtype)
 
-    def numpy(t: torch.Tensor) -> Array:
-        return t.detach().to(torch.float64).numpy()
+def _numpy(tensor: torch.Tensor) -> Array:
+    import torch
+
+    array: Array = tensor.detach().to(torch.float64).numpy()
+    return array
+
+
+def _torch_loss(loss: Loss, output: torch.Tensor) -> torch.Tensor:
+    """The same loss as backprop.loss_value, in torch."""
+    if loss.grad_output is not None:
+        return (_tensor(loss.grad_output, output.dtype) * output).sum()
+    assert loss.target is not None
+    squares = (output - _tensor(loss.target, output.dtype)) ** 2
+    return {"half_sse": 0.5 * squares.sum(), "sse": squares.sum(), "mse": squares.mean()}[loss.kind]
+
+
+def _torch_states(network: Network, inputs: Inputs, dtype: torch.dtype) -> dict[str, Array]:
+    """What torch computes for the trace's quantities: the whole network as one module, and each
+    layer and direction again a step at a time; with the inputs' loss, also autograd's gradients."""
+    whole = _torch_whole(network, inputs, dtype)
+    stepwise = _torch_stepwise(network, inputs, dtype)
+    return {**whole, **stepwise}
+
+
+def _torch_whole(network: Network, inputs: Inputs, dtype: torch.dtype) -> dict[str, Array]:
+    """output, h_n (and c_n) of the network as one torch.nn module; with a loss, the loss and
+    autograd's gradient of every parameter and of x, h0 (and c0), under ``.grad``'s names."""
+    import torch
+
+    module = _module(network, network.input_size, network.num_layers, network.bidirectional, dtype)
+    module.load_state_dict({k: _tensor(v, dtype) for k, v in network.state_dict().items()})
+    differentiate = inputs.loss is not None
+    leaves = {key: _tensor(value, dtype, differentiate) for key, value in _given(inputs).items()}
+    state: Any = leaves["h0"] if "c0" not in leaves else (leaves["h0"], leaves["c0"])
+    output, final = module(leaves["x"], state)
+    states = {"output": _numpy(output)}
+    if "c0" not in leaves:
+        states["h_n"] = _numpy(final)
+    else:
+        states["h_n"], states["c_n"] = _numpy(final[0]), _numpy(final[1])
+    if inputs.loss is not None:
+        value = _torch_loss(inputs.loss, output)
+        torch.autograd.backward(value)
+        states["loss"] = _numpy(value).reshape(1)
+        states |= {f"grad {key}": _numpy(p.grad) for key, p in module.named_parameters() if p.grad is not None}
+        states |= {f"grad {key}": _numpy(leaf.grad) for key, leaf in leaves.items() if leaf.grad is not None}
+    return states
+
+
+def _torch_stepwise(network: Network, inputs: Inputs, dtype: torch.dtype) -> dict[str, Array]:
+    """Every step's h_t (and c_t): each layer and direction run a step at a time as a one-layer torch
+    module, fed by torch's own outputs of the layer below; with a loss, autograd's ∂L/∂h_t (and ∂L/∂c_t)."""
+    import torch
 
     parameters = network.state_dict()
-    module = _module(network, network.input_size, network.num_layers, network.bidirectional, dtype)
-    module.load_state_dict({k: tensor(v) for k, v in parameters.items()})
-    state: Any = tensor(inputs.h0) if inputs.c0 is None else (tensor(inputs.h0), tensor(inputs.c0))
-    output, final = module(tensor(inputs.x), state)
-    states = {"output": numpy(output)}
-    if inputs.c0 is None:
-        states["h_n"] = numpy(final)
-    else:
-        states["h_n"], states["c_n"] = numpy(final[0]), numpy(final[1])
-
-    layer_input = tensor(inputs.x)  # (T, I)
+    differentiate = inputs.loss is not None
+    layer_input = _tensor(inputs.x, dtype)  # (T, I)
+    seq_len = layer_input.shape[0]
+    kept: dict[str, list[torch.Tensor]] = {}  # "h_t (layer 0, forward)": h_t for t = 1 .. T
     for layer in range(network.num_layers):
         outputs = []
         for d in range(network.num_directions):
@@ -167,25 +213,40 @@ def _torch_states(network: Network, trace: Trace[Step], dtype: torch.dtype) -> d
             params = network.directions[index]
             single = _module(network, layer_input.shape[1], 1, False, dtype)
             own = {k.removesuffix(params.suffix) + "_l0": v for k, v in parameters.items() if k.endswith(params.suffix)}
-            single.load_state_dict({k: tensor(v) for k, v in own.items()})
-            h = tensor(inputs.h0[index : index + 1])
-            c = None if inputs.c0 is None else tensor(inputs.c0[index : index + 1])
-            order = range(layer_input.shape[0] - 1, -1, -1) if params.reverse else range(layer_input.shape[0])
+            single.load_state_dict({k: _tensor(v, dtype) for k, v in own.items()})
+            h = _tensor(inputs.h0[index : index + 1], dtype)
+            c = None if inputs.c0 is None else _tensor(inputs.c0[index : index + 1], dtype)
             by_time: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
-            for t in order:
+            for t in range(seq_len - 1, -1, -1) if params.reverse else range(seq_len):
                 if c is None:
                     _, h = single(layer_input[t : t + 1], h)
                 else:
                     _, (h, c) = single(layer_input[t : t + 1], (h, c))
-                by_time[t] = (h[0], None if c is None else c[0])
-            hs = [by_time[t][0] for t in range(layer_input.shape[0])]
-            cs = [by_time[t][1] for t in range(layer_input.shape[0])]
-            states[f"h_t ({_name(layer, params.reverse)})"] = numpy(torch.stack(hs))
+                for state in (h, c):
+                    if differentiate and state is not None:
+                        state.retain_grad()
+                by_time[t] = (h, c)
+            name = _name(layer, params.reverse)
+            kept[f"h_t ({name})"] = [by_time[t][0] for t in range(seq_len)]
             if c is not None:
-                states[f"c_t ({_name(layer, params.reverse)})"] = numpy(torch.stack(cs))  # type: ignore[arg-type]
-            outputs.append(torch.stack(hs))
+                kept[f"c_t ({name})"] = [by_time[t][1] for t in range(seq_len)]  # type: ignore[misc]
+            outputs.append(torch.cat(kept[f"h_t ({name})"]))
         layer_input = torch.cat(outputs, dim=1)
+    states = {quantity: _numpy(torch.cat(tensors)) for quantity, tensors in kept.items()}
+    if inputs.loss is not None:
+        torch.autograd.backward(_torch_loss(inputs.loss, layer_input))
+        # A returned h_t's gradient is ∂L/∂h_t, from the output and the next step; a returned c_t's is
+        # the part from the next step only (torch computes h_t from c_t inside the step): none at the last.
+        for quantity, tensors in kept.items():
+            gradients = [torch.zeros_like(t) if t.grad is None else t.grad for t in tensors]
+            states["grad " + quantity] = _numpy(torch.cat(gradients))
     return states
+
+
+def _given(inputs: Inputs) -> dict[str, Array]:
+    """x, h0 and c0 (for a cell that has it): what a forward pass reads besides the parameters."""
+    given = {"x": inputs.x, "h0": inputs.h0}
+    return given if inputs.c0 is None else given | {"c0": inputs.c0}
 
 
 def _module(

@@ -13,7 +13,7 @@ import numpy as np
 
 from .cells import CELLS, Cell, Grad, LstmStep, Step
 from .errors import InputError
-from .model import Array, DirectionParams, DirectionTrace, Loss, Trace
+from .model import Array, DirectionParams, DirectionTrace, Loss, Trace, torch_names
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class DirectionGradients:
     h0: Array  # ∂L/∂h_0 (the initial state this direction read), (H_out,)
     c0: Array | None  # ∂L/∂c_0, (H,), LSTM only
 
+    def state_dict(self) -> dict[str, Array]:
+        """The parameters' gradients under torch's names, in torch's order."""
+        return torch_names(
+            self.params.suffix, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.weight_hr
+        )
+
 
 @dataclass(frozen=True)
 class Gradients:
@@ -45,12 +51,16 @@ class Gradients:
 
     def state_dict(self) -> dict[str, Array]:
         """∂L/∂ of every parameter, under torch's names, in torch's order: what ``.grad`` holds."""
-        state: dict[str, Array] = {}
-        for d in self.directions:
-            arrays = {"weight_ih": d.weight_ih, "weight_hh": d.weight_hh, "bias_ih": d.bias_ih}
-            arrays |= {"bias_hh": d.bias_hh, "weight_hr": d.weight_hr}
-            state |= {name + d.params.suffix: array for name, array in arrays.items() if array is not None}
-        return state
+        return {name: array for d in self.directions for name, array in d.state_dict().items()}
+
+    def updated_state_dict(self) -> dict[str, Array] | None:
+        """One step of SGD with the loss's learning rate, W − lr ∂L/∂W for every parameter; None without lr."""
+        if self.loss.lr is None:
+            return None
+        lr = self.loss.lr
+        gradients = self.state_dict()
+        parameters = {name: array for d in self.directions for name, array in d.params.state_dict().items()}
+        return {name: parameters[name] - lr * gradients[name] for name in parameters}
 
 
 def loss_value(loss: Loss, output: Array) -> float:

@@ -35,6 +35,24 @@ class DirectionParams:
         """torch's key suffix for this direction, e.g. ``_l1_reverse``."""
         return f"_l{self.layer}" + ("_reverse" if self.reverse else "")
 
+    def state_dict(self) -> dict[str, Array]:
+        """This direction's parameters under torch's names, in torch's order."""
+        return torch_names(self.suffix, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.weight_hr)
+
+
+def torch_names(
+    suffix: str,
+    weight_ih: Array,
+    weight_hh: Array,
+    bias_ih: Array | None,
+    bias_hh: Array | None,
+    weight_hr: Array | None,
+) -> dict[str, Array]:
+    """One direction's parameters (or their gradients) under torch's names, in torch's order."""
+    arrays = {"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh}
+    arrays["weight_hr"] = weight_hr
+    return {name + suffix: array for name, array in arrays.items() if array is not None}
+
 
 @dataclass(frozen=True)
 class Network:
@@ -60,12 +78,7 @@ class Network:
 
     def state_dict(self) -> dict[str, Array]:
         """The parameters under torch's names, in torch's order."""
-        state: dict[str, Array] = {}
-        for d in self.directions:
-            arrays = {"weight_ih": d.weight_ih, "weight_hh": d.weight_hh, "bias_ih": d.bias_ih}
-            arrays |= {"bias_hh": d.bias_hh, "weight_hr": d.weight_hr}
-            state |= {name + d.suffix: array for name, array in arrays.items() if array is not None}
-        return state
+        return {name: array for d in self.directions for name, array in d.state_dict().items()}
 
 
 LOSSES = ("half_sse", "sse", "mse")  # the losses a target can be compared by; see Loss

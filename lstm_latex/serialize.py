@@ -10,28 +10,37 @@ from typing import Any
 
 import numpy as np
 
-from .cells import Step
+from .backprop import Gradients
+from .cells import Grad, Step
 from .check import TOLERANCE, CheckReport
-from .model import Array, DirectionParams, Gate, Inputs, Network, Trace
+from .model import Array, DirectionParams, DirectionTrace, Gate, GateGrad, Inputs, Network, Trace
 
 TRACE_FORMAT = "lstm-latex-trace"
 TRACE_VERSION = 1
 
 
-def trace_to_dict(trace: Trace[Step], check: CheckReport | None = None) -> dict[str, Any]:
-    """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits), and the
-    torch cross-check's result under "check" (null when not checked)."""
-    result = _summary(trace)
-    result["layers"] = [{**_direction(d.params), "steps": [_record(s) for s in d.steps]} for d in trace.directions]
+def trace_to_dict(
+    trace: Trace[Step], check: CheckReport | None = None, gradients: Gradients | None = None
+) -> dict[str, Any]:
+    """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits), the
+    backward pass's beside them when given, and the torch cross-check's result under "check" (null
+    when not checked)."""
+    result = _summary(trace, gradients)
+    result["layers"] = [
+        {**_direction(d.params), "steps": [_step_record(s, backward) for s, backward in _paired(d, gradients, k)]}
+        for k, d in enumerate(trace.directions)
+    ]
     result["check"] = None if check is None else _check_record(check)
     return result
 
 
-def trace_to_json(trace: Trace[Step], check: CheckReport | None = None) -> Iterator[str]:
+def trace_to_json(
+    trace: Trace[Step], check: CheckReport | None = None, gradients: Gradients | None = None
+) -> Iterator[str]:
     """``trace_to_dict`` as JSON text, in pieces, one step at a time: an object has a key a line,
     an array is one line (a matrix, a row a line), so a port can compare vectors line by line."""
     yield "{\n"
-    for key, value in _summary(trace).items():
+    for key, value in _summary(trace, gradients).items():
         yield f" {json.dumps(key)}: {_encode(value, 1)},\n"
     yield ' "layers": ['
     for k, d in enumerate(trace.directions):
@@ -39,13 +48,31 @@ def trace_to_json(trace: Trace[Step], check: CheckReport | None = None) -> Itera
         for key, value in _direction(d.params).items():
             yield f"   {json.dumps(key)}: {_encode(value, 3)},\n"
         yield '   "steps": ['
-        for j, step in enumerate(d.steps):
-            yield ("," if j else "") + "\n    " + _encode(_record(step), 4)
+        for j, (step, backward) in enumerate(_paired(d, gradients, k)):
+            yield ("," if j else "") + "\n    " + _encode(_step_record(step, backward), 4)
         yield "\n   ]\n  }"
     yield f'\n ],\n "check": {_encode(None if check is None else _check_record(check), 1)}\n}}\n'
 
 
-def _summary(trace: Trace[Step]) -> dict[str, Any]:
+def _paired(
+    direction: DirectionTrace[Step], gradients: Gradients | None, index: int
+) -> Iterator[tuple[Step, Grad | None]]:
+    """A direction's steps in the order they ran, each with its gradients when there are any."""
+    if gradients is None:
+        yield from ((step, None) for step in direction.steps)
+        return
+    by_time = {grad.t: grad for grad in gradients.directions[index].steps}
+    yield from ((step, by_time[step.t]) for step in direction.steps)
+
+
+def _step_record(step: Step, backward: Grad | None) -> dict[str, Any]:
+    record = _record(step)
+    if backward is not None:
+        record["backward"] = _record(backward)
+    return record
+
+
+def _summary(trace: Trace[Step], gradients: Gradients | None = None) -> dict[str, Any]:
     network = trace.example.network
     result: dict[str, Any] = {
         "format": TRACE_FORMAT,
@@ -63,7 +90,21 @@ def _summary(trace: Trace[Step]) -> dict[str, Any]:
     }
     if trace.c_n is not None:
         result["c_n"] = trace.c_n.tolist()
+    if gradients is not None:
+        result["loss"] = {"kind": gradients.loss.kind, "value": gradients.value}
+        grad = {"output": gradients.d_output, "state_dict": gradients.state_dict(), "x": gradients.x}
+        grad |= {"h0": gradients.h0} | ({} if gradients.c0 is None else {"c0": gradients.c0})
+        result["grad"] = _lists(grad)
+        updated = gradients.updated_state_dict()
+        if updated is not None:
+            result["lr"] = gradients.loss.lr
+            result["updated_state_dict"] = _lists(updated)
     return result
+
+
+def _lists(arrays: dict[str, Any]) -> dict[str, Any]:
+    """Arrays, also in nested dicts, as lists."""
+    return {key: _lists(value) if isinstance(value, dict) else value.tolist() for key, value in arrays.items()}
 
 
 def _direction(params: DirectionParams) -> dict[str, Any]:
@@ -114,12 +155,12 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def _record(step: Step) -> dict[str, Any]:
-    """A step's fields in equation order, its gates one entry each under "gates"."""
+def _record(step: Step | Grad) -> dict[str, Any]:
+    """A step's fields (or its gradients') in equation order, its gates one entry each under "gates"."""
     fields: dict[str, Any] = {}
     for field in dataclasses.fields(step):
         value = getattr(step, field.name)
-        if isinstance(value, Gate):
+        if isinstance(value, Gate | GateGrad):
             fields.setdefault("gates", {})[value.name] = {
                 "input_affine": value.input_affine.tolist(),
                 "hidden_affine": value.hidden_affine.tolist(),

@@ -61,34 +61,55 @@ def startup(repeats: int) -> dict[str, object]:
     return figure("start-up: render --no-check vs python -c 'import numpy, click, jinja2'", ours, base, 1.6)
 
 
-def inner_forward(repeats: int) -> dict[str, object]:
-    """lstm_latex.forward against torch.nn.LSTM on the same LSTM(256, 512) and T = 1000 inputs."""
+def inner(name: str, repeats: int) -> dict[str, object]:
+    """lstm_latex against torch on the same LSTM(256, 512), T = 1000 inputs and target: ``forward``
+    against torch.nn.LSTM under no_grad, or ``backward`` (the forward pass and the backward pass)
+    against torch.nn.LSTM's forward and autograd's backward, of ½ Σ (output − target)²."""
     import numpy as np
     import torch
 
     import lstm_latex
+    from lstm_latex.backprop import backward
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
     module = torch.nn.LSTM(256, 512).double()
     x = torch.randn(1000, 256, dtype=torch.float64)
-    example = lstm_latex.load({"state_dict": {k: v.numpy() for k, v in module.state_dict().items()}, "x": x.numpy()})
+    target = torch.randn(1000, 512, dtype=torch.float64)
+    document = {"state_dict": {k: v.detach().numpy() for k, v in module.state_dict().items()}, "x": x.numpy()}
+    example = lstm_latex.load(document | {"target": target.numpy()})
 
     def torch_forward() -> torch.Tensor:
         with torch.no_grad():
             output: torch.Tensor = module(x)[0]
             return output
 
-    ours, base = alternate(lambda: lstm_latex.forward(example), torch_forward, repeats)
-    difference = np.abs(lstm_latex.forward(example).output - torch_forward().numpy()).max()
+    def torch_backward() -> torch.Tensor:
+        module.zero_grad()
+        torch.autograd.backward(0.5 * ((module(x)[0] - target) ** 2).sum())
+        gradient = module.weight_hh_l0.grad
+        assert gradient is not None
+        return gradient
+
+    if name == "forward":
+        ours, base = alternate(lambda: lstm_latex.forward(example), torch_forward, repeats)
+        difference = np.abs(lstm_latex.forward(example).output - torch_forward().numpy()).max()
+        title = "forward: LSTM(256, 512), T = 1000, float64, 1 thread vs torch.nn.LSTM"
+        target_ratio = 2.0
+    else:
+        ours, base = alternate(lambda: backward(lstm_latex.forward(example)), torch_backward, repeats)
+        ours_gradient = backward(lstm_latex.forward(example)).directions[0].weight_hh
+        difference = np.abs(ours_gradient - torch_backward().numpy()).max() / np.abs(ours_gradient).max()
+        title = "forward + backward: LSTM(256, 512), T = 1000, float64, 1 thread vs torch autograd"
+        target_ratio = 1.5
     assert difference < 1e-10, difference
-    return figure("forward: LSTM(256, 512), T = 1000, float64, 1 thread vs torch.nn.LSTM", ours, base, 2.0)
+    return figure(title, ours, base, target_ratio)
 
 
-def forward(repeats: int) -> dict[str, object]:
-    """inner_forward in a fresh process with one thread (thread counts are fixed at import)."""
+def measured(name: str, repeats: int) -> dict[str, object]:
+    """``inner`` in a fresh process with one thread (thread counts are fixed at import)."""
     out = subprocess.run(
-        [sys.executable, __file__, "--inner-forward", str(repeats)],
+        [sys.executable, __file__, "--inner", name, str(repeats)],
         env={**os.environ, **ONE_THREAD},
         check=True,
         capture_output=True,
@@ -102,15 +123,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats: a smoke run, not figures")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--inner-forward", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--inner", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.inner_forward:
-        print(json.dumps(inner_forward(args.inner_forward)))
+    if args.inner:
+        print(json.dumps(inner(args.inner[0], int(args.inner[1]))))
         return 0
     # As pip does for an installed package: a development install where PYTHONDONTWRITEBYTECODE is
     # set would otherwise compile every module at every start, while numpy, click, jinja2 do not.
     compileall.compile_dir(ROOT / "lstm_latex", quiet=1)
-    figures = [startup(3 if args.quick else 15), forward(3 if args.quick else 11)]
+    repeats = 3 if args.quick else 7
+    figures = [startup(3 if args.quick else 15), measured("forward", repeats), measured("backward", repeats)]
     for f in figures:
         print(f"{f['name']}: {f['ratio']:.2f}x (target <= {f['target']}x, {'met' if f['met'] else 'NOT MET'})")
         print(f"    ours {f['ours_s']:.4g} s, baseline {f['base_s']:.4g} s")

@@ -22,7 +22,7 @@ from .cells import CELLS
 from .errors import InputError
 from .model import Array, Example, Inputs, Network
 from .state_dicts import infer_cell, network_from_state_dict, select_module, unwrap_checkpoint
-from .values import MAX_NUMBERS, kind, quote, quote_any, require_ndim, shape_text, to_array
+from .values import MAX_NUMBERS, kind, one_line, quote, quote_any, require_ndim, shape_text, to_array
 
 DOCUMENT_KEYS = ("cell", "state_dict", "x", "h0", "c0")
 INPUT_KEYS = ("x", "h0", "c0")
@@ -105,7 +105,8 @@ def read_inputs(source: Source, *, max_numbers: int = MAX_NUMBERS) -> tuple[Mapp
         if isinstance(source, Mapping):
             document = source
         else:
-            document = read_json(source if isinstance(source, bytes) else read_file(Path(source), max_numbers))
+            data = source if isinstance(source, bytes) else read_file(Path(source), max_numbers)
+            document = read_json(data, 'a JSON object with "x" (and optionally "h0", "c0")')
         unknown = sorted(set(document) - set(INPUT_KEYS))
         if unknown:
             raise InputError(f"unknown key {quote(unknown[0])} (an inputs file holds {', '.join(INPUT_KEYS)})")
@@ -115,7 +116,7 @@ def read_inputs(source: Source, *, max_numbers: int = MAX_NUMBERS) -> tuple[Mapp
 def _name(source: Source) -> str:
     if isinstance(source, Mapping):
         return "<dict>"
-    return "<bytes>" if isinstance(source, bytes) else str(source)
+    return "<bytes>" if isinstance(source, bytes) else one_line(str(source))
 
 
 @contextmanager
@@ -181,7 +182,7 @@ def _file_kind(mode: int) -> str:
     return kinds.get(stat.S_IFMT(mode), "a socket")
 
 
-def read_json(data: bytes) -> Mapping[str, Any]:
+def read_json(data: bytes, expected: str = "a JSON object with a state_dict") -> Mapping[str, Any]:
     """Parse a JSON object strictly: UTF-8, no NaN or Infinity, no duplicate keys, a bounded depth.
 
     Integers are read as floats, so that a number too long for float64 becomes inf and is refused
@@ -207,12 +208,14 @@ def read_json(data: bytes) -> Mapping[str, Any]:
     except ValueError as error:  # _reject_constant, _reject_duplicates
         raise InputError(f"{error}") from None
     if not isinstance(document, dict):
-        raise InputError(f"expected a JSON object with a state_dict, found {kind(document)}")
+        raise InputError(f"expected {expected}, found {kind(document)}")
     return document
 
 
 MAX_NESTING = 32  # a weights file is 4 deep; anything far deeper is not one
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A string, or an unterminated one to the end of the text: a match never fails once it has begun,
+# so the scan is linear (requiring the closing quote made each of n escaped quotes rescan the rest).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -226,8 +229,8 @@ def nesting_depth(text: str) -> int:
     if not brackets:
         return 0
     codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
-    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max())
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), np.int8(1), np.int8(-1))
+    return int(np.cumsum(steps, dtype=np.int32).max())  # 4 bytes a bracket; a file has fewer than 2**31
 
 
 def _reject_constant(name: str) -> float:

@@ -26,6 +26,8 @@ from types import FrameType
 
 import click
 
+from .values import one_line
+
 
 def write_text(text: str | Iterable[str], output: str | None) -> None:
     """``text``, or its pieces in turn, to stdout or to the file ``output``; an OSError is one
@@ -42,7 +44,7 @@ def write_file(output: str, chunks: Iterable[bytes]) -> None:
     if not output:
         raise click.ClickException("-o: the file name is empty")
     if output.endswith(("/", os.sep)):
-        raise click.ClickException(f"{_quoted(output)}: cannot write (a file name must not end in /)")
+        raise click.ClickException(f"{one_line(output)}: cannot write (a file name must not end in /)")
     target = Path(os.path.realpath(output))  # through a symlink, to its target
     try:
         status: os.stat_result | None = os.stat(target)
@@ -56,7 +58,7 @@ def write_file(output: str, chunks: Iterable[bytes]) -> None:
                 stream.writelines(chunks)
             return
         if status is not None and not status.st_mode & 0o222:
-            raise click.ClickException(f"{_quoted(output)}: cannot write (the file is read-only)")
+            raise click.ClickException(f"{one_line(output)}: cannot write (the file is read-only)")
         _replace(target, chunks, stat.S_IMODE(status.st_mode) if status is not None else _new_file_mode())
     except OSError as error:
         raise _cannot_write(output, error) from None
@@ -143,9 +145,4 @@ def _silence(stream: object) -> None:
 
 
 def _cannot_write(output: str, error: OSError) -> click.ClickException:
-    return click.ClickException(f"{_quoted(output)}: cannot write ({error.strerror or error})")
-
-
-def _quoted(name: str) -> str:
-    """A file name as messages show it: one line, whatever characters it holds."""
-    return name if name.isprintable() else repr(name)[1:-1]
+    return click.ClickException(f"{one_line(output)}: cannot write ({error.strerror or error})")

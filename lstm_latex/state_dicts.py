@@ -225,7 +225,7 @@ def _gap_hint(key: str, num_layers: int) -> str:
 def _cell_hint(cell_name: str, arrays: Mapping[str, Array]) -> str:
     """Name the cell type the shapes fit, when the user declared another one."""
     ih, hh = arrays["weight_ih_l0"], arrays["weight_hh_l0"]
-    if ih.ndim != 2 or hh.ndim != 2:
+    if ih.ndim != 2 or hh.ndim != 2 or ih.shape[0] == 0:  # no rows fit every cell
         return ""
     for name, cell in CELLS.items():
         gate_count = len(cell.gates)

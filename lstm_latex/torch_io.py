@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import pickle
 import re
+import warnings
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -32,7 +33,9 @@ def read(data: bytes) -> Any:
     if zipfile.is_zipfile(io.BytesIO(data)):
         _require_plain_zip(data)
     try:
-        return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():  # torch's notes on its deprecated kinds of tensor: a message is one line
+            warnings.simplefilter("ignore")
+            return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         found = _GLOBAL.search(str(error))
         if found is None:  # a damaged pickle stream, not a refused one

@@ -122,6 +122,11 @@ def quote_any(value: Any) -> str:
     return quote(value) if isinstance(value, str) else kind(value)
 
 
+def one_line(name: str) -> str:
+    """A file's name as a message shows it: on one line, whatever characters it holds."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
 def quote(text: str, limit: int = 30) -> str:
     """``text`` quoted for a message, cut short: a key or value from a file can be any length."""
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."

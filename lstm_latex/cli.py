@@ -204,7 +204,7 @@ def trace(
 @_source_options
 def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> None:
     """Compare FILE's forward pass with torch: the largest absolute difference of every state (exit 1 if any
-    exceeds 1e-10 in float64)."""
+    exceeds its tolerance, 1e-10 + 1e-12·|value|, in float64)."""
     from .check import cross_check
 
     report = cross_check(_forward(_load(file, inputs, prefix, cell)))

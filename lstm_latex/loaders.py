@@ -8,6 +8,7 @@ keys and shapes are checked in state_dicts.py, every value in values.py.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -92,8 +93,13 @@ def load_network(
     with said_of(where):
         if isinstance(source, Mapping):
             return (*_from_document(source, prefix, cell), where)
+        named_torch = Path(where).suffix.lower() in TORCH_SUFFIXES
+        if named_torch:
+            from .torch_io import require_torch
+
+            require_torch()  # before the file: without torch, whether it exists does not matter
         data = source if isinstance(source, bytes) else read_file(Path(source), max_numbers)
-        if is_torch_file(data) or Path(where).suffix.lower() in TORCH_SUFFIXES:
+        if named_torch or is_torch_file(data):
             return _from_torch_file(data, prefix, cell, max_numbers), None, where
         return (*_from_document(read_json(data), prefix, cell), where)
 
@@ -186,7 +192,9 @@ def read_json(data: bytes, expected: str = "a JSON object with a state_dict") ->
     """Parse a JSON object strictly: UTF-8, no NaN or Infinity, no duplicate keys, a bounded depth.
 
     Integers are read as floats, so that a number too long for float64 becomes inf and is refused
-    with its place by to_array, rather than failing inside the parser.
+    with its place by to_array, rather than failing inside the parser. A number float64 would
+    change silently is refused: one too small for it (1e-400 reads as 0), an integer beyond 2**53
+    it cannot hold exactly.
     """
     try:
         text = data.decode("utf-8-sig")  # a byte order mark, as some Windows editors write, is dropped
@@ -199,7 +207,11 @@ def read_json(data: bytes, expected: str = "a JSON object with a state_dict") ->
         raise InputError(f"not valid JSON: nested {depth} levels deep (a weights file needs 4)")
     try:
         document = json.loads(
-            text, parse_constant=_reject_constant, parse_int=float, object_pairs_hook=_reject_duplicates
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_exact_enough,
+            parse_int=_exact_enough,
+            object_pairs_hook=_reject_duplicates,
         )
     except json.JSONDecodeError as error:
         raise InputError(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
@@ -231,6 +243,21 @@ def nesting_depth(text: str) -> int:
     codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), np.int8(1), np.int8(-1))
     return int(np.cumsum(steps, dtype=np.int32).max())  # 4 bytes a bracket; a file has fewer than 2**31
+
+
+def _exact_enough(text: str) -> float:
+    """A JSON number as float64, unless float64 would silently make it another number than the
+    one written (beyond the rounding of its last digits, as for any decimal fraction)."""
+    value = float(text)
+    mantissa = text.lower().partition("e")[0]
+    if value == 0 and mantissa.strip("-+0.") != "":
+        raise ValueError(f"{quote(text)} is too small for float64, where it would read as 0: write 0 if 0 is meant")
+    if math.isfinite(value) and abs(value) >= 2**53 and text.lstrip("-").isdigit() and int(text) != int(value):
+        raise ValueError(
+            f"the integer {quote(text)} is beyond 2**53, where float64 cannot hold it exactly:"
+            " write it with a decimal point to accept the nearest float64"
+        )
+    return value
 
 
 def _reject_constant(name: str) -> float:

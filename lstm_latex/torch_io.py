@@ -26,10 +26,7 @@ _UNREADABLE = "not a readable torch file: truncated, damaged, or not written by 
 
 def read(data: bytes) -> Any:
     """What ``torch.load`` returns for a file's ``data``: tensors, dicts, lists; never anything that runs code."""
-    try:
-        import torch
-    except ImportError:
-        raise InputError("reading a torch file needs torch: pip install 'lstm-latex[torch]'") from None
+    torch = require_torch()
     if zipfile.is_zipfile(io.BytesIO(data)):
         _require_plain_zip(data)
     try:
@@ -46,6 +43,15 @@ def read(data: bytes) -> Any:
         ) from None
     except Exception as error:  # torch reports a truncated or foreign file in many ways (RuntimeError, EOFError, ...)
         raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
+
+
+def require_torch() -> Any:
+    """The torch module, or an InputError saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise InputError("reading a torch file needs torch: pip install 'lstm-latex[torch]'") from None
+    return torch
 
 
 def _require_plain_zip(data: bytes) -> None:
@@ -80,6 +86,15 @@ def to_numpy(state: Mapping[str, Any], max_numbers: int) -> dict[str, Any]:
     for key, value in state.items():
         if isinstance(value, torch.Tensor):
             array: Array = value.detach().to("cpu", torch.float64).numpy()
+            if (
+                not value.is_floating_point()
+                and value.numel()
+                and bool((torch.from_numpy(array).to(value.dtype) != value).any())
+            ):
+                raise InputError(
+                    f"state_dict.{key} holds integers beyond 2**53, which float64 cannot hold exactly:"
+                    " convert the tensor to float64 to accept the nearest values"
+                )
             arrays[key] = array
         else:
             arrays[key] = value

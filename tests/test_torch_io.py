@@ -9,10 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model
 
 import lstm_latex
+
+torch = pytest.importorskip("torch")  # every test here compares with torch
+pytestmark = pytest.mark.torch
+
+from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model  # noqa: E402  (imports torch)
 
 SEED_X = torch.tensor(SEED_DOCUMENT["x"], dtype=torch.float64)
 SEED_STATE = (

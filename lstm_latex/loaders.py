@@ -282,7 +282,7 @@ def _from_document(
         raise InputError(f"unknown key {quote(unknown[0])} (expected {', '.join(DOCUMENT_KEYS)})")
     cell_name = document.get("cell", cell or "lstm")
     if cell is not None and cell_name != cell:
-        raise InputError(f"the file says cell {quote_any(cell_name)}, --cell says {cell!r}")
+        raise InputError(f"the file says cell {quote_any(cell_name)}, --cell says {quote(cell)}")
     if "state_dict" not in document:
         raise InputError("missing key 'state_dict' (torch's parameter names and arrays)")
     state = document["state_dict"]
@@ -317,7 +317,7 @@ def inputs_from_document(document: Mapping[str, Any], network: Network) -> Input
     c0 = None
     if CELLS[network.cell].has_cell_state:
         c0 = _state(document, "c0", (states, network.hidden_size))
-    elif "c0" in document:
+    elif document.get("c0") is not None:  # null: not given, as for an LSTM
         raise InputError(f"c0 given, but a {CELLS[network.cell].title} has no cell state")
     return Inputs(x=x, h0=h0, c0=c0)
 

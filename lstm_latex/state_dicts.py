@@ -72,7 +72,7 @@ def select_module(state: Mapping[str, Any], prefix: str | None) -> Mapping[str, 
     prefix = prefix.removesuffix(".")
     if prefix not in found:
         found_text = f"found: {names}" if found else "no key ends in weight_ih_l0 or weight_ih"
-        raise InputError(f"no recurrent module at --prefix {prefix!r} ({found_text})")
+        raise InputError(f"no recurrent module at --prefix {quote(prefix)} ({found_text})")
     if not prefix:
         return state
     start = prefix + "."

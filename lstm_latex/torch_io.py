@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import InputError
 from .model import Array
-from .values import require_budget, shape_of
+from .values import quote, require_budget, shape_of
 
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 _UNREADABLE = "not a readable torch file: truncated, damaged, or not written by torch.save"
@@ -63,7 +63,7 @@ def _require_plain_zip(data: bytes) -> None:
         raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
     for entry in entries:
         if entry.compress_type != zipfile.ZIP_STORED:
-            raise InputError(f"{_UNREADABLE} (its entry {entry.filename[:60]!r} is compressed)")
+            raise InputError(f"{_UNREADABLE} (its entry {quote(entry.filename)} is compressed)")
     if sum(entry.file_size for entry in entries) > len(data):
         raise InputError(f"{_UNREADABLE} (its entries claim more bytes than the file holds)")
 

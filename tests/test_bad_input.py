@@ -360,3 +360,9 @@ def test_a_torch_file_without_inputs_says_how_to_give_them(tmp_path: Path) -> No
     torch.save(lstm_state(), path)
     (tmp_path / "out").mkdir()
     assert_refused_everywhere(path, "a state_dict holds no inputs: give them with --inputs FILE.json", tmp_path / "out")
+
+
+def test_a_null_c0_is_no_c0_for_a_gru() -> None:
+    document = json.loads((CORPUS / "c0-for-gru.json").read_text())
+    result = invoke(["trace", "-", "--no-check"], stdin=json.dumps({**document, "c0": None}).encode())
+    assert result.exit_code == 0, result.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import math
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,12 @@ from .model import Array, Inputs, Loss, Network, Trace
 if TYPE_CHECKING:
     import torch
 
-TOLERANCE = 1e-10  # float64 against float64: only summation order may differ
+# float64 against float64, where only summation order may differ: agreement means a difference of at
+# most TOLERANCE + RELATIVE_TOLERANCE·|torch's value|. The relative part lets an exploding network
+# (values of 1e7 that agree to 16 significant digits) agree; the absolute part, values near zero.
+TOLERANCE = 1e-10
+RELATIVE_TOLERANCE = 1e-12
+TOLERANCE_TEXT = f"tolerance {TOLERANCE:g} + {RELATIVE_TOLERANCE:g}·|value|"
 
 
 @dataclass(frozen=True)
@@ -28,11 +34,12 @@ class Difference:
     """The largest absolute difference between the trace and torch for one quantity."""
 
     quantity: str  # "output", "h_n", "c_n", "h_t (layer 0, forward)", ...
-    float64: float  # torch in float64: agreement means <= TOLERANCE
-    float32: float  # torch in float32, what a user's model computes: shown, not judged
-    trace_value: float  # where float64 differs most: the trace's value ...
+    float64: float  # torch in float64
+    float32: float  # torch in float32, what a user's model computes: shown, not judged; inf if it overflowed
+    trace_value: float  # where float64 differs most for its tolerance: the trace's value ...
     torch_value: float  # ... and torch's
     index: tuple[int, ...] = ()  # ... at this position of the quantity's array
+    agrees: bool = True  # every float64 difference within TOLERANCE + RELATIVE_TOLERANCE·|torch's value|
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,12 @@ class CheckReport:
 
     @property
     def agrees(self) -> bool:
-        return all(d.float64 <= TOLERANCE for d in self.differences)
+        return all(d.agrees for d in self.differences)
+
+    @property
+    def float32_overflows(self) -> bool:
+        """torch's float32 run overflowed (inf or nan) where float64 did not: no difference to show."""
+        return any(math.isinf(d.float32) for d in self.differences)
 
     @property
     def max_float64(self) -> float:
@@ -56,21 +68,27 @@ class CheckReport:
         """The differences as a plain-text table, and a last line saying whether torch agrees."""
         width = max(len("quantity"), *(len(d.quantity) for d in self.differences))
         lines = [f"{'quantity':<{width}}  {'float64':>9}  {'float32':>9}"]
-        lines += [f"{d.quantity:<{width}}  {d.float64:>9.2e}  {d.float32:>9.2e}" for d in self.differences]
+        lines += [f"{d.quantity:<{width}}  {d.float64:>9.2e}  {_float32_text(d.float32):>9}" for d in self.differences]
         verdict = "agrees" if self.agrees else "DISAGREES"
-        lines.append(f"torch {self.torch_version} {verdict} in float64 (tolerance {TOLERANCE:g})")
+        lines.append(f"torch {self.torch_version} {verdict} in float64 ({TOLERANCE_TEXT})")
+        if self.float32_overflows:
+            lines.append("torch's float32 run overflows: its numbers are too large for float32")
         return "\n".join(lines)
 
     def require_agreement(self) -> None:
         """Raise a CheckError naming the first quantity that differs from torch, with both values."""
         for d in self.differences:
-            if d.float64 > TOLERANCE:
+            if not d.agrees:
                 position = "".join(f"[{k}]" for k in d.index)
                 raise CheckError(
                     f"the NumPy trace disagrees with torch {self.torch_version} in float64: {d.quantity}{position}"
-                    f" is {d.trace_value!r} here and {d.torch_value!r} in torch (difference {d.float64:.3g},"
-                    f" tolerance {TOLERANCE:g})"
+                    f" is {d.trace_value!r} here and {d.torch_value!r} in torch (difference"
+                    f" {abs(d.trace_value - d.torch_value):.3g}, {TOLERANCE_TEXT})"
                 )
+
+
+def _float32_text(difference: float) -> str:
+    return "overflow" if math.isinf(difference) else f"{difference:.2e}"
 
 
 def check_trace(trace: Trace[Step], mode: bool | None) -> CheckReport | None:
@@ -108,15 +126,18 @@ def cross_check(trace: Trace[Step]) -> CheckReport:
     for quantity, value in ours.items():
         exact, single = runs[torch.float64][quantity], runs[torch.float32][quantity]
         gap = np.abs(value - exact)
-        where = np.unravel_index(int(np.argmax(gap)), gap.shape)
+        excess = gap / (TOLERANCE + RELATIVE_TOLERANCE * np.abs(exact))  # > 1: outside the tolerance
+        where = np.unravel_index(int(np.argmax(excess)), gap.shape)
+        single_gap = np.abs(value - single)
         differences.append(
             Difference(
                 quantity=quantity,
                 float64=float(gap.max()),
-                float32=float(np.abs(value - single).max()),
+                float32=float(single_gap.max()) if np.isfinite(single_gap).all() else math.inf,
                 trace_value=float(value[where]),
                 torch_value=float(exact[where]),
                 index=tuple(int(k) for k in where),
+                agrees=bool(excess.max() <= 1),
             )
         )
     return CheckReport(torch.__version__, tuple(differences))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -13,12 +12,13 @@ import click
 
 from . import __version__
 from .cells import CELLS, Step
-from .errors import LstmLatexError
+from .errors import InputError, LstmLatexError
 from .latex import NumberFormat
-from .loaders import Source, load, load_network, read_json, resolve_inputs
+from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
 from .model import Example, Network, Trace
 from .network import forward
 from .render import MAX_STEPS, Style, check_size, render
+from .values import MAX_NUMBERS
 
 if TYPE_CHECKING:
     from .check import CheckReport
@@ -53,6 +53,7 @@ def main() -> None:
     """Turn a recurrent network's weights into a step-by-step derivation you can check by hand."""
 
 
+_MAX_NUMBERS_KEY = "lstm_latex.max_numbers"
 _file = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of to stdout."
@@ -60,7 +61,16 @@ _output = click.option(
 
 
 def _source_options(function: F) -> F:
-    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself."""
+    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; and --max-numbers."""
+    function = click.option(
+        "--max-numbers",
+        type=click.IntRange(min=1),
+        default=MAX_NUMBERS,
+        show_default=True,
+        expose_value=False,
+        callback=lambda ctx, param, value: ctx.meta.__setitem__(_MAX_NUMBERS_KEY, value),
+        help=f"Refuse a network or inputs of more numbers, and files larger than {BYTES_PER_NUMBER} bytes a number.",
+    )(function)
     function = click.option(
         "--cell",
         type=click.Choice(list(CELLS)),
@@ -144,7 +154,7 @@ def render_(
     as LaTeX or Markdown."""
     if precision is not None and sig is not None:
         raise click.ClickException("--precision and --sig exclude each other: give one of them")
-    if compile_ and (output is None or output_format == "markdown"):
+    if compile_ and (output is None or output_format == "markdown" or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
     numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     name = template or ("markdown" if output_format == "markdown" else "document")
@@ -194,7 +204,7 @@ def trace(
 @_source_options
 def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> None:
     """Compare FILE's forward pass with torch: the largest absolute difference of every state (exit 1 if any
-    exceeds 1e-10 in float64)."""
+    exceeds its tolerance, 1e-10 + 1e-12·|value|, in float64)."""
     from .check import cross_check
 
     report = cross_check(_forward(_load(file, inputs, prefix, cell)))
@@ -212,7 +222,11 @@ def export(
 ) -> None:
     """Write FILE's weights (and inputs, when it has or is given some) in lstm-latex's JSON format."""
     network, own_inputs, where = _load_network(file, prefix, cell)
-    given = resolve_inputs(network, own_inputs, inputs, where) if inputs is not None or own_inputs else None
+    given = (
+        resolve_inputs(network, own_inputs, inputs, where, max_numbers=_max_numbers())
+        if inputs is not None or own_inputs
+        else None
+    )
     from .serialize import network_to_json
 
     _write(network_to_json(network, given, decimals), output)
@@ -248,48 +262,32 @@ def _forward(example: Example) -> Trace[Step]:
 
 
 def _source(file: str) -> tuple[Source, str | None]:
-    """FILE as the loaders take it, and its name for messages: - is a document on stdin."""
-    return (read_json(sys.stdin.buffer.read(), "<stdin>"), "<stdin>") if file == "-" else (file, None)
+    """FILE as the loaders take it, and its name for messages: - is a file (JSON or torch's) on stdin."""
+    if file != "-":
+        return file, None
+    if sys.stdin is None:  # started with stdin closed (<&-)
+        raise InputError("cannot read the file: stdin is closed", "<stdin>")
+    with said_of("<stdin>"):
+        return read_stream(sys.stdin.buffer, _max_numbers()), "<stdin>"
 
 
 def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Network, Any, str]:
     source, where = _source(file)
-    return load_network(source, prefix=prefix, cell=cell, where=where)
+    return load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers())
 
 
 def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
     source, where = _source(file)
-    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where)
+    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers())
+
+
+def _max_numbers() -> int:
+    """--max-numbers, which every command that reads a file takes (see _source_options)."""
+    value: int = click.get_current_context().meta.get(_MAX_NUMBERS_KEY, MAX_NUMBERS)
+    return value
 
 
 def _write(text: str | Iterable[str], output: str | None) -> None:
-    """``text``, or its pieces in turn, to stdout or to the file ``output`` replaced in one step:
-    never a half-written file."""
-    pieces = [text] if isinstance(text, str) else text
-    if output is None:
-        for piece in pieces:
-            click.echo(piece, nl=False)
-        return
-    target = Path(output)
-    if target.exists() and not target.is_file():  # /dev/null, a pipe: nothing to replace
-        with target.open("w", encoding="utf-8") as stream:
-            stream.writelines(pieces)
-        return
-    import tempfile  # only here: a render to stdout or /dev/null starts without it
+    from .output import write_text  # tempfile, signal: only when there is something to write
 
-    try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as error:
-        raise click.ClickException(f"{output}: cannot write ({error.strerror})") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.writelines(pieces)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
-        os.replace(temporary, target)
-    except BaseException as error:
-        os.unlink(temporary)
-        if isinstance(error, OSError):
-            raise click.ClickException(f"{output}: cannot write ({error.strerror})") from None
-        raise
+    write_text(text, output)

@@ -2,47 +2,72 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .errors import RenderError
+from .output import write_file
 
 # What Debian and Ubuntu need for every built-in template (beamer and mathtools are in -recommended).
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended lmodern"
 
 
-def compile_pdf(tex: Path) -> Path:
-    """Compile ``tex`` in its own directory and return the PDF's path.
+JOB = "derivation"  # the one name pdflatex sees: never the user's, which could read as an option or as TeX
 
-    Raises RenderError naming the packages to install when there is no TeX, and with only the
-    log's ``!`` lines and their line numbers when LaTeX fails.
+
+def compile_pdf(tex: Path) -> Path:
+    """Compile ``tex`` (a ``.tex`` file just written) to the PDF beside it, and return the PDF's path.
+
+    LaTeX runs in a private temporary directory on a copy under a fixed job name, so that nothing
+    but the PDF reaches the ``.tex`` file's directory (and the log, when LaTeX fails): another
+    document's .pdf, .aux or .toc there is never touched, whatever the file is called. Raises
+    RenderError naming the packages to install when there is no TeX, and with only the log's
+    ``!`` lines and their line numbers when LaTeX fails.
     """
+    if tex.suffix != ".tex":
+        raise RenderError(f"{tex}: --compile needs a file name ending in .tex, to name the PDF beside it")
     if shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None:
-        command = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-silent", tex.name]
+        command = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-silent", f"{JOB}.tex"]
     elif shutil.which("pdflatex") is not None:
-        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name]
+        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"{JOB}.tex"]
     else:
         raise RenderError(
             f"--compile needs pdflatex, which is not installed; on Debian or Ubuntu: apt-get install {TEX_PACKAGES}"
         )
-    try:
-        run = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True, timeout=600, check=False)
-    except subprocess.TimeoutExpired:
-        raise RenderError(f"{tex}: LaTeX did not finish within 10 minutes") from None
-    log = tex.with_suffix(".log")
-    pdf = tex.with_suffix(".pdf")
-    if run.returncode != 0 or not pdf.is_file():
-        text = log.read_text(encoding="latin-1") if log.is_file() else run.stdout
-        raise RenderError(f"{tex}: LaTeX failed: {'; '.join(latex_errors(text)) or 'no PDF was written'} (see {log})")
-    for suffix in _AUXILIARY:
-        tex.with_suffix(suffix).unlink(missing_ok=True)
-    return pdf
-
-
-# What latexmk, pdflatex and beamer leave beside the PDF; the log stays only when LaTeX fails.
-_AUXILIARY = (".aux", ".fls", ".fdb_latexmk", ".log", ".nav", ".out", ".snm", ".toc", ".vrb")
+    with tempfile.TemporaryDirectory(prefix="lstm-latex-") as directory:
+        work = Path(directory)
+        shutil.copyfile(tex, work / f"{JOB}.tex")
+        # The .tex file's own directory too, for a user template's \input; then TeX's defaults (the empty entry).
+        inputs = os.pathsep.join([str(tex.parent.resolve()), os.environ.get("TEXINPUTS", "")])
+        try:
+            run = subprocess.run(
+                command,
+                cwd=work,
+                stdin=subprocess.DEVNULL,  # an error never waits at TeX's prompt
+                capture_output=True,
+                timeout=600,
+                check=False,
+                env={**os.environ, "TEXINPUTS": inputs},
+            )
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"{tex}: LaTeX did not finish within 10 minutes") from None
+        log, pdf = work / f"{JOB}.log", work / f"{JOB}.pdf"
+        if run.returncode != 0 or not pdf.is_file():
+            # TeX writes its log and messages in 8-bit bytes, whatever the input's encoding
+            text = log.read_text(encoding="latin-1") if log.is_file() else run.stdout.decode("latin-1")
+            kept = tex.with_suffix(".log")
+            if log.is_file():
+                write_file(str(kept), [log.read_bytes()])
+            raise RenderError(
+                f"{tex}: LaTeX failed: {'; '.join(latex_errors(text)) or 'no PDF was written'} (see {kept})"
+            )
+        target = tex.with_suffix(".pdf")
+        write_file(str(target), [pdf.read_bytes()])
+    return target
 
 
 def latex_errors(log: str) -> list[str]:

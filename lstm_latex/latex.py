@@ -61,6 +61,9 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$&~" else " " if ch < " " else ch for ch in text)
 
 
+_FIXED_BELOW = 1e10  # a larger magnitude is written in scientific notation: its digits would not fit a column
+
+
 @dataclass(frozen=True)
 class NumberFormat:
     """Display rules. Values are rounded here for display only; the trace keeps float64."""
@@ -71,11 +74,14 @@ class NumberFormat:
 
     def number(self, value: float) -> str:
         """``value`` in LaTeX math: fixed decimals, never ``-0.0000``; too small a value in
-        scientific notation rather than rounded to zero."""
+        scientific notation rather than rounded to zero, and too large a one (1e308 has 309
+        digits) rather than run off the page."""
         if value == 0:
             return f"{0:.{self.precision}f}" if self.significant is None else "0"
         if self.significant is not None:
             return _scientific_or_plain(f"{value:#.{self.significant}g}")
+        if abs(value) >= _FIXED_BELOW:
+            return _scientific_or_plain(f"{value:.{self.precision}e}")
         fixed = f"{value:.{self.precision}f}"
         if float(fixed) == 0:
             return _scientific_or_plain(f"{value:.{max(0, self.precision - 3)}e}")

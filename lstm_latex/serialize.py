@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from .backprop import Gradients
 from .cells import Grad, Step
-from .check import TOLERANCE, CheckReport
+from .check import RELATIVE_TOLERANCE, TOLERANCE, CheckReport
 from .model import Array, DirectionParams, DirectionTrace, Gate, GateGrad, Inputs, Network, Trace
 
 TRACE_FORMAT = "lstm-latex-trace"
@@ -128,10 +129,15 @@ def _check_record(check: CheckReport) -> dict[str, Any]:
     return {
         "torch_version": check.torch_version,
         "tolerance": TOLERANCE,
+        "relative_tolerance": RELATIVE_TOLERANCE,
         "agrees": check.agrees,
         "max_abs_diff_float64": check.max_float64,
-        "max_abs_diff_float32": check.max_float32,
-        "quantities": [{"quantity": d.quantity, "float64": d.float64, "float32": d.float32} for d in check.differences],
+        # null where torch's float32 run overflowed: JSON has no Infinity or NaN
+        "max_abs_diff_float32": _finite(check.max_float32),
+        "float32_overflows": check.float32_overflows,
+        "quantities": [
+            {"quantity": d.quantity, "float64": d.float64, "float32": _finite(d.float32)} for d in check.differences
+        ],
     }
 
 
@@ -144,7 +150,7 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
 
     def text(array: Array) -> str:
         if decimals is not None:
-            array = np.round(array, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+            array = round_decimals(array, decimals)
         return json.dumps(array.tolist())
 
     state = ",\n".join(f"    {json.dumps(key)}: {text(array)}" for key, array in network.state_dict().items())
@@ -153,6 +159,19 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
         given = {"x": inputs.x, "h0": inputs.h0, "c0": inputs.c0}
         parts += [f'  "{key}": {text(array)}' for key, array in given.items() if array is not None]
     return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def round_decimals(array: Array, decimals: int) -> Array:
+    """``array`` rounded to ``decimals`` decimals, never -0.0; a number too large to have that many
+    decimals in float64 (1e300) is kept as it is, where np.round would scale it past float64's range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(array, decimals)
+    kept = np.abs(array) >= 10.0 ** (16 - decimals)  # no digit after the point to round: at most 16 significant
+    return np.where(kept | ~np.isfinite(rounded), array, rounded) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _record(step: Step | Grad) -> dict[str, Any]:

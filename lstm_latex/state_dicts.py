@@ -17,23 +17,35 @@ from .errors import InputError
 from .model import Array, DirectionParams, Network
 from .values import kind, quote, require_ndim, shape_text, to_array
 
+PROJECTING_CELLS = ("lstm",)  # torch.nn.LSTM's proj_size; no other torch recurrent layer has one
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict")  # where training checkpoints keep the model's state_dict
 _CELL_MODULE_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # nn.LSTMCell, nn.GRUCell, ...
 _MODULE_FIRST_KEYS = ("weight_ih_l0", "weight_ih")  # a recurrent module's first parameter, layer or cell
 
 
-def unwrap_checkpoint(loaded: Any, where: str) -> Mapping[str, Any]:
+def unwrap_checkpoint(loaded: Any) -> Mapping[str, Any]:
     """The state_dict in what torch.load returned: the dict itself, or a checkpoint's ``state_dict`` entry."""
-    if not isinstance(loaded, Mapping):
-        raise InputError(
-            f"{where}: holds {kind(loaded)}, not a state_dict (a dict of parameter names to tensors):"
-            " save model.state_dict()"
-        )
-    for key in CHECKPOINT_KEYS:
-        if isinstance(loaded.get(key), Mapping):
-            return unwrap_checkpoint(loaded[key], where)
+    outer: list[int] = []  # the checkpoints around it: a pickle can make a dict that holds itself
+    while True:
+        if not isinstance(loaded, Mapping):
+            raise InputError(
+                f"holds {kind(loaded)}, not a state_dict (a dict of parameter names to tensors):"
+                " save model.state_dict()"
+            )
+        keys = [key for key in CHECKPOINT_KEYS if isinstance(loaded.get(key), Mapping)]
+        if not keys:
+            break
+        if len(keys) > 1 and loaded[keys[0]] is not loaded[keys[1]]:
+            raise InputError(
+                f"the checkpoint holds two state_dicts, {keys[0]!r} and {keys[1]!r}: save the one to use by"
+                f" itself, e.g. torch.save(checkpoint[{keys[1]!r}], 'weights.pt')"
+            )
+        outer.append(id(loaded))
+        loaded = loaded[keys[0]]
+        if id(loaded) in outer:
+            raise InputError(f"the checkpoint's {keys[0]!r} holds the checkpoint itself, not a state_dict")
     if not all(isinstance(key, str) for key in loaded):
-        raise InputError(f"{where}: a state_dict's keys are parameter names; found a key that is not a string")
+        raise InputError("a state_dict's keys are parameter names; found a key that is not a string")
     return loaded
 
 
@@ -47,29 +59,27 @@ def module_prefixes(state: Mapping[str, Any]) -> list[str]:
     return sorted(found)
 
 
-def select_module(state: Mapping[str, Any], prefix: str | None, where: str) -> Mapping[str, Any]:
+def select_module(state: Mapping[str, Any], prefix: str | None) -> Mapping[str, Any]:
     """The keys of one recurrent module, named as inside it: ``prefix`` or the only module there is."""
     found = module_prefixes(state)
     names = ", ".join(p or "'' (the top level)" for p in found)
     if prefix is None:
         if len(found) > 1:
-            raise InputError(
-                f"{where}: {len(found)} recurrent modules in the state_dict: choose one with --prefix: {names}"
-            )
+            raise InputError(f"{len(found)} recurrent modules in the state_dict: choose one with --prefix: {names}")
         if not found or not found[0]:
             return state  # the whole state_dict is one module, or nothing: network_from_state_dict says which
         prefix = found[0]
     prefix = prefix.removesuffix(".")
     if prefix not in found:
-        where_found = f"found: {names}" if found else "no key ends in weight_ih_l0 or weight_ih"
-        raise InputError(f"{where}: no recurrent module at --prefix {prefix!r} ({where_found})")
+        found_text = f"found: {names}" if found else "no key ends in weight_ih_l0 or weight_ih"
+        raise InputError(f"no recurrent module at --prefix {quote(prefix)} ({found_text})")
     if not prefix:
         return state
     start = prefix + "."
     return {key.removeprefix(start): value for key, value in state.items() if key.startswith(start)}
 
 
-def infer_cell(state: Mapping[str, Any], where: str) -> str:
+def infer_cell(state: Mapping[str, Any]) -> str:
     """The cell type a state_dict's shapes fit (rows of weight_ih = gates · hidden_size), when only one does."""
     state = _layer_names(state)
     ih, hh, hr = (state.get(key) for key in ("weight_ih_l0", "weight_hh_l0", "weight_hr_l0"))
@@ -81,28 +91,32 @@ def infer_cell(state: Mapping[str, Any], where: str) -> str:
     fits = [name for name, cell in CELLS.items() if len(cell.gates) == ih.shape[0] // hidden_size]
     if len(fits) > 1:
         raise InputError(
-            f"{where}: the shapes fit {' and '.join(fits)} alike (a state_dict does not record which):"
-            " choose with --cell"
+            f"the shapes fit {' and '.join(fits)} alike (a state_dict does not record which): choose with --cell"
         )
     return fits[0] if fits else "lstm"
 
 
-def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str) -> Network:
+def network_from_state_dict(state: Mapping[str, Any], cell_name: Any) -> Network:
     """Infer a torch recurrent layer from its state_dict's keys and shapes, checking all of them."""
     if not isinstance(cell_name, str):
-        raise InputError(f"{where}: cell must be a string (one of {', '.join(CELLS)}), found {kind(cell_name)}")
+        raise InputError(f"cell must be a string (one of {', '.join(CELLS)}), found {kind(cell_name)}")
     if cell_name not in CELLS:
-        raise InputError(f"{where}: unknown cell {quote(cell_name)} (expected one of {', '.join(CELLS)})")
+        raise InputError(f"unknown cell {quote(cell_name)} (expected one of {', '.join(CELLS)})")
     gate_count = len(CELLS[cell_name].gates)
     state = _layer_names(state)
     if "weight_ih_l0" not in state:
-        raise InputError(f"{where}: state_dict: missing key 'weight_ih_l0'")
+        raise InputError("state_dict: missing key 'weight_ih_l0'")
     num_layers = 1
     while f"weight_ih_l{num_layers}" in state:
         num_layers += 1
     bidirectional = "weight_ih_l0_reverse" in state
     bias = "bias_ih_l0" in state or "bias_hh_l0" in state
     projected = "weight_hr_l0" in state
+    if projected and cell_name not in PROJECTING_CELLS:
+        raise InputError(
+            "state_dict: unexpected key 'weight_hr_l0' (a projection, which only an LSTM has; this is a"
+            f" {CELLS[cell_name].title})"
+        )
     suffixes = [
         f"_l{layer}{reverse}" for layer in range(num_layers) for reverse in ["", "_reverse"][: 1 + bidirectional]
     ]
@@ -110,33 +124,29 @@ def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str
     expected = [name + suffix for suffix in suffixes for name in names]
     missing = [key for key in expected if key not in state]
     if missing:
-        raise InputError(f"{where}: state_dict: missing key {missing[0]!r}{_missing_hint(missing[0], state)}")
+        raise InputError(f"state_dict: missing key {missing[0]!r}{_missing_hint(missing[0], state)}")
     unknown = sorted(set(state) - set(expected))
     if unknown:
-        raise InputError(
-            f"{where}: state_dict: unexpected key {quote(unknown[0])} ({_gap_hint(unknown[0], num_layers)})"
-        )
+        raise InputError(f"state_dict: unexpected key {quote(unknown[0])} ({_gap_hint(unknown[0], num_layers)})")
 
-    arrays = {key: to_array(state[key], f"{where}: state_dict.{key}") for key in expected}
+    arrays = {key: to_array(state[key], f"state_dict.{key}") for key in expected}
     first = arrays["weight_ih_l0"]
-    require_ndim(first, 2, f"{where}: state_dict.weight_ih_l0")
+    require_ndim(first, 2, "state_dict.weight_ih_l0")
     rows, input_size = first.shape
     if rows == 0 or rows % gate_count:
         raise InputError(
-            f"{where}: state_dict.weight_ih_l0 has {rows} rows; a {cell_name} needs {gate_count}·hidden_size"
+            f"state_dict.weight_ih_l0 has {rows} rows; a {cell_name} needs {gate_count}·hidden_size"
             f" rows{_cell_hint(cell_name, arrays)}"
         )
     if input_size == 0:
-        raise InputError(
-            f"{where}: state_dict.weight_ih_l0 has shape {shape_text(first.shape)}: input_size must be >= 1"
-        )
+        raise InputError(f"state_dict.weight_ih_l0 has shape {shape_text(first.shape)}: input_size must be >= 1")
     hidden_size = rows // gate_count
     output_size = hidden_size
     if projected:
         output_size = arrays["weight_hr_l0"].shape[0]
         if not 0 < output_size < hidden_size:
             raise InputError(
-                f"{where}: state_dict.weight_hr_l0 has {output_size} rows: proj_size must be"
+                f"state_dict.weight_hr_l0 has {output_size} rows: proj_size must be"
                 f" between 1 and hidden_size - 1 = {hidden_size - 1}"
             )
     directions = []
@@ -155,7 +165,7 @@ def network_from_state_dict(state: Mapping[str, Any], cell_name: Any, where: str
             actual = arrays[name + suffix].shape
             if actual != shape:
                 raise InputError(
-                    f"{where}: state_dict.{name}{suffix} has shape {shape_text(actual)}, expected {shape_text(shape)}"
+                    f"state_dict.{name}{suffix} has shape {shape_text(actual)}, expected {shape_text(shape)}"
                     f" = {meaning}{_cell_hint(cell_name, arrays)}"
                 )
         directions.append(
@@ -215,7 +225,7 @@ def _gap_hint(key: str, num_layers: int) -> str:
 def _cell_hint(cell_name: str, arrays: Mapping[str, Array]) -> str:
     """Name the cell type the shapes fit, when the user declared another one."""
     ih, hh = arrays["weight_ih_l0"], arrays["weight_hh_l0"]
-    if ih.ndim != 2 or hh.ndim != 2:
+    if ih.ndim != 2 or hh.ndim != 2 or ih.shape[0] == 0:  # no rows fit every cell
         return ""
     for name, cell in CELLS.items():
         gate_count = len(cell.gates)

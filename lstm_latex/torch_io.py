@@ -1,60 +1,123 @@
 """Reading torch files: the only module besides check.py that touches torch, imported only for a .pt file.
 
 A file is read with ``torch.load(weights_only=True)`` and nothing else, so a crafted file cannot run
-code; every key and shape is then checked by state_dicts.py like a JSON state_dict.
+code; every key and shape is then checked by state_dicts.py like a JSON state_dict. Sizes are
+checked before anything is made: a zip's entries against the file's own length, and every tensor
+(a view may claim far more numbers than its storage holds) against the budget of numbers.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
+import warnings
+import zipfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .model import Array
+from .values import quote, require_budget, shape_of
 
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 _UNREADABLE = "not a readable torch file: truncated, damaged, or not written by torch.save"
 
 
-def read(path: Path, where: str) -> Any:
-    """What ``torch.load`` returns for ``path``: tensors, dicts, lists; never anything that runs code."""
+def read(data: bytes) -> Any:
+    """What ``torch.load`` returns for a file's ``data``: tensors, dicts, lists; never anything that runs code."""
+    torch = require_torch()
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        _require_plain_zip(data)
     try:
-        import torch
-    except ImportError:
-        raise InputError(f"{where}: reading a torch file needs torch: pip install 'lstm-latex[torch]'") from None
-    if not path.is_file():
-        raise InputError(f"{where}: cannot read the file (no such file)")
-    try:
-        return torch.load(path, weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():  # torch's notes on its deprecated kinds of tensor: a message is one line
+            warnings.simplefilter("ignore")
+            return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         found = _GLOBAL.search(str(error))
         if found is None:  # a damaged pickle stream, not a refused one
-            raise InputError(f"{where}: {_UNREADABLE} ({_first_sentence(error)})") from None
+            raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
         raise InputError(
-            f"{where}: refused: loading it would run code from the file ({found.group(1)}); only state_dicts"
+            f"refused: loading it would run code from the file ({found.group(1)}); only state_dicts"
             " are read. If it is a whole model saved with torch.save(model), save model.state_dict() instead"
         ) from None
     except Exception as error:  # torch reports a truncated or foreign file in many ways (RuntimeError, EOFError, ...)
-        raise InputError(f"{where}: {_UNREADABLE} ({_first_sentence(error)})") from None
+        raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
 
 
-def to_numpy(state: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """The real-valued tensors of ``state`` as float64 arrays; any other value left for values.py to refuse."""
+def require_torch() -> Any:
+    """The torch module, or an InputError saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise InputError("reading a torch file needs torch: pip install 'lstm-latex[torch]'") from None
+    return torch
+
+
+def _require_plain_zip(data: bytes) -> None:
+    """torch.save stores its entries uncompressed; torch.load would inflate a compressed one to
+    whatever size it claims, so the entries must fit in the file as they are."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED:
+            raise InputError(f"{_UNREADABLE} (its entry {quote(entry.filename)} is compressed)")
+    if sum(entry.file_size for entry in entries) > len(data):
+        raise InputError(f"{_UNREADABLE} (its entries claim more bytes than the file holds)")
+
+
+def to_numpy(state: Mapping[str, Any], max_numbers: int) -> dict[str, Any]:
+    """The real-valued tensors of ``state`` as float64 arrays, once their sizes are known to fit
+    ``max_numbers``; any other value left for values.py to refuse."""
     import torch
 
+    shapes = {}
+    for key, value in state.items():
+        path = f"state_dict.{key}"
+        if isinstance(value, torch.Tensor):
+            _require_plain(value, path)
+            shapes[path] = tuple(value.shape)
+        elif isinstance(value, list):
+            shapes[path] = shape_of(value, path)
+    require_budget(shapes, "the state_dict", max_numbers)
     arrays: dict[str, Any] = {}
     for key, value in state.items():
         if isinstance(value, torch.Tensor):
-            if value.is_complex() or value.dtype == torch.bool or value.is_sparse:
-                raise InputError(f"{where}: state_dict.{key} is a tensor of {value.dtype}, expected real numbers")
             array: Array = value.detach().to("cpu", torch.float64).numpy()
+            if (
+                not value.is_floating_point()
+                and value.numel()
+                and bool((torch.from_numpy(array).to(value.dtype) != value).any())
+            ):
+                raise InputError(
+                    f"state_dict.{key} holds integers beyond 2**53, which float64 cannot hold exactly:"
+                    " convert the tensor to float64 to accept the nearest values"
+                )
             arrays[key] = array
         else:
             arrays[key] = value
     return arrays
+
+
+def _require_plain(tensor: Any, path: str) -> None:
+    """A dense tensor of real numbers in memory: what a recurrent layer's state_dict holds."""
+    import torch
+
+    if tensor.is_meta:
+        found = "a meta tensor (a shape without values)"
+    elif tensor.is_nested:
+        found = "a nested tensor"
+    elif tensor.layout != torch.strided:
+        found = f"a sparse tensor ({tensor.layout})"
+    elif tensor.is_quantized:
+        found = f"a quantized tensor ({tensor.dtype})"
+    elif tensor.is_complex() or tensor.dtype == torch.bool:
+        found = f"a tensor of {tensor.dtype}"
+    else:
+        return
+    raise InputError(f"{path} is {found}, expected real numbers")
 
 
 def _first_sentence(error: BaseException) -> str:

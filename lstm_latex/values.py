@@ -1,7 +1,9 @@
-"""Values from a file checked and made arrays: the one place that says what a bad value is and where."""
+"""Values from a file checked and made arrays: the one place that says what a bad value is and where it is."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -9,28 +11,43 @@ import numpy as np
 from .errors import InputError
 from .model import Array
 
+MAX_NUMBERS = 20_000_000  # the numbers a network and its inputs may hold (160 MB as float64), unless raised
 
-def to_array(value: Any, where: str) -> Array:
-    """A float64 array from nested lists of numbers or a numeric array; anything else is an InputError."""
+
+def to_array(value: Any, path: str) -> Array:
+    """A float64 array from nested lists of numbers or a numeric array; anything else is an InputError
+    naming ``path``, the value's key path in its file (``state_dict.weight_ih_l0``, ``x``)."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "iuf":
-            raise InputError(f"{where} has dtype {value.dtype}, expected numbers")
+            raise InputError(f"{path} has dtype {value.dtype}, expected numbers")
         array = value.astype(np.float64)
     else:
-        _check_numbers(value, where, depth=0)
+        shape_of(value, path)
         try:
             array = np.array(value, dtype=np.float64)
         except OverflowError:  # a Python int beyond float64's range, from a dict
             array = np.array(_ints_as_floats(value), dtype=np.float64)
     if array.ndim == 0:
-        raise InputError(f"{where} is a single number, expected an array")
+        raise InputError(f"{path} is a single number, expected an array")
     if not np.isfinite(array).all():
         index = tuple(int(k) for k in np.argwhere(~np.isfinite(array))[0])
         raise InputError(
-            f"{where}{''.join(f'[{k}]' for k in index)} is not finite ({array[index]}):"
+            f"{path}{''.join(f'[{k}]' for k in index)} is not finite ({array[index]}):"
             " every number must be finite and within float64's range"
         )
     return array
+
+
+def shape_of(value: Any, path: str) -> tuple[int, ...]:
+    """The shape of nested lists of numbers (or of an array), checked without making the array:
+    an InputError at the first entry that breaks it.
+
+    A list that appears many times (a pickle may hold one row a thousand times at the cost of
+    one) is checked once: the time taken is that of the distinct lists, as the file holds them.
+    """
+    if isinstance(value, np.ndarray):
+        return tuple(value.shape)
+    return _check_numbers(value, path, 0, {})
 
 
 def _ints_as_floats(value: Any) -> Any:
@@ -42,28 +59,45 @@ def _ints_as_floats(value: Any) -> Any:
 _MAX_DEPTH = 3
 
 
-def _check_numbers(value: Any, where: str, depth: int) -> tuple[int, ...]:
-    """The shape of nested lists of numbers; an InputError at the first entry that breaks it."""
+def _check_numbers(value: Any, path: str, depth: int, seen: dict[tuple[int, int], tuple[int, ...]]) -> tuple[int, ...]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ()
     if not isinstance(value, list):
-        raise InputError(f"{where} is {kind(value)}, expected a number or a list")
+        raise InputError(f"{path} is {kind(value)}, expected a number or a list")
     if depth == _MAX_DEPTH:
-        raise InputError(f"{where} is nested too deeply (at most 2 dimensions)")
+        raise InputError(f"{path} is nested too deeply (at most 2 dimensions)")
+    if (id(value), depth) in seen:
+        return seen[id(value), depth]
     if all(type(v) is float or type(v) is int for v in value):  # the common case: a row of numbers
-        return (len(value),)
-    shapes = [_check_numbers(v, f"{where}[{k}]", depth + 1) for k, v in enumerate(value)]
-    for k, shape in enumerate(shapes):
-        if shape != shapes[0]:
-            raise InputError(
-                f"{where} is ragged: its entry [{k}] has shape {shape_text(shape)}, [0] has {shape_text(shapes[0])}"
-            )
-    return (len(value), *(shapes[0] if shapes else ()))
+        shape: tuple[int, ...] = (len(value),)
+    else:
+        shapes = [_check_numbers(v, f"{path}[{k}]", depth + 1, seen) for k, v in enumerate(value)]
+        for k, entry in enumerate(shapes):
+            if entry != shapes[0]:
+                raise InputError(
+                    f"{path} is ragged: its entry [{k}] has shape {shape_text(entry)}, [0] has {shape_text(shapes[0])}"
+                )
+        shape = (len(value), *(shapes[0] if shapes else ()))
+    seen[id(value), depth] = shape  # the list stays alive in ``value``, so its id is not reused meanwhile
+    return shape
 
 
-def require_ndim(array: Array, ndim: int, where: str) -> None:
+def require_budget(shapes: Mapping[str, tuple[int, ...]], what: str, max_numbers: int) -> None:
+    """Refuse arrays of ``shapes`` (by key path) holding more than ``max_numbers`` numbers in all,
+    before any of them is made."""
+    sizes = {path: math.prod(shape) for path, shape in shapes.items()}
+    total = sum(sizes.values())
+    if total > max_numbers:
+        largest = max(sizes, key=sizes.__getitem__)
+        raise InputError(
+            f"{what} holds {total} numbers ({largest} {shape_text(shapes[largest])}), more than the limit of"
+            f" {max_numbers}: pass --max-numbers {total} (max_numbers= in Python) to read it anyway"
+        )
+
+
+def require_ndim(array: Array, ndim: int, path: str) -> None:
     if array.ndim != ndim:
-        raise InputError(f"{where} has shape {shape_text(array.shape)}, expected {ndim} dimensions")
+        raise InputError(f"{path} has shape {shape_text(array.shape)}, expected {ndim} dimensions")
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -86,6 +120,11 @@ def kind(value: Any) -> str:
 
 def quote_any(value: Any) -> str:
     return quote(value) if isinstance(value, str) else kind(value)
+
+
+def one_line(name: str) -> str:
+    """A file's name as a message shows it: on one line, whatever characters it holds."""
+    return name if name.isprintable() else repr(name)[1:-1]
 
 
 def quote(text: str, limit: int = 30) -> str:

@@ -49,12 +49,12 @@ def test_the_report_is_a_table_and_a_mismatch_names_both_values() -> None:
     assert lines[0].split() == ["quantity", "float64", "float32"]
     assert lines[1].split()[0] == "output"
     assert float(lines[1].split()[1]) == pytest.approx(report.differences[0].float64, rel=0.01)
-    assert lines[-1] == f"torch {torch.__version__} agrees in float64 (tolerance 1e-10)"
+    assert lines[-1] == f"torch {torch.__version__} agrees in float64 (tolerance 1e-10 + 1e-12·|value|)"
     report.require_agreement()  # no error
     h_n = trace.h_n.copy()
     h_n[0, 3] = 0.5
     bad = cross_check(dataclasses.replace(trace, h_n=h_n))
-    assert bad.table().splitlines()[-1].endswith("DISAGREES in float64 (tolerance 1e-10)")
+    assert bad.table().splitlines()[-1].endswith("DISAGREES in float64 (tolerance 1e-10 + 1e-12·|value|)")
     with pytest.raises(lstm_latex.CheckError) as error:
         bad.require_agreement()
     assert str(error.value).startswith(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import SAMPLES, SEED
@@ -75,3 +77,45 @@ def test_more_than_ten_columns_raise_amsmaths_limit(latex) -> None:  # type: ign
         run = latex(source, name=template)
         twelfth = example.network.directions[0].weight_ih[0, 11]  # the last column made it onto the page
         assert f"{twelfth:.2f}" in run.text
+
+
+# --compile works in a directory of its own: only the PDF (and, on failure, the log) comes back.
+
+
+def render_compiled(output: Path, *options: str):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from lstm_latex.cli import main
+
+    return CliRunner().invoke(main, ["render", str(SEED), "--no-check", "-o", str(output), "--compile", *options])
+
+
+def test_compile_needs_a_tex_suffix_and_touches_nothing_else(tmp_path: Path) -> None:
+    others = {"thesis.pdf": b"%PDF the thesis", "thesis.aux": b"aux", "thesis.toc": b"toc", "notes.tex": b"notes"}
+    for name, content in others.items():
+        (tmp_path / name).write_bytes(content)
+    for output in ("thesis.derivation", "notes"):
+        result = render_compiled(tmp_path / output)
+        assert result.exit_code == 1
+        assert result.stderr == "Error: --compile needs -o FILE.tex and LaTeX output, to write the PDF beside it\n"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == others
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", ["-shell-escape.tex", "\\immediate\\write18{touch pwned}.tex", "thesis.tex"])
+def test_compile_passes_a_name_that_can_only_be_a_name(tmp_path: Path, name: str) -> None:
+    (tmp_path / "thesis.aux").write_bytes(b"the thesis's own aux")
+    result = render_compiled(tmp_path / name)
+    assert result.exit_code == 0, result.output
+    pdf = (tmp_path / name).with_suffix(".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, pdf.name, "thesis.aux"])
+    assert (tmp_path / "thesis.aux").read_bytes() == b"the thesis's own aux"
+
+
+@pytest.mark.latex
+def test_compile_reads_latin_1_in_pdflatexs_messages(tmp_path: Path) -> None:
+    title = "Dérivation très détaillée à la façon d'un cours élémentaire " * 6  # long: an overfull box
+    result = render_compiled(tmp_path / "derivation.tex", "--title", title)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["derivation.pdf", "derivation.tex"]

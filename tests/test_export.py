@@ -7,13 +7,18 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from conftest import SEED
-from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model
 
 import lstm_latex
 from lstm_latex.cli import main
 from lstm_latex.serialize import trace_to_dict
+
+torch = pytest.importorskip("torch")  # every test here compares with torch
+pytestmark = pytest.mark.torch
+
+from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model  # noqa: E402  (imports torch)
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]

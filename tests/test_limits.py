@@ -4,13 +4,11 @@ golden vectors have no such limit."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
 
 import lstm_latex
@@ -58,25 +56,28 @@ def test_too_many_step_blocks_are_refused_naming_the_option(
         f" pass --max-steps {blocks} (max_steps= in Python) to render it anyway\n"
     )
     assert not (tmp_path / "out.tex").exists()
-    allowed = cli("render", str(path), "--max-steps", str(blocks), "--template", "snippet")
+    allowed = cli("render", str(path), "--max-steps", str(blocks), "--template", "snippet", "--no-check")
     assert allowed.exit_code == 0, allowed.output
     assert allowed.stdout.count("{Step $t = ") == blocks
 
 
 def test_the_limit_itself_is_allowed_and_zero_lifts_it(tmp_path: Path) -> None:
     at_limit = write(tmp_path, lstm_document(MAX_STEPS))
-    assert cli("render", str(at_limit)).exit_code == 0
+    assert cli("render", str(at_limit), "--no-check").exit_code == 0
     over = write(tmp_path, lstm_document(MAX_STEPS + 1))
-    assert cli("render", str(over), "--max-steps", "0").exit_code == 0
+    assert cli("render", str(over), "--max-steps", "0", "--no-check").exit_code == 0
 
 
-def test_a_huge_input_is_refused_before_the_forward_pass(tmp_path: Path) -> None:
-    path = write(tmp_path, lstm_document(200_000))
-    start = time.perf_counter()
-    result = cli("render", str(path))
-    assert time.perf_counter() - start < 10  # the forward pass alone would take several seconds
+def test_a_huge_input_is_refused_before_the_forward_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lstm_latex import cli as cli_module
+
+    def no_forward_pass(*args: object) -> None:
+        raise AssertionError("the forward pass ran")
+
+    monkeypatch.setattr(cli_module, "forward", no_forward_pass)
+    result = cli("render", str(write(tmp_path, lstm_document(20_000))))
     assert result.exit_code == 1
-    assert "--max-steps 200000" in result.stderr
+    assert "--max-steps 20000" in result.stderr
 
 
 def test_the_python_api_has_the_same_limit() -> None:
@@ -86,9 +87,11 @@ def test_the_python_api_has_the_same_limit() -> None:
     assert lstm_latex.render(trace, max_steps=MAX_STEPS + 1).endswith("\\end{document}\n")
 
 
+@pytest.mark.torch
 def test_trace_has_no_limit_and_stays_exact_for_ten_thousand_steps(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
     document = lstm_document(10_000)
-    result = cli("trace", str(write(tmp_path, document)))
+    result = cli("trace", str(write(tmp_path, document)), "--no-check")  # compared with torch here
     assert result.exit_code == 0, result.output
     trace = json.loads(result.stdout)
     assert trace["seq_len"] == 10_000

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from lstm_latex.cells import CELLS
 from lstm_latex.check import TOLERANCE, cross_check
 from lstm_latex.errors import InputError
-from lstm_latex.loaders import load, nesting_depth, read_json
+from lstm_latex.loaders import load, nesting_depth
 from lstm_latex.network import forward
 from lstm_latex.serialize import trace_to_dict
 
@@ -70,7 +70,7 @@ def test_random_valid_networks_agree_with_torch(document: dict[str, Any]) -> Non
     pytest.importorskip("torch")
     # Through JSON text, as a file would come: Python's repr of a float reads back exactly.
     text = json.dumps(document).encode()
-    trace = forward(load(read_json(text, "<random>"), where="<random>"))
+    trace = forward(load(text, where="<random>"))
     report = cross_check(trace)
     assert report.max_float64 <= TOLERANCE, report.differences
 
@@ -79,7 +79,7 @@ def load_to_the_end(data: bytes) -> None:
     """Load, compute and serialize: an InputError anywhere is the clean refusal; a result must be
     finite JSON. Any other exception fails the test."""
     try:
-        example = load(read_json(data, "<random>"), where="<random>")
+        example = load(data, where="<random>")
         text = json.dumps(trace_to_dict(forward(example)), allow_nan=False)
     except InputError as error:
         message = str(error)

@@ -113,7 +113,7 @@ def test_check_prints_a_table_and_exits_0_on_agreement(model_pt: Path, tmp_path:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["quantity", "float64", "float32"]
     assert [line.split("  ")[0] for line in lines[1:4]] == ["output", "h_n", "c_n"]
-    assert lines[-1] == f"torch {torch.__version__} agrees in float64 (tolerance 1e-10)"
+    assert lines[-1] == f"torch {torch.__version__} agrees in float64 (tolerance 1e-10 + 1e-12·|value|)"
     assert result.stderr == ""
 
 

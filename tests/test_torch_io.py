@@ -9,12 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model
 
 import lstm_latex
 from lstm_latex.cells import CELLS
 from lstm_latex.model import Array
+
+torch = pytest.importorskip("torch")  # every test here compares with torch
+pytestmark = pytest.mark.torch
+
+from torch_models import SEED_DOCUMENT, save, seed_inputs, seed_lstm, seed_model  # noqa: E402  (imports torch)
 
 SEED_X = torch.tensor(SEED_DOCUMENT["x"], dtype=torch.float64)
 SEED_STATE = (
@@ -31,8 +34,8 @@ def expected_output() -> Array:
     return array
 
 
-def load(path: Path, tmp_path: Path, **options: str) -> lstm_latex.Example:
-    return lstm_latex.load(path, inputs=seed_inputs(tmp_path), **options)
+def load(path: Path, tmp_path: Path, prefix: str | None = None, cell: str | None = None) -> lstm_latex.Example:
+    return lstm_latex.load(path, inputs=seed_inputs(tmp_path), prefix=prefix, cell=cell)
 
 
 def test_an_lstm_state_dict_gives_what_the_module_computes(tmp_path: Path) -> None:
@@ -221,3 +224,31 @@ def test_cell_must_not_contradict_a_json_file() -> None:
     assert lstm_latex.load(document, cell="lstm").network.cell == "lstm"
     with pytest.raises(lstm_latex.InputError, match=r"<dict>: the file says cell 'lstm', --cell says 'gru'"):
         lstm_latex.load(document, cell="gru")
+
+
+def test_a_torch_file_is_recognised_by_its_content_on_stdin_and_under_any_name(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lstm_latex.cli import main
+
+    legacy = tmp_path / "weights.bin"  # torch.save's legacy format: a pickle, no zip
+    torch.save(seed_lstm().state_dict(), legacy, _use_new_zipfile_serialization=False)
+    inputs = seed_inputs(tmp_path)
+    trace = lstm_latex.forward(lstm_latex.load(legacy, inputs=inputs))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    zipped = save(seed_lstm().state_dict(), tmp_path / "weights.pt")
+    result = CliRunner().invoke(main, ["trace", "-", "--inputs", str(inputs), "--no-check"], input=zipped.read_bytes())
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(json.loads(result.stdout)["output"], expected_output(), rtol=0, atol=1e-15)
+
+
+def test_integers_float64_cannot_hold_are_refused(tmp_path: Path) -> None:
+    state = {k: v.to(torch.int64) for k, v in seed_lstm().state_dict().items()}
+    state["bias_ih_l0"][3] = 2**53 + 1
+    path = save(state, tmp_path / "integers.pt")
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(path, tmp_path)
+    assert str(error.value) == (
+        f"{path}: state_dict.bias_ih_l0 holds integers beyond 2**53, which float64 cannot hold exactly:"
+        " convert the tensor to float64 to accept the nearest values"
+    )

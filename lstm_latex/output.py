@@ -1,0 +1,148 @@
+"""Where a command's text goes: stdout, or an -o file replaced in one step.
+
+What -o does with what it finds (the README says the same):
+
+- nothing there: a new file, with the mode open() would give it;
+- a regular file: replaced whole once the text is complete, keeping its mode; a failed or
+  interrupted run (Ctrl-C, SIGTERM, SIGHUP) leaves it as it was and no temporary file behind;
+- a symlink: its target is written (as above), the link kept;
+- a file with other hard links: replaced under this name only, the other names keep the old text;
+- a read-only file: refused;
+- a device or a pipe (/dev/null, /dev/full, a FIFO): written as the text comes;
+- an empty name, or one ending in / (a directory): refused.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from .values import one_line
+
+
+def write_text(text: str | Iterable[str], output: str | None) -> None:
+    """``text``, or its pieces in turn, to stdout or to the file ``output``; an OSError is one
+    ``Error:`` line naming where."""
+    pieces = [text] if isinstance(text, str) else text
+    if output is None:
+        _to_stdout(pieces)
+    else:
+        write_file(output, (piece.encode("utf-8") for piece in pieces))
+
+
+def write_file(output: str, chunks: Iterable[bytes]) -> None:
+    """``chunks`` as the file ``output``, never half-written: see the module's docstring."""
+    if not output:
+        raise click.ClickException("-o: the file name is empty")
+    if output.endswith(("/", os.sep)):
+        raise click.ClickException(f"{one_line(output)}: cannot write (a file name must not end in /)")
+    target = Path(os.path.realpath(output))  # through a symlink, to its target
+    try:
+        status: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise _cannot_write(output, error) from None
+    try:
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            with target.open("wb") as stream:  # nothing to replace: written as it comes
+                stream.writelines(chunks)
+            return
+        if status is not None and not status.st_mode & 0o222:
+            raise click.ClickException(f"{one_line(output)}: cannot write (the file is read-only)")
+        _replace(target, chunks, stat.S_IMODE(status.st_mode) if status is not None else _new_file_mode())
+    except OSError as error:
+        raise _cannot_write(output, error) from None
+
+
+def _replace(target: Path, chunks: Iterable[bytes], mode: int) -> None:
+    """Write a temporary file beside ``target`` and rename it over ``target``: one step, or nothing."""
+    with _signals_as_exceptions():
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.writelines(chunks)
+                os.fchmod(stream.fileno(), mode)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask  # as open() would make it, not mkstemp's 0600
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived while a file was being written: unwind, then end as the signal would."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_as_exceptions() -> Iterator[None]:
+    """Inside, SIGTERM and SIGHUP unwind like Ctrl-C does (cleaning up on the way); then the
+    process still dies of the signal, as the one who sent it expects. A signal that is ignored
+    (nohup) or handled already stays as it is."""
+    names = ("SIGTERM", "SIGHUP")  # SIGHUP: not on Windows
+    signums = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    signums = [signum for signum in signums if signal.getsignal(signum) == signal.SIG_DFL]
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated(signum)
+
+    try:
+        previous = {signum: signal.signal(signum, terminate) for signum in signums}
+    except ValueError:  # not the main thread, where signals cannot be handled
+        previous = {}
+    try:
+        yield
+    except _Terminated as terminated:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        os.kill(os.getpid(), terminated.signum)
+        raise SystemExit(128 + terminated.signum) from None  # a handler that did not end the process
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _to_stdout(pieces: Iterable[str]) -> None:
+    stream = sys.stdout
+    if stream is None:  # started with stdout closed (>&-): the text would go nowhere
+        raise click.ClickException("cannot write to stdout: it is closed (give -o FILE)")
+    try:
+        for piece in pieces:
+            stream.write(piece)
+        stream.flush()
+    except OSError as error:
+        _silence(stream)
+        raise click.ClickException(f"cannot write to stdout ({error.strerror or error})") from None
+
+
+def _silence(stream: object) -> None:
+    """After a failed write to stdout, point it at /dev/null: Python's own flush at exit would fail again."""
+    try:
+        descriptor = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
+
+
+def _cannot_write(output: str, error: OSError) -> click.ClickException:
+    return click.ClickException(f"{one_line(output)}: cannot write ({error.strerror or error})")

@@ -21,12 +21,12 @@ import numpy as np
 
 from .cells import CELLS
 from .errors import InputError
-from .model import Array, Example, Inputs, Network
+from .model import LOSSES, Array, Example, Inputs, Loss, Network
 from .state_dicts import infer_cell, network_from_state_dict, select_module, unwrap_checkpoint
 from .values import MAX_NUMBERS, kind, one_line, quote, quote_any, require_ndim, shape_text, to_array
 
-DOCUMENT_KEYS = ("cell", "state_dict", "x", "h0", "c0")
-INPUT_KEYS = ("x", "h0", "c0")
+INPUT_KEYS = ("x", "h0", "c0", "target", "loss", "grad_output", "lr")
+DOCUMENT_KEYS = ("cell", "state_dict", *INPUT_KEYS)
 TORCH_SUFFIXES = (".pt", ".pth")
 _ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format, whatever the file is called
 _PICKLE_MAGIC = b"\x80"  # a pickle's PROTO opcode: torch.save's legacy format (_use_new_zipfile_serialization=False)
@@ -301,7 +301,8 @@ def _from_torch_file(data: bytes, prefix: str | None, cell: str | None, max_numb
 
 
 def inputs_from_document(document: Mapping[str, Any], network: Network) -> Inputs:
-    """x, h0 and c0 for ``network``: x is required, the initial states default to zeros."""
+    """x, h0 and c0 for ``network``, and what the backward pass differentiates: x is required, the
+    initial states default to zeros, and without target or grad_output there is no backward pass."""
     if "x" not in document:
         raise InputError(f"missing key 'x' (the input sequence, shape (T, {network.input_size}))")
     x = to_array(document["x"], "x")
@@ -319,7 +320,56 @@ def inputs_from_document(document: Mapping[str, Any], network: Network) -> Input
         c0 = _state(document, "c0", (states, network.hidden_size))
     elif document.get("c0") is not None:  # null: not given, as for an LSTM
         raise InputError(f"c0 given, but a {CELLS[network.cell].title} has no cell state")
-    return Inputs(x=x, h0=h0, c0=c0)
+    return Inputs(x=x, h0=h0, c0=c0, loss=_loss(document, (x.shape[0], network.num_directions * network.output_size)))
+
+
+def _loss(document: Mapping[str, Any], shape: tuple[int, int]) -> Loss | None:
+    """The loss of the output (shape (T, D·H_out)) against ``target``, or the ``grad_output`` given."""
+    given = [key for key in ("target", "grad_output") if document.get(key) is not None]
+    if len(given) == 2:
+        raise InputError(
+            "target and grad_output exclude each other: give a target to compare the output with,"
+            " or the gradient that arrives at it"
+        )
+    for key in ("loss", "lr"):
+        if document.get(key) is not None and not given:
+            raise InputError(f"{key} given without a target (or grad_output): there is nothing to differentiate")
+    if not given:
+        return None
+    lr = _learning_rate(document.get("lr"))
+    if given == ["grad_output"]:
+        if document.get("loss") is not None:
+            raise InputError(
+                "loss given with grad_output: a loss compares the output with a target;"
+                " grad_output is the gradient already"
+            )
+        return Loss("grad_output", None, _output_shaped(document, "grad_output", shape), lr)
+    kind = document.get("loss", LOSSES[0])
+    if kind not in LOSSES:
+        raise InputError(f"loss is {quote_any(kind)}, expected one of {', '.join(LOSSES)}")
+    return Loss(kind, _output_shaped(document, "target", shape), None, lr)
+
+
+def _output_shaped(document: Mapping[str, Any], key: str, shape: tuple[int, int]) -> Array:
+    value = to_array(document[key], key)
+    if value.ndim == 1 and shape[0] == 1:
+        value = value[np.newaxis, :]  # a flat list is one step, as for x
+    if value.shape != shape:
+        raise InputError(
+            f"{key} has shape {shape_text(value.shape)}, expected {shape_text(shape)}"
+            " = (T, num_directions·output_size), the shape of the output"
+        )
+    return value
+
+
+def _learning_rate(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"lr is {kind(value)}, expected a positive finite number")
+    if not 0 < value < math.inf:
+        raise InputError(f"lr is {value!r}, expected a positive finite number")
+    return float(value)
 
 
 def _state(document: Mapping[str, Any], key: str, shape: tuple[int, int]) -> Array:

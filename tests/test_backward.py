@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -15,7 +14,7 @@ from test_properties import FAST, valid_documents
 
 import lstm_latex
 from lstm_latex.backprop import Gradients, backward
-from lstm_latex.model import LOSSES, Loss
+from lstm_latex.model import LOSSES
 
 pytest.importorskip("torch")
 import torch
@@ -26,13 +25,15 @@ ABSOLUTE, RELATIVE = 1e-10, 1e-12  # float64 against float64: only summation ord
 
 
 def with_loss(document: dict[str, Any], kind: str, seed: int, lr: float | None = None) -> lstm_latex.Example:
-    """The document's example with a random target (or grad_output) of the output's shape."""
-    example = lstm_latex.load(document)
-    network = example.network
-    shape = (example.inputs.x.shape[0], network.num_directions * network.output_size)
-    values = np.random.default_rng(seed).normal(size=shape)
-    loss = Loss(kind, None, values, lr) if kind == "grad_output" else Loss(kind, values, None, lr)
-    return dataclasses.replace(example, inputs=dataclasses.replace(example.inputs, loss=loss))
+    """The document with a random target (or grad_output) of the output's shape, loaded as a file would be."""
+    network = lstm_latex.load(document).network
+    shape = (
+        np.asarray(document["x"]).reshape(-1, network.input_size).shape[0],
+        network.num_directions * network.output_size,
+    )
+    values = np.random.default_rng(seed).normal(size=shape).tolist()
+    loss = {"grad_output": values} if kind == "grad_output" else {"target": values, "loss": kind}
+    return lstm_latex.load({**document, **loss, **({} if lr is None else {"lr": lr})})
 
 
 def autograd(example: lstm_latex.Example) -> dict[str, Any]:

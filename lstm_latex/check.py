@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cells import CELLS, Step
+from .cells import CELLS, LstmGrad, Step
 from .errors import CheckError
 from .model import Array, Inputs, Loss, Network, Trace
 
 if TYPE_CHECKING:
     import torch
+
+    from .backprop import Gradients
 
 # float64 against float64, where only summation order may differ: agreement means a difference of at
 # most TOLERANCE + RELATIVE_TOLERANCE·|torch's value|. The relative part lets an exploding network
@@ -91,12 +93,12 @@ def _float32_text(difference: float) -> str:
     return "overflow" if math.isinf(difference) else f"{difference:.2e}"
 
 
-def check_trace(trace: Trace[Step], mode: bool | None) -> CheckReport | None:
+def check_trace(trace: Trace[Step], mode: bool | None, gradients: Gradients | None = None) -> CheckReport | None:
     """The cross-check as the commands run it: ``mode`` True (torch required), None (when torch is
     installed) or False (never). None when not checked; a CheckError when torch disagrees."""
     if mode is False or (mode is None and not torch_available()):
         return None
-    report = cross_check(trace)
+    report = cross_check(trace, gradients)
     report.require_agreement()
     return report
 
@@ -105,23 +107,27 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def cross_check(trace: Trace[Step]) -> CheckReport:
-    """Compare output, h_n, c_n and every step's h_t and c_t of ``trace`` with torch's.
+def cross_check(trace: Trace[Step], gradients: Gradients | None = None) -> CheckReport:
+    """Compare output, h_n, c_n and every step's h_t and c_t of ``trace`` with torch's; with the
+    trace's ``gradients``, also the loss and every gradient with torch autograd's.
 
-    The whole network runs once as torch.nn.LSTM/GRU/RNN; for the per-step states each layer and
-    direction runs again one step at a time as a one-layer torch module, fed by torch's own
-    outputs of the layer below.
+    The whole network runs once as torch.nn.LSTM/GRU/RNN, which gives the results and autograd's
+    gradients of the parameters and inputs; for the per-step states (and their gradients) each
+    layer and direction runs again one step at a time as a one-layer torch module, fed by torch's
+    own outputs of the layer below.
     """
     try:
         import torch
     except ImportError:
         raise CheckError("the torch check needs torch: pip install 'lstm-latex[torch]'") from None
-    with torch.no_grad(), warnings.catch_warnings():
+    inputs = trace.example.inputs
+    if gradients is None:
+        inputs = dataclasses.replace(inputs, loss=None)  # the forward pass alone
+    with torch.set_grad_enabled(gradients is not None), warnings.catch_warnings():
         # torch says, with no bearing on the result, that oneDNN has no projected LSTM.
         warnings.filterwarnings("ignore", message="LSTM with projections is not supported")
-        inputs = dataclasses.replace(trace.example.inputs, loss=None)  # the forward pass alone
         runs = {dtype: _torch_states(trace.example.network, inputs, dtype) for dtype in (torch.float64, torch.float32)}
-    ours = _trace_states(trace)
+    ours = _trace_states(trace) | ({} if gradients is None else _gradient_states(gradients))
     differences = []
     for quantity, value in ours.items():
         exact, single = runs[torch.float64][quantity], runs[torch.float32][quantity]
@@ -153,6 +159,22 @@ def _trace_states(trace: Trace[Step]) -> dict[str, Array]:
         cs = [s.c for s in steps if s.c is not None]
         if cs:
             states[f"c_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack(cs)
+    return states
+
+
+def _gradient_states(gradients: Gradients) -> dict[str, Array]:
+    """The loss and every gradient autograd gives, under the names _torch_states gives them."""
+    states = {"loss": np.array([gradients.value])}
+    states |= {f"grad {name}": array for name, array in gradients.state_dict().items()}
+    states |= {"grad x": gradients.x, "grad h0": gradients.h0}
+    if gradients.c0 is not None:
+        states["grad c0"] = gradients.c0
+    for d in gradients.directions:
+        steps = sorted(d.steps, key=lambda s: s.t)
+        states[f"grad h_t ({_name(d.params.layer, d.params.reverse)})"] = np.stack([s.dh for s in steps])
+        dc_next = [s.dc_next for s in steps if isinstance(s, LstmGrad)]
+        if dc_next:
+            states[f"grad c_t via the next step ({_name(d.params.layer, d.params.reverse)})"] = np.stack(dc_next)
     return states
 
 
@@ -260,7 +282,8 @@ def _torch_stepwise(network: Network, inputs: Inputs, dtype: torch.dtype) -> dic
         # the part from the next step only (torch computes h_t from c_t inside the step): none at the last.
         for quantity, tensors in kept.items():
             gradients = [torch.zeros_like(t) if t.grad is None else t.grad for t in tensors]
-            states["grad " + quantity] = _numpy(torch.cat(gradients))
+            name = "grad " + quantity.replace("c_t (", "c_t via the next step (")
+            states[name] = _numpy(torch.cat(gradients))
     return states
 
 

@@ -21,6 +21,7 @@ from .render import MAX_STEPS, Style, check_size, render
 from .values import MAX_NUMBERS
 
 if TYPE_CHECKING:
+    from .backprop import Gradients
     from .check import CheckReport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -191,23 +192,27 @@ def render_(
 def trace(
     file: str, output: str | None, inputs: str | None, prefix: str | None, cell: str | None, check: bool | None
 ) -> None:
-    """Print every intermediate of FILE's forward pass as JSON (golden vectors), with the torch check's result."""
+    """Print every intermediate of FILE's forward pass (and, with a target or grad_output, of its backward
+    pass) as JSON: golden vectors, with the torch check's result."""
     computed = _forward(_load(file, inputs, prefix, cell))
-    report = _check_trace(computed, check)
+    gradients = _backward(computed)
+    report = _check_trace(computed, check, gradients)
     from .serialize import trace_to_json
 
-    _write(trace_to_json(computed, report), output)
+    _write(trace_to_json(computed, report, gradients), output)
 
 
 @_command("check")
 @_file
 @_source_options
 def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> None:
-    """Compare FILE's forward pass with torch: the largest absolute difference of every state (exit 1 if any
-    exceeds its tolerance, 1e-10 + 1e-12·|value|, in float64)."""
+    """Compare FILE's forward pass (and, with a target or grad_output, every gradient of its backward pass)
+    with torch: the largest absolute difference of every quantity (exit 1 if any exceeds its tolerance,
+    1e-10 + 1e-12·|value|, in float64)."""
     from .check import cross_check
 
-    report = cross_check(_forward(_load(file, inputs, prefix, cell)))
+    computed = _forward(_load(file, inputs, prefix, cell))
+    report = cross_check(computed, _backward(computed))
     click.echo(report.table())
     report.require_agreement()
 
@@ -247,13 +252,22 @@ def _progress(label: str, example: Example) -> Iterator[Callable[[], None] | Non
         yield lambda: bar.update(1)
 
 
-def _check_trace(trace: Trace[Step], mode: bool | None) -> CheckReport | None:
+def _check_trace(trace: Trace[Step], mode: bool | None, gradients: Gradients | None = None) -> CheckReport | None:
     """check.check_trace, imported only when a check may run: start-up matters with --no-check."""
     if mode is False:
         return None
     from .check import check_trace
 
-    return check_trace(trace, mode)
+    return check_trace(trace, mode, gradients)
+
+
+def _backward(trace: Trace[Step]) -> Gradients | None:
+    """The backward pass, when the inputs give a target or grad_output."""
+    if trace.example.inputs.loss is None:
+        return None
+    from .backprop import backward
+
+    return backward(trace)
 
 
 def _forward(example: Example) -> Trace[Step]:

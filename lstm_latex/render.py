@@ -119,12 +119,14 @@ def _entry(template: str, template_dir: Path | None, output_format: OutputFormat
             entries = ", ".join(sorted(path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")))
             raise RenderError(f"{template!r} is a part of the built-in templates, not a document: use one of {entries}")
         raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})")
+    if output_format is None:
+        return found[0]
     for name in found:
-        if output_format is None or name.endswith(MARKDOWN) == (output_format == "markdown"):
+        if name.endswith(MARKDOWN) == (output_format == "markdown"):
             return name
     written: OutputFormat = "markdown" if found[0].endswith(MARKDOWN) else "latex"
     raise RenderError(
-        f"template {found[0]} writes {_FORMAT_NAMES[written]}, not {_FORMAT_NAMES[output_format or written]}:"
+        f"template {found[0]} writes {_FORMAT_NAMES[written]}, not {_FORMAT_NAMES[output_format]}:"
         f" pass --format {written} (output_format={written!r} in Python), or another template"
     )
 
@@ -257,12 +259,11 @@ def _template_error(error: Exception, template: str) -> RenderError:
 
 
 def _template_frame(traceback: TracebackType | None) -> tuple[str, int] | None:
-    """The file and line of the innermost template code in ``traceback``: Jinja rewrites the
-    frames of compiled templates to show them."""
+    """The file and line of the innermost template code in ``traceback``: Jinja replaces each frame
+    of a compiled template by one that raises the error at the template's line."""
     found = None
     while traceback is not None:
-        file = traceback.tb_frame.f_code.co_filename
-        if file.endswith(".j2") or file == "<template>":
-            found = (file, traceback.tb_lineno)
+        if "__jinja_exception__" in traceback.tb_frame.f_globals:  # such a frame (jinja2.debug)
+            found = (traceback.tb_frame.f_code.co_filename, traceback.tb_lineno)
         traceback = traceback.tb_next
     return found

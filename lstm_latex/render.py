@@ -213,6 +213,9 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tup
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        # Each run compiles its templates afresh (nothing is kept on disk), and most of a small
+        # render's time is that: Jinja's constant folding adds a tenth to it and saves nothing here.
+        optimized=False,
     )
     typeset = Typeset(style.numbers, _paint(style.color, markdown), portable=markdown)
     env.filters.update(

@@ -102,6 +102,20 @@ def test_no_color_in_latex_is_one_definition_a_gate(template: str) -> None:
     ]
 
 
+def test_a_document_that_defines_a_gate_macro_first_keeps_its_own(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "derivation.tex").write_text(lstm_latex.render(trace_of(SEED), "snippet"), encoding="utf-8")
+    notes = r"""\documentclass{article}
+\usepackage{amsmath,amssymb,mathtools}
+\usepackage{xcolor}
+\newcommand*{\lstmgatei}[1]{\underline{#1}}
+\begin{document}
+\input{derivation}
+\end{document}
+"""
+    run = latex(notes, name="notes")
+    assert "0.5284" in run.text
+
+
 def test_each_gate_has_its_colour_in_the_equations_and_the_numbers() -> None:
     trace = trace_of(SEED)
     text = lstm_latex.render(trace)

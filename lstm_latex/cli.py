@@ -17,7 +17,7 @@ from .latex import NumberFormat
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
 from .model import Example, Network, Trace
 from .network import forward
-from .render import MAX_STEPS, Style, check_size, render
+from .render import MAX_STEPS, OutputFormat, Style, check_size, render
 from .values import MAX_NUMBERS
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ _check = click.option(
 def render_(
     file: str,
     output: str | None,
-    output_format: str,
+    output_format: OutputFormat,
     template: str | None,
     template_dir: Path | None,
     precision: int | None,
@@ -159,8 +159,6 @@ def render_(
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
     numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     name = template or ("markdown" if output_format == "markdown" else "document")
-    if output_format == "markdown" and not name.endswith(".j2"):
-        name += ".md.j2"  # --format markdown --template NAME: the user's NAME.md.j2
     example = _load(file, inputs, prefix, cell)
     check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
     trace = _forward(example)
@@ -176,6 +174,7 @@ def render_(
             check=report,
             progress=tick,
             max_steps=max_steps,
+            output_format=output_format,
         )
     _write(text, output)
     if compile_ and output is not None:

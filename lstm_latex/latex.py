@@ -106,7 +106,7 @@ class NumberFormat:
 
         The width is calibrated on Latin Modern: a minus sign is about 1.4 digits, a point half
         of one, a column gap 1.8, the brackets 1.5."""
-        grid = self._grid(array)
+        grid = self.grid(array)
         body = " \\\\ ".join(" & ".join(row) for row in grid)
         if portable:
             body = rf"\left[\begin{{array}}{{{'r' * len(grid[0])}}} {body} \end{{array}}\right]"
@@ -119,8 +119,9 @@ class NumberFormat:
             body = rf"\underbrace{{{body}}}_{{{shape}}}"
         return body, width
 
-    def _grid(self, array: Array) -> list[list[str]]:
-        """The entries shown, as text, row by row, with dots where rows or columns are elided."""
+    def grid(self, array: Array) -> list[list[str]]:
+        """The entries of a matrix (a 1-D array as a column) shown, as text, row by row, with dots
+        where rows or columns are elided."""
         grid = array[:, np.newaxis] if array.ndim == 1 else array
         rows, columns = self.kept(grid.shape[0]), self.kept(grid.shape[1])
         return [

@@ -101,7 +101,7 @@ def load_network(
         data = source if isinstance(source, bytes) else read_file(Path(source), max_numbers)
         if named_torch or is_torch_file(data):
             return _from_torch_file(data, prefix, cell, max_numbers), None, where
-        return (*_from_document(read_json(data), prefix, cell), where)
+        return (*_from_document(read_json(data, max_numbers=max_numbers), prefix, cell), where)
 
 
 def read_inputs(source: Source, *, max_numbers: int = MAX_NUMBERS) -> tuple[Mapping[str, Any], str]:
@@ -112,7 +112,7 @@ def read_inputs(source: Source, *, max_numbers: int = MAX_NUMBERS) -> tuple[Mapp
             document = source
         else:
             data = source if isinstance(source, bytes) else read_file(Path(source), max_numbers)
-            document = read_json(data, 'a JSON object with "x" (and optionally "h0", "c0")')
+            document = read_json(data, 'a JSON object with "x" (and optionally "h0", "c0")', max_numbers)
         unknown = sorted(set(document) - set(INPUT_KEYS))
         if unknown:
             raise InputError(f"unknown key {quote(unknown[0])} (an inputs file holds {', '.join(INPUT_KEYS)})")
@@ -188,8 +188,12 @@ def _file_kind(mode: int) -> str:
     return kinds.get(stat.S_IFMT(mode), "a socket")
 
 
-def read_json(data: bytes, expected: str = "a JSON object with a state_dict") -> Mapping[str, Any]:
-    """Parse a JSON object strictly: UTF-8, no NaN or Infinity, no duplicate keys, a bounded depth.
+def read_json(
+    data: bytes, expected: str = "a JSON object with a state_dict", max_numbers: int = MAX_NUMBERS
+) -> Mapping[str, Any]:
+    """Parse a JSON object strictly: UTF-8, no NaN or Infinity, no duplicate keys, a bounded depth
+    and at most about ``max_numbers`` values (the parser's objects take 30 bytes or more a value,
+    however short the text: ``[0,0,0,…]`` or ``[[],[],…]``).
 
     Integers are read as floats, so that a number too long for float64 becomes inf and is refused
     with its place by to_array, rather than failing inside the parser. A number float64 would
@@ -202,9 +206,16 @@ def read_json(data: bytes, expected: str = "a JSON object with a state_dict") ->
         raise InputError(f"not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise InputError("the file is empty")
-    depth = nesting_depth(text)
+    structure = skeleton(text)
+    depth = _depth(structure)
     if depth > MAX_NESTING:
         raise InputError(f"not valid JSON: nested {depth} levels deep (a weights file needs 4)")
+    values = value_count(structure)
+    if values > max_numbers + SPARE_VALUES:
+        raise InputError(
+            f"the file holds up to {values} values, more than the limit of {max_numbers} numbers:"
+            f" pass --max-numbers {values} (max_numbers= in Python) to read it anyway"
+        )
     try:
         document = json.loads(
             text,
@@ -228,16 +239,31 @@ MAX_NESTING = 32  # a weights file is 4 deep; anything far deeper is not one
 # A string, or an unterminated one to the end of the text: a match never fails once it has begun,
 # so the scan is linear (requiring the closing quote made each of n escaped quotes rescan the rest).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
+# Values a file may hold besides its numbers before its parse is refused: its keys, and containers.
+SPARE_VALUES = 1000
+
+
+def skeleton(text: str) -> str:
+    """JSON text's brackets and commas, strings and everything else left out: its structure, read in
+    a few passes in C, so that a document nested hundreds of thousands of levels deep, or of
+    millions of tiny values, is refused in milliseconds, before the parser builds anything."""
+    return _NOT_STRUCTURE.sub("", _JSON_STRING.sub("", text))
 
 
 def nesting_depth(text: str) -> int:
-    """How deeply JSON text nests its arrays and objects, brackets in strings aside.
+    """How deeply JSON text nests its arrays and objects, brackets in strings aside."""
+    return _depth(skeleton(text))
 
-    A few passes in C over the text: a document nested hundreds of thousands of levels deep is
-    refused in milliseconds, before the parser sees it.
-    """
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+
+def value_count(structure: str) -> int:
+    """How many values (numbers, strings, arrays, objects, keys aside) at most a JSON text whose
+    ``skeleton`` this is holds: one for each comma and each opening bracket, and one at the top."""
+    return structure.count(",") + structure.count("[") + structure.count("{") + 1
+
+
+def _depth(structure: str) -> int:
+    brackets = structure.replace(",", "")
     if not brackets:
         return 0
     codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)

@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
 
-from ._version import __version__
 from .cells import CELLS, Step
-from .errors import RenderError
+from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown
-from .model import Array, DirectionTrace, Example, Trace
+from .layout import Layout, Typeset
+from .model import DirectionTrace, Example, Trace
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from .check import CheckReport
 
-TEMPLATES = Path(__file__).parent / "templates"  # the top-level templates/, shipped in the package
+# The entry templates, one a document: document, snippet, beamer, markdown. The parts they are
+# made of are in partials/, and are not documents of their own.
+TEMPLATES = Path(__file__).parent / "templates"
+PARTIALS = TEMPLATES / "partials"
+MARKDOWN = ".md.j2"  # a template of this suffix writes Markdown; any other, LaTeX
 
 # One colour a gate letter, the same in every cell that has it (see cells.GateKind).
 GATE_COLORS = {gate.name: gate.color for cell in CELLS.values() for gate in cell.gates}
 
-
 MAX_STEPS = 100  # step blocks: about 250 pages for a small LSTM, already more than anyone checks by hand
+
+OutputFormat = Literal["latex", "markdown"]
+_FORMAT_NAMES: dict[OutputFormat, str] = {"latex": "LaTeX", "markdown": "Markdown"}
 
 
 @dataclass(frozen=True)
@@ -48,29 +54,25 @@ def render(
     check: CheckReport | None = None,
     progress: Callable[[], None] | None = None,
     max_steps: int = MAX_STEPS,
+    output_format: OutputFormat | None = None,
 ) -> str:
-    """The derivation of ``trace`` as text, from the template named ``template``: a built-in
+    """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
     or ``NAME.md.j2``), which may extend a built-in one as ``default:document.tex.j2``.
-    A ``.md.j2`` template gets the Markdown filters: portable matrices and colours in hex.
+    A ``.md.j2`` template writes Markdown: portable matrices and colours in hex. ``output_format``
+    refuses a template of the other format; None takes either.
 
     ``check``, the torch cross-check's report, is stated in the results; None says it was not checked.
     ``progress`` is called once for each step the derivation shows.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
+    Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
     check_size(trace.example, max_steps)
-    names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}.md.j2"]
-    try:
-        found = _find(template_dir, names)
-        env = _environment(style, template_dir, found.endswith(".md.j2"))
-        compiled = env.get_template(found)
-    except jinja2.TemplateNotFound:
-        raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})") from None
-    except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"template {error.filename}, line {error.lineno}: {error.message}") from None
+    entry = _entry(template, template_dir, output_format)
+    env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
     network = trace.example.network
     try:
-        text = compiled.render(
+        return env.get_template(entry).render(
             trace=trace,
             network=network,
             cell=CELLS[network.cell],
@@ -85,21 +87,12 @@ def render(
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
         )
-    except jinja2.TemplateError as error:  # an undefined variable among them
-        raise RenderError(f"template {template!r}: {error.message}") from None
+    except LstmLatexError:
+        raise  # said already: a title pdflatex cannot typeset
+    except Exception as error:  # a user's template may raise anything: a syntax error, 1/0, recursion
+        raise _template_error(error, template) from None
     finally:
-        env.filters["mat"].forget()
-    return text
-
-
-def _find(template_dir: Path | None, names: list[str]) -> str:
-    """The first of ``names`` that exists, the user's directory before the built-in templates."""
-    for name in names:
-        if (template_dir is not None and (template_dir / name).is_file()) or (TEMPLATES / name).is_file():
-            return name
-    if names[0].startswith("default:"):
-        return names[0]  # the PrefixLoader finds it, or says it is not there
-    raise jinja2.TemplateNotFound(names[0])
+        typeset.forget()
 
 
 def check_size(example: Example, max_steps: int = MAX_STEPS) -> None:
@@ -113,6 +106,37 @@ def check_size(example: Example, max_steps: int = MAX_STEPS) -> None:
             f" x {network.num_directions} direction(s)), more than the limit of {max_steps}:"
             f" pass --max-steps {blocks} (max_steps= in Python) to render it anyway"
         )
+
+
+def _entry(template: str, template_dir: Path | None, output_format: OutputFormat | None) -> str:
+    """The file of the entry template named ``template``: ``NAME.tex.j2`` or ``NAME.md.j2``, the
+    user's before a built-in one. A partial, or a template of the other format, is refused."""
+    names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}{MARKDOWN}"]
+    found = [name for name in names if _is_entry(name, template_dir)]
+    if not found:
+        stem = Path(template.removeprefix("default:")).name.split(".")[0]
+        if any(path.name.split(".")[0] == stem for path in PARTIALS.glob("*.j2")):
+            entries = ", ".join(sorted(path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")))
+            raise RenderError(f"{template!r} is a part of the built-in templates, not a document: use one of {entries}")
+        raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})")
+    if output_format is None:
+        return found[0]
+    for name in found:
+        if name.endswith(MARKDOWN) == (output_format == "markdown"):
+            return name
+    written: OutputFormat = "markdown" if found[0].endswith(MARKDOWN) else "latex"
+    raise RenderError(
+        f"template {found[0]} writes {_FORMAT_NAMES[written]}, not {_FORMAT_NAMES[output_format]}:"
+        f" pass --format {written} (output_format={written!r} in Python), or another template"
+    )
+
+
+def _is_entry(name: str, template_dir: Path | None) -> bool:
+    """Whether ``name`` is a file at the top of the user's directory or of the built-in templates
+    (as ``default:NAME``, only the built-in ones)."""
+    file = name.removeprefix("default:")
+    folders = [TEMPLATES] if file != name or template_dir is None else [template_dir, TEMPLATES]
+    return "/" not in file and "\\" not in file and any((folder / file).is_file() for folder in folders)
 
 
 @dataclass(frozen=True)
@@ -156,14 +180,28 @@ def _labelled(
     return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step)
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Templates from one directory, read as UTF-8: a file that is not is an error at its line."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            line = error.object[: error.start].count(b"\n") + 1
+            file = str(Path(self.searchpath[0]) / template)
+            message = f"not UTF-8 text: byte {error.object[error.start]:#04x}"
+            raise jinja2.TemplateSyntaxError(message, line, template, file) from None
+
+
 @lru_cache(maxsize=8)
-def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jinja2.Environment:
-    builtin = jinja2.FileSystemLoader(TEMPLATES)
-    loaders: list[jinja2.BaseLoader] = [] if template_dir is None else [jinja2.FileSystemLoader(template_dir)]
+def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tuple[jinja2.Environment, Typeset]:
+    """The environment of templates in ``style``: kept, with the templates it has compiled, for
+    the next render in the same style; and the typesetting its filters share for one render."""
+    builtin = _Loader(TEMPLATES)
+    loaders: list[jinja2.BaseLoader] = [] if template_dir is None else [_Loader(template_dir)]
     loaders += [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        bytecode_cache=_bytecode_cache(),
         block_start_string="((*",
         block_end_string="*))",
         variable_start_string="(((",
@@ -175,127 +213,60 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        # Each run compiles its templates afresh (nothing is kept on disk), and most of a small
+        # render's time is that: Jinja's constant folding adds a tenth to it and saves nothing here.
+        optimized=False,
     )
-    env.filters.update(_filters(style, markdown))
-    # What a template may set: the markup its parts are written in (markup.<name>.j2), and how
-    # many digit widths a display line takes before a chain breaks (an A4 article's default).
-    env.globals.update(markup="tex", line_width=80, wrap=_wrap, fits=_fits)
-    return env
+    typeset = Typeset(style.numbers, _paint(style.color, markdown), portable=markdown)
+    env.filters.update(
+        num=style.numbers.number,
+        mat=typeset.matrix,
+        paint=typeset.paint,
+        tex=escape_latex,
+        text=escape_markdown if markdown else escape_latex,
+    )
+    # partials/base.j2 lays the page out at the line width its entry template sets.
+    env.globals["layout_for"] = partial(Layout, typeset)
+    return env, typeset
 
 
-class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """A cache that is only ever an optimisation: a file it cannot read or write is passed over."""
+def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:
+    """Text in a gate's colour. LaTeX gets the gate's macro, which the preamble defines with or
+    without colour (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
+    preamble, so a web page gets the colour itself, or none."""
 
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except (OSError, ValueError, EOFError):
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs in the user's cache directory, as Python keeps .pyc
-    files: compiling them is most of a small render's time. Jinja checks each entry against the
-    template's source, so an edited template is compiled afresh."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = Path(base) / "lstm-latex" / f"templates-{__version__}"
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _QuietBytecodeCache(str(directory))
-
-
-class _MatrixFilter:
-    """NumberFormat.matrix, remembering each array's text for one render: the same weights
-    appear at every step. Entries hold the array itself, so an id is never reused meanwhile."""
-
-    def __init__(self, numbers: NumberFormat, portable: bool) -> None:
-        self.numbers = numbers
-        self._portable = portable
-        self._shown: dict[int, tuple[Array, str, float]] = {}
-
-    def __call__(self, array: Array) -> str:
-        return self._entry(array)[1]
-
-    def width(self, array: Array) -> float:
-        """The width NumberFormat.layout gives, remembered with the text."""
-        return self._entry(array)[2]
-
-    def _entry(self, array: Array) -> tuple[Array, str, float]:
-        entry = self._shown.get(id(array))
-        if entry is None or entry[0] is not array:
-            text, width = self.numbers.layout(array, portable=self._portable)
-            entry = self._shown[id(array)] = (array, text, width)
-        return entry
-
-    def forget(self) -> None:
-        self._shown.clear()
-
-
-def _filters(style: Style, markdown: bool) -> dict[str, Any]:
     def paint(text: str, gate: str) -> str:
-        if not style.color:
-            return text
-        # KaTeX and MathJax know no \definecolor: a web page gets the colour itself.
-        color = f"#{GATE_COLORS[gate]}" if markdown else f"lstmlatex{gate}"
-        return rf"\textcolor{{{color}}}{{{text}}}"
+        if not markdown:
+            return rf"\lstmgate{gate}{{{text}}}"
+        return rf"\textcolor{{#{GATE_COLORS[gate]}}}{{{text}}}" if color else text
 
-    return {
-        "num": style.numbers.number,
-        "mat": _MatrixFilter(style.numbers, portable=markdown),
-        "tex": escape_latex,
-        "text": escape_markdown if markdown else escape_latex,
-        "paint": paint,
-    }
+    return paint
 
 
-_INDENT = 2  # a continued line's \\quad, in digit widths
-_SYMBOL = 2  # an operator such as \\odot between two factors, in digit widths
-# A term: an operator ("+", "=", "" for none), then its factors side by side: arrays, arrays
-# painted in a gate's colour as (array, gate), or LaTeX symbols such as "\\odot".
-Term = Sequence[Any]
+def _template_error(error: Exception, template: str) -> RenderError:
+    """``error``, raised while rendering ``template``, as one line naming the template file and
+    line it comes from."""
+    if isinstance(error, jinja2.TemplateNotFound):  # a template it extends, imports or includes
+        message = f"no template named {error.name!r}"
+    elif isinstance(error, jinja2.TemplateError):
+        message = str(error.message)
+    else:
+        message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where: tuple[str, int] | None = (error.filename or str(error.name), error.lineno)
+    else:
+        where = _template_frame(error.__traceback__)
+    return RenderError(
+        f"template {where[0]}, line {where[1]}: {message}" if where else f"template {template!r}: {message}"
+    )
 
 
-@jinja2.pass_context
-def _wrap(context: jinja2.runtime.Context, terms: Sequence[Term], extra: float = 0) -> list[str]:
-    """Terms of a chain as lines that fit ``line_width`` less ``extra`` digit widths; a term
-    with a None factor (no bias) is left out."""
-    matrix: _MatrixFilter = context.environment.filters["mat"]
-    paint = context.environment.filters["paint"]
-    budget = float(context.get("line_width", 80)) - extra
-    lines: list[str] = []
-    used = 0.0
-    for operator, *factors in terms:
-        if any(f is None for f in factors):
-            continue
-        width, parts = (2.0 if operator else 0.0), [operator]
-        for factor in factors:
-            if isinstance(factor, str):
-                width, text = width + _SYMBOL, factor
-            else:
-                array, gate = factor if isinstance(factor, (list, tuple)) else (factor, None)
-                width += matrix.width(array) + 1
-                text = matrix(array) if gate is None else paint(matrix(array), gate)
-            parts.append(text)
-        text = " ".join(parts).strip()
-        if not lines or used + width > budget:
-            lines.append(text)
-            used = width + (_INDENT if len(lines) > 1 else 0)
-        else:
-            lines[-1] += " " + text
-            used += width
-    return lines
-
-
-@jinja2.pass_context
-def _fits(context: jinja2.runtime.Context, *arrays: Array | None, extra: float = 0) -> bool:
-    """Whether ``arrays`` fit side by side on one display line, with ``extra`` digit widths
-    of symbols beside them."""
-    matrix: _MatrixFilter = context.environment.filters["mat"]
-    used = sum(matrix.width(a) + 1 for a in arrays if a is not None)
-    return used + extra <= float(context.get("line_width", 80))
+def _template_frame(traceback: TracebackType | None) -> tuple[str, int] | None:
+    """The file and line of the innermost template code in ``traceback``: Jinja replaces each frame
+    of a compiled template by one that raises the error at the template's line."""
+    found = None
+    while traceback is not None:
+        if "__jinja_exception__" in traceback.tb_frame.f_globals:  # such a frame (jinja2.debug)
+            found = (traceback.tb_frame.f_code.co_filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found

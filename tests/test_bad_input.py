@@ -136,6 +136,25 @@ def test_a_file_larger_than_the_budget_is_refused_unread(tmp_path: Path) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ('{"x": [' + ",".join(["0"] * 5000) + "]}", 5002),  # short numbers: the text is 2 bytes a value
+        ('{"x": [' + ",".join(["[]"] * 5000) + "]}", 10002),  # empty lists: 3 bytes a value
+    ],
+)
+def test_a_file_of_tiny_values_is_refused_before_it_is_parsed(text: str, values: int, tmp_path: Path) -> None:
+    # Within the byte budget (32 bytes a number), but each value would cost the parser 30 bytes or more.
+    path = tmp_path / "tiny.json"
+    path.write_text(text)
+    result = invoke(["render", str(path), "--max-numbers", "1000"])
+    assert_clean_failure(
+        result,
+        f"tiny.json: the file holds up to {values} values, more than the limit of 1000 numbers:"
+        f" pass --max-numbers {values} (max_numbers= in Python) to read it anyway",
+    )
+
+
 def test_stdin_is_read_no_further_than_the_budget() -> None:
     endless = b"[" + b"0, " * 10_000  # as good as endless: it is never read to its end
     result = invoke(["render", "-", "--max-numbers", "10"], stdin=endless)

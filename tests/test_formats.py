@@ -80,13 +80,51 @@ def test_no_color_leaves_no_textcolor_in_any_format() -> None:
         assert r"\textcolor{" in lstm_latex.render(trace, template)
 
 
+@pytest.mark.parametrize("template", ["document", "snippet", "beamer"])
+def test_no_color_in_latex_is_one_definition_a_gate(template: str) -> None:
+    trace = trace_of(SAMPLES / "gru.json")
+    colored = lstm_latex.render(trace, template).splitlines()
+    plain = lstm_latex.render(trace, template, style=lstm_latex.Style(color=False)).splitlines()
+    colors = [line for line in colored if line.startswith(r"\definecolor")]
+    assert colors == [
+        r"\definecolor{lstmlatexr}{HTML}{D55E00}",
+        r"\definecolor{lstmlatexz}{HTML}{0072B2}",
+        r"\definecolor{lstmlatexn}{HTML}{009E73}",
+    ]
+    others = [line for line in colored if line not in colors]
+    changed = [(a, b) for a, b in zip(others, plain, strict=True) if a != b]
+    assert changed == [
+        (
+            rf"\providecommand*{{\lstmgate{k}}}[1]{{\textcolor{{lstmlatex{k}}}{{#1}}}}",
+            rf"\providecommand*{{\lstmgate{k}}}[1]{{#1}}",
+        )
+        for k in "rzn"
+    ]
+
+
+def test_a_document_that_defines_a_gate_macro_first_keeps_its_own(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "derivation.tex").write_text(lstm_latex.render(trace_of(SEED), "snippet"), encoding="utf-8")
+    notes = r"""\documentclass{article}
+\usepackage{amsmath,amssymb,mathtools}
+\usepackage{xcolor}
+\newcommand*{\lstmgatei}[1]{\underline{#1}}
+\begin{document}
+\input{derivation}
+\end{document}
+"""
+    run = latex(notes, name="notes")
+    assert "0.5284" in run.text
+
+
 def test_each_gate_has_its_colour_in_the_equations_and_the_numbers() -> None:
     trace = trace_of(SEED)
     text = lstm_latex.render(trace)
     forget = lstm_latex.NumberFormat().matrix(trace.directions[0].steps[0].gates[1].activation)
-    assert r"\textcolor{lstmlatexf}{f_{t}}" in text  # the equations
-    assert r"\textcolor{lstmlatexf}{f_{1}}" in text  # the chain's symbols
-    assert rf"\textcolor{{lstmlatexf}}{{{forget}}}" in text  # and f_1's numbers, in the same colour
+    assert r"\providecommand*{\lstmgatef}[1]{\textcolor{lstmlatexf}{#1}}" in text  # the forget gate's macro
+    assert r"\lstmgatef{f_{t}}" in text  # the equations
+    assert r"\lstmgatef{f_{1}}" in text  # the chain's symbols
+    assert rf"\lstmgatef{{{forget}}}" in text  # and f_1's numbers, in the same colour
+    assert text.count("textcolor") == 4  # in the macros' definitions only
     markdown = lstm_latex.render(trace_of(SEED), "markdown")
     assert r"\textcolor{#D55E00}{f_{t}}" in markdown
 

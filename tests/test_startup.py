@@ -1,4 +1,5 @@
-"""Start-up: compiled templates are kept between runs, and a cache that cannot be used is no error."""
+"""Start-up: a plain render reads its templates and writes nothing but its output, in the home
+directory or anywhere else."""
 
 from __future__ import annotations
 
@@ -12,24 +13,15 @@ from conftest import SEED
 CLI = Path(sys.executable).parent / "lstm-latex"
 
 
-def render(cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run(
-        [CLI, "render", SEED, "--no-check"], env=env, capture_output=True, text=True, timeout=120, check=False
+def test_a_render_writes_nothing_to_the_home_directory(tmp_path: Path) -> None:
+    home, cache = tmp_path / "home", tmp_path / "cache"
+    home.mkdir()
+    cache.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(cache)}
+    run = subprocess.run(
+        [CLI, "render", SEED, "--no-check"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
-
-
-def test_compiled_templates_are_cached_and_give_the_same_document(tmp_path: Path) -> None:
-    first, second = render(tmp_path), render(tmp_path)
-    assert first.returncode == second.returncode == 0
-    assert first.stdout == second.stdout
-    assert list(tmp_path.glob("lstm-latex/templates-*/__jinja2_*.cache"))
-
-
-def test_an_unwritable_cache_is_passed_over(tmp_path: Path) -> None:
-    blocked = tmp_path / "file-not-directory"
-    blocked.write_text("")
-    result = render(blocked)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert result.stdout.startswith(r"\documentclass")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(r"\documentclass")
+    assert list(home.iterdir()) == list(cache.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "home"]

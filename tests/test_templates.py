@@ -49,6 +49,88 @@ def test_an_unknown_template_is_one_error_line() -> None:
     assert result.stderr == "Error: no template named 'nosuch' (looked for nosuch.tex.j2 and nosuch.md.j2)\n"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["lstm", "markup", "markup.beamer.j2", "steps", "macros", "base", "partials/lstm", "default:partials/gru.tex.j2"],
+)
+def test_a_partial_is_refused_naming_the_templates(name: str) -> None:
+    result = run("render", str(SEED), "--template", name)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {name!r} is a part of the built-in templates, not a document:"
+        " use one of beamer, document, markdown, snippet\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "found", "written", "asked"),
+    [
+        (["--format", "latex", "--template", "markdown"], "markdown.md.j2", "markdown", "LaTeX"),
+        (["--format", "markdown", "--template", "document"], "document.tex.j2", "latex", "Markdown"),
+        (
+            ["--format", "markdown", "--template-dir", str(USER_TEMPLATES), "--template", "handout"],
+            "handout.tex.j2",
+            "latex",
+            "Markdown",
+        ),
+    ],
+)
+def test_a_template_of_the_other_format_is_refused(options: list[str], found: str, written: str, asked: str) -> None:
+    result = run("render", str(SEED), *options)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    names = {"latex": "LaTeX", "markdown": "Markdown"}
+    assert result.stderr == (
+        f"Error: template {found} writes {names[written]}, not {asked}:"
+        f" pass --format {written} (output_format={written!r} in Python), or another template\n"
+    )
+
+
+def test_the_format_chooses_between_two_templates_of_one_name(tmp_path: Path) -> None:
+    (tmp_path / "notes.tex.j2").write_text("LATEX\n")
+    (tmp_path / "notes.md.j2").write_text("MARKDOWN\n")
+    for output_format, text in [("latex", "LATEX\n"), ("markdown", "MARKDOWN\n")]:
+        result = run(
+            "render", str(SEED), "--template-dir", str(tmp_path), "--template", "notes", "--format", output_format
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout == text
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "message"),
+    [
+        ("((* block title *))\nbefore\n((( 1 / 0 )))\n((* endblock *))", 4, "ZeroDivisionError: division by zero"),
+        (
+            "((* block title *))\n((* macro deeper(n) *))((( deeper(n + 1) )))((* endmacro *))\n((( deeper(0) )))\n"
+            "((* endblock *))",
+            3,
+            "RecursionError: maximum recursion depth exceeded",
+        ),
+        ("((* block title *))\n\n\n((( 'x' * 2 ** 62 )))\n((* endblock *))", 5, "MemoryError"),
+        ("((* block title *))((( nosuch )))((* endblock *))", 2, "'nosuch' is undefined"),
+        (
+            "((* block title *))\n((* if *))\n((* endblock *))",
+            3,
+            "Expected an expression, got 'end of statement block'",
+        ),
+        ("((* block title *))\n((( 'caf\xe9' ))) \xff\n((* endblock *))", 3, "not UTF-8 text: byte 0xe9"),
+    ],
+    ids=["zero-division", "recursion", "memory", "undefined", "syntax", "not-utf-8"],
+)
+def test_an_error_in_a_users_template_is_one_line_naming_its_file_and_line(
+    tmp_path: Path, source: str, line: int, message: str
+) -> None:
+    template = tmp_path / "mine.tex.j2"
+    template.write_bytes(f'((* extends "default:document.tex.j2" *))\n{source}\n'.encode("latin-1"))
+    result = run("render", str(SEED), "--no-check", "--template-dir", str(tmp_path), "--template", "mine")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: template {template}, line {line}: {message}")  # recursion says more
+    assert result.stderr.count("\n") == 1
+
+
 @pytest.mark.latex
 def test_compile_writes_the_pdf_beside_the_tex(tmp_path: Path) -> None:
     out = tmp_path / "slides.tex"

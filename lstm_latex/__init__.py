@@ -4,6 +4,7 @@ The pipeline, one call a stage::
 
     example = lstm_latex.load("weights.json")  # load: JSON format or a dict
     trace = lstm_latex.forward(example)  # compute: every intermediate, float64
+    gradients = lstm_latex.backward(trace)  # and, with a target or grad_output, every gradient
     report = lstm_latex.cross_check(trace)  # check: the same network in torch (torch imported here only)
     text = lstm_latex.render(trace, check=report)  # render: LaTeX through Jinja templates
 """
@@ -13,7 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .cells import GruStep, LstmStep, RnnStep, Step
+from .backprop import Gradients, backward
+from .cells import Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .errors import CheckError, InputError, LstmLatexError, RenderError
 from .latex import NumberFormat
 from .loaders import load
@@ -40,17 +42,23 @@ __all__ = [
     "DirectionTrace",
     "Example",
     "Gate",
+    "Grad",
+    "Gradients",
+    "GruGrad",
     "GruStep",
     "InputError",
+    "LstmGrad",
     "LstmLatexError",
     "LstmStep",
     "NumberFormat",
     "RenderError",
+    "RnnGrad",
     "RnnStep",
     "Step",
     "Style",
     "Trace",
     "__version__",
+    "backward",
     "cross_check",
     "forward",
     "load",

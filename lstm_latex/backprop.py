@@ -13,7 +13,7 @@ import numpy as np
 
 from .cells import CELLS, Cell, Grad, LstmStep, Step
 from .errors import InputError
-from .model import Array, DirectionParams, DirectionTrace, Loss, Trace, torch_names
+from .model import Array, DirectionParams, DirectionTrace, Loss, Trace
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,32 @@ class DirectionGradients:
     h0: Array  # ∂L/∂h_0 (the initial state this direction read), (H_out,)
     c0: Array | None  # ∂L/∂c_0, (H,), LSTM only
 
+    def descended(self, lr: float) -> DirectionParams:
+        """The parameters after one step of SGD: W − lr ∂L/∂W for each."""
+        p = self.params
+
+        def step(parameter: Array | None, gradient: Array | None) -> Array | None:
+            return None if parameter is None or gradient is None else parameter - lr * gradient
+
+        weight_ih, weight_hh = p.weight_ih - lr * self.weight_ih, p.weight_hh - lr * self.weight_hh
+        biases = step(p.bias_ih, self.bias_ih), step(p.bias_hh, self.bias_hh)
+        return DirectionParams(p.layer, p.reverse, weight_ih, weight_hh, *biases, step(p.weight_hr, self.weight_hr))
+
+    def as_params(self) -> DirectionParams:
+        """The parameters' gradients in the shape of the parameters: to cut per gate, as they are."""
+        return DirectionParams(
+            self.params.layer,
+            self.params.reverse,
+            self.weight_ih,
+            self.weight_hh,
+            self.bias_ih,
+            self.bias_hh,
+            self.weight_hr,
+        )
+
     def state_dict(self) -> dict[str, Array]:
         """The parameters' gradients under torch's names, in torch's order."""
-        return torch_names(
-            self.params.suffix, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.weight_hr
-        )
+        return self.as_params().state_dict()
 
 
 @dataclass(frozen=True)
@@ -58,9 +79,7 @@ class Gradients:
         if self.loss.lr is None:
             return None
         lr = self.loss.lr
-        gradients = self.state_dict()
-        parameters = {name: array for d in self.directions for name, array in d.params.state_dict().items()}
-        return {name: parameters[name] - lr * gradients[name] for name in parameters}
+        return {name: array for d in self.directions for name, array in d.descended(lr).state_dict().items()}
 
 
 def loss_value(loss: Loss, output: Array) -> float:

@@ -162,7 +162,8 @@ def render_(
     example = _load(file, inputs, prefix, cell)
     check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
     trace = _forward(example)
-    report = _check_trace(trace, check)
+    gradients = _backward(trace)
+    report = _check_trace(trace, check, gradients)
     style = Style(numbers, color)
     with _progress("rendering", trace.example) as tick:
         text = render(
@@ -175,6 +176,7 @@ def render_(
             progress=tick,
             max_steps=max_steps,
             output_format=output_format,
+            gradients=gradients,
         )
     _write(text, output)
     if compile_ and output is not None:

@@ -25,6 +25,8 @@ SYMBOL = 2.0  # a product sign between two factors, such as \odot
 INDENT = 2.0  # the \quad a continued line starts with
 # Beside a weight and its bias on one line: "W_{ii} &=", "&\qquad b_{ii} &=" and the gap between them.
 BIAS_LABELS = 14.0
+# The left-hand side of a backward display's lines, such as "∂L/∂W_{hi}^{(1)→} &=" or "∂L/∂h_{t-1} &=".
+GRADIENT_LABEL = 16.0
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
 
@@ -105,6 +107,43 @@ class Layout:
             [self._term("", self._array(weight_hr), self._array(unprojected)), self._term("=", self._array(h))]
         )
 
+    def transposed_products(
+        self, weights: Sequence[Array], vectors: Sequence[Array], names: str, result: Array
+    ) -> list[str]:
+        """``W_1ᵀ v_1 + W_2ᵀ v_2 + … = result`` with the numbers in, as lines: each weight shown
+        transposed, in the colour of its gate (the letters of ``names``, one a weight)."""
+        terms = [
+            self._term("+" if k else "", self._array(weight.T, name), self._array(vector))
+            for k, (weight, vector, name) in enumerate(zip(weights, vectors, names, strict=True))
+        ]
+        return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL)
+
+    def outer_sum(self, columns: Sequence[Array], rows: Sequence[Array] | None, result: Array) -> list[str]:
+        """``a_1 b_1ᵀ + a_2 b_2ᵀ + … = result`` (``rows`` None: ``a_1 + a_2 + …``), a term a step,
+        with the middle of a long sum elided as a long matrix is."""
+        terms = []
+        for k in self.typeset.numbers.kept(len(columns)):
+            if k is None:
+                terms.append((r"+ \cdots", OPERATOR + SYMBOL))
+                continue
+            factors = [self._array(columns[k])]
+            if rows is not None:
+                factors.append(self._array(rows[k][np.newaxis, :]))  # b_kᵀ, a row
+            terms.append(self._term("+" if terms else "", *factors))
+        return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL)
+
+    def descent(self, parameter: Array, lr: str, gradient: Array, result: Array) -> list[str]:
+        """``W − lr ∂L/∂W = result`` with the numbers in, as lines; ``lr`` as it is printed."""
+        lr_term = (lr, float(len(lr)))
+        return self._lines(
+            [
+                self._term("", self._array(parameter)),
+                self._term("-", lr_term, self._array(gradient)),
+                self._term("=", self._array(result)),
+            ],
+            GRADIENT_LABEL,
+        )
+
     def biases_beside(self, params: GateParams) -> bool:
         """Whether each bias fits on its weight's line, for both pairs, rather than below it."""
         return all(
@@ -142,12 +181,13 @@ class Layout:
             width += factor_width  # left to right: at the very edge of a line, rounding decides
         return text, width
 
-    def _lines(self, terms: Iterable[Term]) -> list[str]:
-        """The terms in order, as many on a line as fit; a continued line is indented."""
+    def _lines(self, terms: Iterable[Term], label: float = 0.0) -> list[str]:
+        """The terms in order, as many on a line as fit beside a left-hand side ``label`` digit
+        widths wide; a continued line is indented."""
         lines: list[str] = []
         used = 0.0
         for text, width in terms:
-            if not lines or used + width > self.width:
+            if not lines or used + width > self.width - label:
                 lines.append(text)
                 used = width + (INDENT if len(lines) > 1 else 0)
             else:

@@ -37,21 +37,9 @@ class DirectionParams:
 
     def state_dict(self) -> dict[str, Array]:
         """This direction's parameters under torch's names, in torch's order."""
-        return torch_names(self.suffix, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.weight_hr)
-
-
-def torch_names(
-    suffix: str,
-    weight_ih: Array,
-    weight_hh: Array,
-    bias_ih: Array | None,
-    bias_hh: Array | None,
-    weight_hr: Array | None,
-) -> dict[str, Array]:
-    """One direction's parameters (or their gradients) under torch's names, in torch's order."""
-    arrays = {"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh}
-    arrays["weight_hr"] = weight_hr
-    return {name + suffix: array for name, array in arrays.items() if array is not None}
+        arrays = {"weight_ih": self.weight_ih, "weight_hh": self.weight_hh, "bias_ih": self.bias_ih}
+        arrays |= {"bias_hh": self.bias_hh, "weight_hr": self.weight_hr}
+        return {name + self.suffix: array for name, array in arrays.items() if array is not None}
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, Literal
 
 import jinja2
 
-from .cells import CELLS, Step
+from .cells import CELLS, Grad, Step
+from .cells.common import split_params
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown
 from .layout import Layout, Typeset
-from .model import DirectionTrace, Example, Trace
+from .model import DirectionTrace, Example, GateParams, Trace
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from .backprop import DirectionGradients, Gradients
     from .check import CheckReport
 
 # The entry templates, one a document: document, snippet, beamer, markdown. The parts they are
@@ -55,6 +57,7 @@ def render(
     progress: Callable[[], None] | None = None,
     max_steps: int = MAX_STEPS,
     output_format: OutputFormat | None = None,
+    gradients: Gradients | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -62,7 +65,10 @@ def render(
     A ``.md.j2`` template writes Markdown: portable matrices and colours in hex. ``output_format``
     refuses a template of the other format; None takes either.
 
-    ``check``, the torch cross-check's report, is stated in the results; None says it was not checked.
+    ``gradients``, the backward pass of ``trace`` (lstm_latex.backward), adds its derivation after
+    the results; it is computed here when the example has a target or grad_output and none is
+    given. ``check``, the torch cross-check's report, is stated in the results; None says it was
+    not checked.
     ``progress`` is called once for each step the derivation shows.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
@@ -70,16 +76,24 @@ def render(
     check_size(trace.example, max_steps)
     entry = _entry(template, template_dir, output_format)
     env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
+    if gradients is None and trace.example.inputs.loss is not None:
+        from .backprop import backward
+
+        gradients = backward(trace)
     network = trace.example.network
+    directions = [_labelled(d, network.num_layers, network.bidirectional, progress) for d in trace.directions]
+    pass_name = "forward pass" if gradients is None else "forward and backward pass"
     try:
         return env.get_template(entry).render(
             trace=trace,
             network=network,
             cell=CELLS[network.cell],
             inputs=trace.example.inputs,
-            directions=[_labelled(d, network.num_layers, network.bidirectional, progress) for d in trace.directions],
+            directions=directions,
             plain=LabelledDirection(trace.directions[0], "", ""),
-            title=title or f"A worked {CELLS[network.cell].title} forward pass",
+            gradients=gradients,
+            backward=None if gradients is None else _backward_order(directions, gradients),
+            title=title or f"A worked {CELLS[network.cell].title} {pass_name}",
             style=style,
             check=check,
             matrix_columns=max(
@@ -161,9 +175,49 @@ class LabelledDirection:
         """The index of the state a step reads, in the symbolic equations."""
         return "t+1" if self.trace.params.reverse else "t-1"
 
+    @property
+    def next_symbol(self) -> str:
+        """The index of the step that runs after step t, in the symbolic equations."""
+        return "t-1" if self.trace.params.reverse else "t+1"
+
     def prev(self, t: int) -> int:
         """The index of the state step ``t`` reads: h_{T+1} is a reverse direction's initial state."""
         return t + 1 if self.trace.params.reverse else t - 1
+
+    def next(self, t: int) -> int:
+        """The index of the step that runs after step ``t`` (T + 1, or 0, after the last: none)."""
+        return t - 1 if self.trace.params.reverse else t + 1
+
+
+@dataclass(frozen=True)
+class LabelledGradients:
+    """A direction's backward pass beside its forward trace, as documents show it."""
+
+    direction: LabelledDirection
+    gradients: DirectionGradients
+    gates: tuple[GateParams, ...]  # ∂L/∂ of each gate's blocks of the parameters, in torch's order
+
+    def descent(self, lr: float) -> list[tuple[GateParams, GateParams, GateParams]]:
+        """Each gate's parameters, their gradients, and the parameters after one step of SGD with ``lr``."""
+        names = tuple(gate.name for gate in self.gates)
+        updated = split_params(self.gradients.descended(lr), names)
+        return list(zip(self.direction.trace.gates, self.gates, updated, strict=True))
+
+    @property
+    def steps(self) -> list[tuple[Step, Grad]]:
+        """Each step's forward record and gradients, in the order the backward pass ran them."""
+        forward = {step.t: step for step in self.direction.trace.steps}
+        return [(forward[grad.t], grad) for grad in self.gradients.steps]
+
+
+def _backward_order(directions: list[LabelledDirection], gradients: Gradients) -> list[LabelledGradients]:
+    """The directions' backward passes as they ran: the top layer first, each layer's directions in order."""
+    labelled = [
+        LabelledGradients(d, g, split_params(g.as_params(), tuple(gate.name for gate in d.trace.gates)))
+        for d, g in zip(directions, gradients.directions, strict=True)
+    ]
+    layers = sorted({d.gradients.params.layer for d in labelled}, reverse=True)
+    return [d for layer in layers for d in labelled if d.gradients.params.layer == layer]
 
 
 def _labelled(

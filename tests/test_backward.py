@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SEED
+from conftest import SAMPLES, SEED
 from hypothesis import given
 from hypothesis import strategies as st
+from test_markdown import katex_failures, math_blocks
 from test_properties import FAST, valid_documents
 
 import lstm_latex
@@ -135,3 +136,72 @@ def test_one_sgd_step_moves_every_parameter_against_its_gradient() -> None:
 def test_without_lr_there_is_no_update() -> None:
     example = with_loss(json.loads(SEED.read_text()), "sse", seed=0)
     assert backward(lstm_latex.forward(example)).updated_state_dict() is None
+
+
+def with_target(name: str, lr: float | None = 0.1) -> dict[str, Any]:
+    """A sample with a target of its output's shape (and a learning rate), as a document."""
+    document: dict[str, Any] = json.loads((SAMPLES / name).read_text())
+    example = lstm_latex.load(document)
+    shape = (example.inputs.x.shape[0], example.network.num_directions * example.network.output_size)
+    document["target"] = np.random.default_rng(5).uniform(-1, 1, shape).round(2).tolist()
+    return document | ({} if lr is None else {"lr": lr})
+
+
+def test_the_document_shows_the_loss_every_gradient_and_the_sgd_step() -> None:
+    example = lstm_latex.load(SAMPLES / "lstm_backward.json")
+    trace = lstm_latex.forward(example)
+    gradients = backward(trace)
+    text = lstm_latex.render(trace)  # the example's target: the backward pass is derived too
+    numbers = lstm_latex.NumberFormat()
+    assert "A worked LSTM forward and backward pass" in text
+    assert rf"L &= \tfrac{{1}}{{2}} \sum_t \lVert y_t - y^{{*}}_t \rVert^2 = {numbers.number(gradients.value)}" in text
+    for d in gradients.directions:
+        for grad in d.steps:
+            assert numbers.matrix(grad.dh) in text  # ∂L/∂h_t of every step
+            for gate in grad.gates:
+                assert numbers.matrix(gate.preactivation) in text  # every δ
+    rows = np.split(gradients.directions[0].weight_hh, 4)  # ∂L/∂W_hk, per gate
+    assert all(numbers.matrix(row) in text for row in rows)
+    updated = gradients.updated_state_dict()
+    assert updated is not None
+    assert numbers.matrix(np.split(updated["weight_ih_l0"], 4)[1]) in text  # W_if after the step
+    assert r"\eta = 0.1" in text
+
+
+def test_without_a_target_the_document_is_the_forward_pass_alone() -> None:
+    document = json.loads((SAMPLES / "lstm_backward.json").read_text())
+    for key in ("target", "loss", "lr"):
+        del document[key]
+    text = lstm_latex.render(lstm_latex.forward(lstm_latex.load(document)))
+    assert "backward" not in text
+    assert r"\partial L" not in text
+
+
+@pytest.mark.parametrize(
+    ("sample", "template"),
+    [
+        ("lstm_backward.json", "document"),
+        ("stacked_bidirectional_lstm.json", "document"),
+        ("gru.json", "snippet"),
+        ("rnn_relu.json", "beamer"),
+    ],
+)
+def test_backward_documents_compile_and_fit_the_page(sample: str, template: str, latex) -> None:  # type: ignore[no-untyped-def]
+    document = json.loads((SAMPLES / sample).read_text()) if sample == "lstm_backward.json" else with_target(sample)
+    text = lstm_latex.render(lstm_latex.forward(lstm_latex.load(document)), template)
+    if template == "snippet":
+        text = "\\documentclass{article}\n\\usepackage{amsmath,amssymb,mathtools}\n\\usepackage{xcolor}\n"
+        text += "\\begin{document}\n" + lstm_latex.render(lstm_latex.forward(lstm_latex.load(document)), "snippet")
+        text += "\\end{document}\n"
+    run = latex(text)
+    assert run.overfull == []
+    assert "backward" in run.text
+
+
+@pytest.mark.parametrize("sample", ["gru.json", "rnn_tanh.json", "stacked_bidirectional_lstm.json"])
+def test_every_backward_math_block_renders_in_katex(sample: str) -> None:
+    trace = lstm_latex.forward(lstm_latex.load(with_target(sample)))
+    text = lstm_latex.render(trace, "markdown")
+    blocks = math_blocks(text)
+    assert any(r"\partial L" in block for block in blocks)
+    assert katex_failures(blocks) == []

@@ -203,7 +203,10 @@ def test_a_json_file_takes_its_inputs_from_an_inputs_file(tmp_path: Path) -> Non
     np.testing.assert_array_equal(example.inputs.x, [[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(example.inputs.h0, np.zeros((1, 4)))  # replaced, not merged
     inputs.write_text(json.dumps({"x": [[1.0, 2.0]], "state_dict": {}}))
-    with pytest.raises(lstm_latex.InputError, match=r"unknown key 'state_dict' \(an inputs file holds x, h0, c0\)"):
+    with pytest.raises(
+        lstm_latex.InputError,
+        match=r"unknown key 'state_dict' \(an inputs file holds x, h0, c0, target, loss, grad_output, lr\)",
+    ):
         lstm_latex.load(Path(__file__).parent.parent / "samples" / "seed.json", inputs=inputs)
 
 

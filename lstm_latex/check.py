@@ -54,6 +54,17 @@ class CheckReport:
         return all(d.agrees for d in self.differences)
 
     @property
+    def forward(self) -> CheckReport:
+        """The forward pass's quantities alone: the results and every step's states."""
+        return CheckReport(self.torch_version, tuple(d for d in self.differences if not _is_gradient(d.quantity)))
+
+    @property
+    def backward(self) -> CheckReport | None:
+        """The backward pass's quantities alone, the loss and every gradient; None when not checked."""
+        found = tuple(d for d in self.differences if _is_gradient(d.quantity))
+        return CheckReport(self.torch_version, found) if found else None
+
+    @property
     def float32_overflows(self) -> bool:
         """torch's float32 run overflowed (inf or nan) where float64 did not: no difference to show."""
         return any(math.isinf(d.float32) for d in self.differences)
@@ -87,6 +98,10 @@ class CheckReport:
                     f" is {d.trace_value!r} here and {d.torch_value!r} in torch (difference"
                     f" {abs(d.trace_value - d.torch_value):.3g}, {TOLERANCE_TEXT})"
                 )
+
+
+def _is_gradient(quantity: str) -> bool:
+    return quantity == "loss" or quantity.startswith("grad ")
 
 
 def _float32_text(difference: float) -> str:

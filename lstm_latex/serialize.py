@@ -157,7 +157,14 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
     parts = [f'  "cell": {json.dumps(network.cell)}', '  "state_dict": {\n' + state + "\n  }"]
     if inputs is not None:
         given = {"x": inputs.x, "h0": inputs.h0, "c0": inputs.c0}
+        loss = inputs.loss
+        if loss is not None:
+            given |= {"target": loss.target, "grad_output": loss.grad_output}
         parts += [f'  "{key}": {text(array)}' for key, array in given.items() if array is not None]
+        if loss is not None and loss.target is not None:
+            parts.append(f'  "loss": {json.dumps(loss.kind)}')
+        if loss is not None and loss.lr is not None:
+            parts.append(f'  "lr": {json.dumps(loss.lr)}')  # a setting, never rounded
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -205,3 +206,18 @@ def test_every_backward_math_block_renders_in_katex(sample: str) -> None:
     blocks = math_blocks(text)
     assert any(r"\partial L" in block for block in blocks)
     assert katex_failures(blocks) == []
+
+
+def test_export_keeps_the_target_loss_and_learning_rate(tmp_path: Path) -> None:
+    from lstm_latex.serialize import network_to_json
+
+    example = lstm_latex.load(SAMPLES / "lstm_backward.json")
+    path = tmp_path / "exported.json"
+    path.write_text(network_to_json(example.network, example.inputs))
+    again = lstm_latex.load(path)
+    ours, theirs = (backward(lstm_latex.forward(e)) for e in (example, again))
+    assert theirs.value == ours.value
+    assert theirs.loss.kind == "half_sse"
+    assert theirs.loss.lr == 0.1
+    for name, gradient in ours.state_dict().items():
+        np.testing.assert_array_equal(theirs.state_dict()[name], gradient)

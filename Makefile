@@ -3,18 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PRECOMPILED := lstm_latex/templates/precompiled.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test quick lint tex katex golden bench clean
+.PHONY: install demo test quick lint tex katex golden bench wheel clean
 
-install: $(STAMP)
+install: $(STAMP) $(PRECOMPILED)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,test]'
 	touch $@
+
+# The built-in templates compiled ahead of time, which a render reads instead of parsing them (most
+# of its start-up otherwise); rewritten when a template, the environment or Jinja changes. A render
+# uses a template's code only while it matches the template, so a stale file is just slower.
+$(PRECOMPILED): $(STAMP) lstm_latex/render.py $(wildcard lstm_latex/templates/*.j2 lstm_latex/templates/partials/*.j2)
+	$(BIN)/python -m lstm_latex.precompile
 
 # TeX from Debian's packages, when pdflatex is not there yet.
 tex:
@@ -29,7 +36,7 @@ node_modules/katex/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-demo: $(STAMP)
+demo: install
 	@if command -v pdflatex >/dev/null; then \
 	  $(BIN)/lstm-latex render samples/seed.json -o derivation.tex --compile \
 	    && echo "wrote derivation.tex and derivation.pdf"; \
@@ -44,20 +51,24 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Every check: lint, types, and every test on both cores (pdflatex, KaTeX and torch included).
-test: $(STAMP) tex katex lint
+test: install tex katex lint
 	$(BIN)/pytest -n 2
 
 # The tests that need neither pdflatex nor torch: seconds, for the edit-test loop.
-quick: $(STAMP)
+quick: install
 	$(BIN)/pytest -m "not latex and not torch"
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
-golden: $(STAMP)
+golden: install
 	$(BIN)/pytest tests/test_golden.py --update-golden
 
 # The figures of BENCHMARKS.md, measured in one run (several minutes; not part of `make test`).
-bench: $(STAMP)
+bench: install
 	$(BIN)/python bench/bench.py --json bench/last.json
 
+# A wheel in dist/, with the templates' precompiled code in it.
+wheel: install
+	$(BIN)/pip wheel --quiet --no-deps -w dist .
+
 clean:
-	rm -rf $(VENV) node_modules build dist *.egg-info derivation.*
+	rm -rf $(VENV) node_modules build dist *.egg-info derivation.* $(PRECOMPILED)

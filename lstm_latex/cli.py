@@ -114,10 +114,14 @@ _check = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Look for templates here first; extend a built-in one as default:document.tex.j2.",
 )
-@click.option("--precision", type=click.IntRange(0, 12), help="Decimals shown (default 4).")
+@click.option("--precision", type=click.IntRange(0, 12), help=f"Decimals shown (default {NumberFormat.precision}).")
 @click.option("--sig", type=click.IntRange(1, 17), help="Significant digits shown, instead of --precision.")
 @click.option(
-    "--max-size", type=click.IntRange(3, 64), default=8, show_default=True, help="Elide a longer dimension with dots."
+    "--max-size",
+    type=click.IntRange(3, 64),
+    default=NumberFormat.max_size,
+    show_default=True,
+    help="Elide a longer dimension with dots.",
 )
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
 @click.option(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 
@@ -28,6 +30,32 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 PARTIALS = TEMPLATES / "partials"
 MARKDOWN = ".md.j2"  # a template of this suffix writes Markdown; any other, LaTeX
+
+# The built-in templates compiled ahead of time (Jinja's Python code for each), written by
+# `python -m lstm_latex.precompile` when the package is installed or built, never by a render.
+# Parsing the templates is otherwise most of a render's start-up. Not in git; a template's code
+# is used only while it matches (see _BuiltinLoader), so a stale or missing file is just slower.
+PRECOMPILED = TEMPLATES / "precompiled.json"
+
+# How every template is written and compiled: nbconvert's LaTeX-safe delimiters, an undefined name
+# an error, a block tag's line left out of the output. Written once, here: the precompiled
+# templates depend on these options as they do on their source.
+OPTIONS: dict[str, Any] = {
+    "block_start_string": "((*",
+    "block_end_string": "*))",
+    "variable_start_string": "(((",
+    "variable_end_string": ")))",
+    "comment_start_string": "((=",
+    "comment_end_string": "=))",
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "autoescape": False,
+    # Jinja's constant folding adds a tenth to compiling a template and saves nothing here, where
+    # a user's templates (or built-in ones without their precompiled code) are compiled every run.
+    "optimized": False,
+}
 
 # One colour a gate letter, the same in every cell that has it (see cells.GateKind).
 GATE_COLORS = {gate.name: gate.color for cell in CELLS.values() for gate in cell.gates}
@@ -247,30 +275,80 @@ class _Loader(jinja2.FileSystemLoader):
             raise jinja2.TemplateSyntaxError(message, line, template, file) from None
 
 
+class _BuiltinLoader(_Loader):
+    """The built-in templates: each from its precompiled code while that was generated from the
+    same source by the same Jinja, options and filters, else compiled from its source as any
+    template is. Either way its errors name the template's file and line."""
+
+    def __init__(self, folder: Path, precompiled: Path) -> None:
+        super().__init__(folder)
+        self.precompiled = precompiled
+        self._records: dict[str, Any] | None = None  # the precompiled file's, by template name; read at first use
+
+    def load(
+        self, environment: jinja2.Environment, name: str, globals: MutableMapping[str, Any] | None = None
+    ) -> jinja2.Template:
+        # ChoiceLoader and PrefixLoader call this, as Environment does, with the name of the file.
+        source, filename, uptodate = self.get_source(environment, name)
+        precompiled = self._precompiled(environment, name, source)
+        if precompiled is None:
+            code = environment.compile(source, name, filename)
+        else:
+            code = compile(precompiled, filename, "exec")
+        return environment.template_class.from_code(environment, code, globals or {}, uptodate)
+
+    def _precompiled(self, environment: jinja2.Environment, name: str, source: str) -> str | None:
+        """The Python code of template ``name`` from the precompiled file, if it was generated
+        from ``source`` by this Jinja with these options and filters; else None."""
+        if self._records is None:
+            try:
+                written = json.loads(self.precompiled.read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # missing, or not JSON
+                written = {}
+            fits = isinstance(written, dict) and written.get("environment") == _compiled_with(environment)
+            records = written.get("templates") if fits else None
+            self._records = records if isinstance(records, dict) else {}
+        record = self._records.get(name)
+        if not isinstance(record, dict) or record.get("sha256") != _sha256(source):
+            return None
+        code = record.get("code")
+        return code if isinstance(code, str) else None
+
+
+def _compiled_with(environment: jinja2.Environment) -> str:
+    """What Jinja's code for a template depends on besides its source: Jinja's version, the
+    environment's options, and the filters' names and how each is called (with the context or not)."""
+    filters = {name: getattr(environment.filters[name], "jinja_pass_arg", None) for name in sorted(environment.filters)}
+    return f"jinja2 {jinja2.__version__}, {OPTIONS!r}, filters {filters!r}"
+
+
+def precompile(path: Path = PRECOMPILED) -> list[str]:
+    """Write the code Jinja generates for every built-in template to ``path``, for a render to use
+    instead of parsing them (`python -m lstm_latex.precompile`); returns their names."""
+    environment, _ = _environment(Style(), None, False)  # every style's filters are called alike
+    templates = {}
+    for file in sorted(TEMPLATES.rglob("*.j2")):
+        name, source = file.relative_to(TEMPLATES).as_posix(), file.read_text(encoding="utf-8")
+        templates[name] = {"sha256": _sha256(source), "code": environment.compile(source, name, str(file), raw=True)}
+    written = {"environment": _compiled_with(environment), "templates": templates}
+    partial_file = path.with_name(path.name + ".part")  # then renamed: a render never reads half a file
+    partial_file.write_text(json.dumps(written, indent=1) + "\n", encoding="utf-8")
+    partial_file.replace(path)
+    return list(templates)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @lru_cache(maxsize=8)
 def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tuple[jinja2.Environment, Typeset]:
     """The environment of templates in ``style``: kept, with the templates it has compiled, for
     the next render in the same style; and the typesetting its filters share for one render."""
-    builtin = _Loader(TEMPLATES)
+    builtin = _BuiltinLoader(TEMPLATES, PRECOMPILED)
     loaders: list[jinja2.BaseLoader] = [] if template_dir is None else [_Loader(template_dir)]
     loaders += [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        block_start_string="((*",
-        block_end_string="*))",
-        variable_start_string="(((",
-        variable_end_string=")))",
-        comment_start_string="((=",
-        comment_end_string="=))",
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-        # Each run compiles its templates afresh (nothing is kept on disk), and most of a small
-        # render's time is that: Jinja's constant folding adds a tenth to it and saves nothing here.
-        optimized=False,
-    )
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **OPTIONS)
     typeset = Typeset(style.numbers, _paint(style.color, markdown), portable=markdown)
     env.filters.update(
         num=style.numbers.number,

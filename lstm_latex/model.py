@@ -54,6 +54,12 @@ class Network:
     bidirectional: bool
     bias: bool
     directions: tuple[DirectionParams, ...]  # layer-major, forward before reverse: h_n's order
+    cell_module: bool = False  # read from nn.LSTMCell's names (weight_ih, ...): one layer, no _l0
+
+    def own_names(self, state: dict[str, Array]) -> dict[str, Array]:
+        """``state`` (torch.nn.LSTM's names) under the names the network was read with: an
+        nn.LSTMCell's have no ``_l0``."""
+        return {key.removesuffix("_l0") if self.cell_module else key: value for key, value in state.items()}
 
     @property
     def num_directions(self) -> int:

@@ -93,13 +93,14 @@ def _summary(trace: Trace[Step], gradients: Gradients | None = None) -> dict[str
         result["c_n"] = trace.c_n.tolist()
     if gradients is not None:
         result["loss"] = {"kind": gradients.loss.kind, "value": gradients.value}
-        grad = {"output": gradients.d_output, "state_dict": gradients.state_dict(), "x": gradients.x}
+        own_names = trace.example.network.own_names
+        grad = {"output": gradients.d_output, "state_dict": own_names(gradients.state_dict()), "x": gradients.x}
         grad |= {"h0": gradients.h0} | ({} if gradients.c0 is None else {"c0": gradients.c0})
         result["grad"] = _lists(grad)
         updated = gradients.updated_state_dict()
         if updated is not None:
             result["lr"] = gradients.loss.lr
-            result["updated_state_dict"] = _lists(updated)
+            result["updated_state_dict"] = _lists(own_names(updated))
     return result
 
 
@@ -153,7 +154,8 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
             array = round_decimals(array, decimals)
         return json.dumps(array.tolist())
 
-    state = ",\n".join(f"    {json.dumps(key)}: {text(array)}" for key, array in network.state_dict().items())
+    own = network.own_names(network.state_dict())
+    state = ",\n".join(f"    {json.dumps(key)}: {text(array)}" for key, array in own.items())
     parts = [f'  "cell": {json.dumps(network.cell)}', '  "state_dict": {\n' + state + "\n  }"]
     if inputs is not None:
         given = {"x": inputs.x, "h0": inputs.h0, "c0": inputs.c0}

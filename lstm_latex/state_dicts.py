@@ -103,6 +103,7 @@ def network_from_state_dict(state: Mapping[str, Any], cell_name: Any) -> Network
     if cell_name not in CELLS:
         raise InputError(f"unknown cell {quote(cell_name)} (expected one of {', '.join(CELLS)})")
     gate_count = len(CELLS[cell_name].gates)
+    cell_module = "weight_ih" in state and not any(key.startswith("weight_ih_l") for key in state)
     state = _layer_names(state)
     if "weight_ih_l0" not in state:
         raise InputError("state_dict: missing key 'weight_ih_l0'")
@@ -188,6 +189,7 @@ def network_from_state_dict(state: Mapping[str, Any], cell_name: Any) -> Network
         bidirectional=bidirectional,
         bias=bias,
         directions=tuple(directions),
+        cell_module=cell_module,
     )
 
 

@@ -221,3 +221,23 @@ def test_export_keeps_the_target_loss_and_learning_rate(tmp_path: Path) -> None:
     assert theirs.loss.lr == 0.1
     for name, gradient in ours.state_dict().items():
         np.testing.assert_array_equal(theirs.state_dict()[name], gradient)
+
+
+def test_gradients_keep_the_inputs_own_key_names_as_torchs_grad_does() -> None:
+    from lstm_latex.serialize import trace_to_dict
+
+    torch.manual_seed(2)
+    cell = torch.nn.LSTMCell(2, 3).double()
+    x, target = torch.tensor([[0.5, -0.2]]), torch.tensor([[0.1, 0.2, -0.3]], dtype=torch.float64)
+    document = {"state_dict": {k: v.detach().numpy() for k, v in cell.state_dict().items()}}
+    example = lstm_latex.load(document | {"x": x.tolist(), "target": target.tolist(), "lr": 0.5})
+    trace = lstm_latex.forward(example)
+    traced = trace_to_dict(trace, gradients=backward(trace))
+    h, _ = cell(x.double()[0])
+    torch.autograd.backward(0.5 * ((h - target[0]) ** 2).sum())
+    expected = {name: p.grad for name, p in cell.named_parameters()}
+    assert list(traced["grad"]["state_dict"]) == list(expected) == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    for name, gradient in expected.items():
+        assert gradient is not None
+        np.testing.assert_allclose(traced["grad"]["state_dict"][name], gradient.numpy(), rtol=0, atol=ABSOLUTE)
+    assert list(traced["updated_state_dict"]) == list(expected)

@@ -321,7 +321,7 @@ def _from_document(
 def _from_torch_file(data: bytes, prefix: str | None, cell: str | None, max_numbers: int) -> Network:
     from . import torch_io  # torch is loaded for .pt files only
 
-    state = unwrap_checkpoint(torch_io.read(data))
+    state, prefix = unwrap_checkpoint(torch_io.read(data), prefix)
     arrays = torch_io.to_numpy(select_module(state, prefix), max_numbers)
     return network_from_state_dict(arrays, cell or infer_cell(arrays))
 

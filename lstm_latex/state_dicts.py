@@ -23,8 +23,10 @@ _CELL_MODULE_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # nn.LSTMC
 _MODULE_FIRST_KEYS = ("weight_ih_l0", "weight_ih")  # a recurrent module's first parameter, layer or cell
 
 
-def unwrap_checkpoint(loaded: Any) -> Mapping[str, Any]:
-    """The state_dict in what torch.load returned: the dict itself, or a checkpoint's ``state_dict`` entry."""
+def unwrap_checkpoint(loaded: Any, prefix: str | None = None) -> tuple[Mapping[str, Any], str | None]:
+    """The state_dict in what torch.load returned: the dict itself, or a checkpoint's ``state_dict``
+    (or ``model_state_dict``) entry; and what is left of ``prefix``. A checkpoint that holds both
+    is read where ``prefix`` starts with the name of one (``model_state_dict.encoder.lstm``)."""
     outer: list[int] = []  # the checkpoints around it: a pickle can make a dict that holds itself
     while True:
         if not isinstance(loaded, Mapping):
@@ -36,17 +38,23 @@ def unwrap_checkpoint(loaded: Any) -> Mapping[str, Any]:
         if not keys:
             break
         if len(keys) > 1 and loaded[keys[0]] is not loaded[keys[1]]:
-            raise InputError(
-                f"the checkpoint holds two state_dicts, {keys[0]!r} and {keys[1]!r}: save the one to use by"
-                f" itself, e.g. torch.save(checkpoint[{keys[1]!r}], 'weights.pt')"
-            )
+            chosen = [key for key in keys if prefix is not None and (prefix == key or prefix.startswith(key + "."))]
+            if not chosen:
+                raise InputError(
+                    f"the checkpoint holds two state_dicts, {keys[0]!r} and {keys[1]!r}: choose one with"
+                    f" --prefix {keys[0]} or --prefix {keys[1]} (then a module's prefix, if any:"
+                    f" --prefix {keys[1]}.encoder.lstm)"
+                )
+            keys = chosen
+            assert prefix is not None
+            prefix = prefix.removeprefix(keys[0]).removeprefix(".") or None
         outer.append(id(loaded))
         loaded = loaded[keys[0]]
         if id(loaded) in outer:
             raise InputError(f"the checkpoint's {keys[0]!r} holds the checkpoint itself, not a state_dict")
     if not all(isinstance(key, str) for key in loaded):
         raise InputError("a state_dict's keys are parameter names; found a key that is not a string")
-    return loaded
+    return loaded, prefix
 
 
 def module_prefixes(state: Mapping[str, Any]) -> list[str]:

@@ -324,7 +324,9 @@ TORCH_CASES: list[tuple[str, Callable[[Path], bytes], str]] = [
     (
         "two-state-dicts.pt",
         lambda p: saved({"state_dict": lstm_state(), "model_state_dict": lstm_state()}, p),
-        "the checkpoint holds two state_dicts, 'state_dict' and 'model_state_dict': save the one to use by itself",
+        "the checkpoint holds two state_dicts, 'state_dict' and 'model_state_dict': choose one with"
+        " --prefix state_dict or --prefix model_state_dict (then a module's prefix, if any:"
+        " --prefix model_state_dict.encoder.lstm)",
     ),
     (
         "gru-projection.pt",

@@ -100,6 +100,18 @@ def test_training_checkpoints_are_unwrapped(tmp_path: Path, key: str) -> None:
     np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
 
 
+@pytest.mark.parametrize("chosen", ["state_dict", "model_state_dict"])
+def test_a_checkpoint_with_two_state_dicts_is_read_where_prefix_says(tmp_path: Path, chosen: str) -> None:
+    other = torch.nn.LSTM(2, 4)  # a different model under the other key
+    checkpoint = {"state_dict": other.state_dict(), "model_state_dict": other.state_dict()}
+    checkpoint[chosen] = seed_model().state_dict()
+    path = save(checkpoint, tmp_path / "checkpoint.pt")
+    trace = lstm_latex.forward(load(path, tmp_path, prefix=f"{chosen}.encoder.lstm"))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    with pytest.raises(lstm_latex.InputError, match="choose one with --prefix state_dict or --prefix model_state_dict"):
+        load(path, tmp_path)
+
+
 def test_a_pickled_module_is_refused_with_what_to_save_instead(tmp_path: Path) -> None:
     path = save(seed_model(), tmp_path / "whole.pt")
     with pytest.raises(lstm_latex.InputError) as error:

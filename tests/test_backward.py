@@ -11,6 +11,7 @@ import pytest
 from conftest import SAMPLES, SEED
 from hypothesis import given
 from hypothesis import strategies as st
+from networks import random_lstm
 from test_markdown import katex_failures, math_blocks
 from test_properties import FAST, valid_documents
 
@@ -241,3 +242,12 @@ def test_gradients_keep_the_inputs_own_key_names_as_torchs_grad_does() -> None:
         assert gradient is not None
         np.testing.assert_allclose(traced["grad"]["state_dict"][name], gradient.numpy(), rtol=0, atol=ABSOLUTE)
     assert list(traced["updated_state_dict"]) == list(expected)
+
+
+def test_a_wide_layers_backward_pass_is_elided_and_fits_the_page(latex) -> None:  # type: ignore[no-untyped-def]
+    document = random_lstm(3, 9, steps=9)  # H = 9 and T = 9: matrices and sums over the steps elided
+    document["target"] = np.random.default_rng(0).uniform(-1, 1, (9, 9))
+    text = lstm_latex.render(lstm_latex.forward(lstm_latex.load(document)))
+    assert r"+ \cdots" in text  # the sums over the nine steps keep their first and last terms
+    run = latex(text)
+    assert run.overfull == []

@@ -65,6 +65,15 @@ def compile_latex(source: str, directory: Path, name: str = "doc") -> LatexRun:
     return LatexRun(directory / f"{name}.pdf", log)
 
 
+def as_handout(slides: str) -> str:
+    """Beamer slides with the class option ``handout``: a page a frame, every overlay shown at once.
+    A frame is laid out the same on each of its overlays (a pause hides what follows, it moves
+    nothing), so a handout proves that frames fit in a fraction of the pages."""
+    head, brace, rest = slides.partition("]{beamer}")
+    assert brace, "not beamer slides"
+    return f"{head},handout{brace}{rest}"
+
+
 @pytest.fixture
 def latex(tmp_path: Path):  # type: ignore[no-untyped-def]
     def run(source: str, name: str = "doc") -> LatexRun:

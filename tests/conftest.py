@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ class LatexRun:
         self.pdf = pdf
         self.log = log
 
-    @property
+    @cached_property
     def text(self) -> str:
         out = subprocess.run(["pdftotext", str(self.pdf), "-"], capture_output=True, text=True, check=True)
         return out.stdout.replace("\u2212", "-")  # the PDF's minus sign is U+2212

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that compiles with the ``latex`` fixture needs pdflatex: it is marked so, whoever wrote it."""
+    """A test that compiles with the ``latex`` fixture needs pdflatex: it is marked so, whoever wrote it.
+
+    The tests that compile go first: they are the long ones, and a worker of ``-n 2`` that finishes
+    early takes half of the other's remaining tests (``--dist worksteal``), so the run ends on short
+    tests and the two workers end together."""
     for item in items:
         if "latex" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.latex)
+    items.sort(key=lambda item: item.get_closest_marker("latex") is None)  # stable: file order otherwise
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ class LatexRun:
         self.pdf = pdf
         self.log = log
 
-    @property
+    @cached_property
     def text(self) -> str:
         out = subprocess.run(["pdftotext", str(self.pdf), "-"], capture_output=True, text=True, check=True)
         return out.stdout.replace("\u2212", "-")  # the PDF's minus sign is U+2212
@@ -63,6 +69,15 @@ def compile_latex(source: str, directory: Path, name: str = "doc") -> LatexRun:
     assert not errors, f"pdflatex failed: {errors}\n{log[-3000:]}"
     assert run.returncode == 0, log[-3000:]
     return LatexRun(directory / f"{name}.pdf", log)
+
+
+def as_handout(slides: str) -> str:
+    """Beamer slides with the class option ``handout``: a page a frame, every overlay shown at once.
+    A frame is laid out the same on each of its overlays (a pause hides what follows, it moves
+    nothing), so a handout proves that frames fit in a fraction of the pages."""
+    head, brace, rest = slides.partition("]{beamer}")
+    assert brace, "not beamer slides"
+    return f"{head},handout{brace}{rest}"
 
 
 @pytest.fixture

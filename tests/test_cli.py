@@ -91,6 +91,15 @@ def test_the_streamed_trace_holds_what_trace_to_dict_holds() -> None:
     assert text.endswith(' "check": null\n}\n')
 
 
+def test_the_trace_is_written_a_step_at_a_time() -> None:
+    # A piece of text a step record, made as it is written: a long trace is never one string.
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "stacked_bidirectional_lstm.json"))
+    pieces = trace_to_json(trace)
+    assert iter(pieces) is pieces
+    records = [piece.count('"t": ') for piece in pieces if '"t": ' in piece]
+    assert records == [1] * (2 * 2 * 2)  # 2 steps, 2 layers, 2 directions
+
+
 @pytest.mark.parametrize("command", [[], ["render"], ["trace"]])
 def test_every_command_has_help_and_version(command: list[str]) -> None:
     for flag in ("-h", "--help"):

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SAMPLES, SEED
+from conftest import SAMPLES, SEED, as_handout
 from hypothesis import given
 from hypothesis import strategies as st
 from networks import random_lstm
@@ -195,7 +195,7 @@ def test_backward_documents_compile_and_fit_the_page(sample: str, template: str,
         text = "\\documentclass{article}\n\\usepackage{amsmath,amssymb,mathtools}\n\\usepackage{xcolor}\n"
         text += "\\begin{document}\n" + lstm_latex.render(lstm_latex.forward(lstm_latex.load(document)), "snippet")
         text += "\\end{document}\n"
-    run = latex(text)
+    run = latex(as_handout(text) if template == "beamer" else text)  # slides: a page a frame
     assert run.overfull == []
     assert "backward" in run.text
 

@@ -23,7 +23,7 @@ def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
 # A slide for each line of a chain (a pause ends every line, in every cell's chains): the slides
 # of more than 40 pages are compiled as a handout, a page a frame (stacked_bidirectional_lstm: 230
 # pages, 85 as a handout); the others as they are, overlays and all.
-HANDOUT = {"gru", "stacked_bidirectional_lstm"}
+HANDOUT = {"gru", "lstm_backward", "stacked_bidirectional_lstm"}
 
 
 @pytest.mark.latex

@@ -132,13 +132,14 @@ class Layout:
             terms.append(self._term("+" if terms else "", *factors))
         return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL)
 
-    def descent(self, parameter: Array, lr: str, gradient: Array, result: Array) -> list[str]:
-        """``W − lr ∂L/∂W = result`` with the numbers in, as lines; ``lr`` as it is printed."""
-        lr_term = (lr, float(len(lr)))
+    def difference(self, minuend: Array, factor: str, subtrahend: Array, result: Array) -> list[str]:
+        """``a − factor b = result`` with the numbers in, as lines (``factor`` as printed, or empty):
+        output − target, or a step of gradient descent, W − η ∂L/∂W."""
+        factor_term = (factor, float(len(factor)))
         return self._lines(
             [
-                self._term("", self._array(parameter)),
-                self._term("-", lr_term, self._array(gradient)),
+                self._term("", self._array(minuend)),
+                self._term("-", factor_term, self._array(subtrahend)),
                 self._term("=", self._array(result)),
             ],
             GRADIENT_LABEL,

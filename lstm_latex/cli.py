@@ -14,6 +14,7 @@ from . import __version__
 from .cells import CELLS, Step
 from .errors import InputError, LstmLatexError
 from .latex import NumberFormat
+from .layout import HEADING_LEVELS, HeadingLevel
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
 from .model import Example, Network, Trace
 from .network import forward
@@ -129,7 +130,17 @@ _check = click.option(
 )
 @_source_options
 @_check
-@click.option("--title", help="The document's title (printed literally: LaTeX's special characters are escaped).")
+@click.option(
+    "--title",
+    help="The document's title, or a snippet's first heading (printed literally: LaTeX's special characters"
+    " are escaped).",
+)
+@click.option(
+    "--heading-level",
+    type=click.Choice(HEADING_LEVELS),
+    help="The level of the derivation's top headings, the rest below them; none: no sectioning commands"
+    "  [default: section; subsection for snippets]",
+)
 @click.option(
     "--max-steps",
     type=click.IntRange(min=0),
@@ -153,6 +164,7 @@ def render_(
     cell: str | None,
     check: bool | None,
     title: str | None,
+    heading_level: HeadingLevel | None,
     max_steps: int,
 ) -> None:
     """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
@@ -181,6 +193,7 @@ def render_(
             max_steps=max_steps,
             output_format=output_format,
             gradients=gradients,
+            heading_level=heading_level,
         )
     _write(text, output)
     if compile_ and output is not None:

@@ -15,8 +15,8 @@ import jinja2
 from .cells import CELLS, Grad, Step
 from .cells.common import split_params
 from .errors import LstmLatexError, RenderError
-from .latex import NumberFormat, escape_latex, escape_markdown
-from .layout import Layout, Typeset
+from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
+from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset
 from .model import DirectionTrace, Example, GateParams, Trace
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ def render(
     max_steps: int = MAX_STEPS,
     output_format: OutputFormat | None = None,
     gradients: Gradients | None = None,
+    heading_level: HeadingLevel | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -97,11 +98,16 @@ def render(
     the results; it is computed here when the example has a target or grad_output and none is
     given. ``check``, the torch cross-check's report, is stated in the results; None says it was
     not checked.
+    ``heading_level`` puts the derivation's top headings at that level and the ones inside them
+    below it (section, subsection, subsubsection, paragraph; none: bold titles, no sectioning
+    command); None: the template's own, section for a document, subsection for a snippet.
     ``progress`` is called once for each step the derivation shows.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
     check_size(trace.example, max_steps)
+    if heading_level is not None and heading_level not in HEADING_LEVELS:
+        raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
     entry = _entry(template, template_dir, output_format)
     env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
     if gradients is None and trace.example.inputs.loss is not None:
@@ -122,6 +128,8 @@ def render(
             gradients=gradients,
             backward=None if gradients is None else _backward_order(directions, gradients),
             title=title or f"A worked {CELLS[network.cell].title} {pass_name}",
+            title_given=bool(title),
+            heading_level=heading_level,
             style=style,
             check=check,
             matrix_columns=max(
@@ -356,9 +364,11 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tup
         paint=typeset.paint,
         tex=escape_latex,
         text=escape_markdown if markdown else escape_latex,
+        heading=heading_latex,
     )
     # partials/base.j2 lays the page out at the line width its entry template sets.
     env.globals["layout_for"] = partial(Layout, typeset)
+    env.globals["headings_for"] = Headings
     return env, typeset
 
 

@@ -105,9 +105,8 @@ _check = click.option(
     "--format",
     "output_format",
     type=click.Choice(["latex", "markdown"]),
-    default="latex",
-    show_default=True,
-    help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.",
+    help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.  [default: from -o's extension"
+    " (.md, .markdown: markdown; .pdf: compiled LaTeX), else latex]",
 )
 @click.option("--template", help="document (default), snippet or beamer; markdown for --format markdown; or a NAME.")
 @click.option(
@@ -151,7 +150,7 @@ _check = click.option(
 def render_(
     file: str,
     output: str | None,
-    output_format: OutputFormat,
+    output_format: OutputFormat | None,
     template: str | None,
     template_dir: Path | None,
     precision: int | None,
@@ -171,7 +170,8 @@ def render_(
     as LaTeX or Markdown."""
     if precision is not None and sig is not None:
         raise click.ClickException("--precision and --sig exclude each other: give one of them")
-    if compile_ and (output is None or output_format == "markdown" or not output.endswith(".tex")):
+    output_format, pdf = _output_format(output, output_format)
+    if compile_ and not pdf and (output is None or output_format == "markdown" or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
     numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     name = template or ("markdown" if output_format == "markdown" else "document")
@@ -195,11 +195,35 @@ def render_(
             gradients=gradients,
             heading_level=heading_level,
         )
+    if pdf and output is not None:
+        from .compile import compile_text  # subprocess and friends: only when asked to compile
+
+        compile_text(text, Path(output))
+        return
     _write(text, output)
     if compile_ and output is not None:
-        from .compile import compile_pdf  # subprocess and friends: only when asked to compile
+        from .compile import compile_pdf
 
         compile_pdf(Path(output))
+
+
+_MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def _output_format(output: str | None, given: OutputFormat | None) -> tuple[OutputFormat, bool]:
+    """The format to render, from --format or else -o's extension, and whether to compile it
+    to a PDF (-o FILE.pdf). A --format the extension contradicts is a usage error."""
+    suffix = Path(output).suffix.lower() if output else ""
+    implied: OutputFormat | None = (
+        "markdown" if suffix in _MARKDOWN_SUFFIXES else "latex" if suffix in (".tex", ".pdf") else None
+    )
+    if given is not None and implied is not None and given != implied:
+        kind = {".pdf": "a PDF", ".tex": "a LaTeX"}.get(suffix, "a Markdown")
+        raise click.UsageError(
+            f"-o {output} names {kind} file, but --format is {given}:"
+            f" leave --format out, or name a {'.md' if given == 'markdown' else '.tex'} file"
+        )
+    return given or implied or "latex", suffix == ".pdf"
 
 
 @_command("trace")

@@ -219,12 +219,18 @@ class Headings:
         """The sectioning command of a heading ``depth`` levels below the derivation's top
         (-1: the title of a titled one), or None where there is none: at level "none", and
         below subparagraph, where a bold run-in title stands instead."""
+        index = self.index(depth)
+        return None if index is None else SECTIONING[index]
+
+    def index(self, depth: int) -> int | None:
+        """The level of the heading at ``depth`` as an index of SECTIONING (0: section), as
+        ``command``; Markdown writes it with that many "#" after the document's title's two."""
         if self.level == "none":
             return None
         index = SECTIONING.index(self.level) + self.rank(depth)
         if depth >= PART_DEPTH:  # a part (a gate, a state update) has a run-in title: paragraph or below
             index = max(index, SECTIONING.index("paragraph"))
-        return SECTIONING[index] if index < len(SECTIONING) else None
+        return index if index < len(SECTIONING) else None
 
     def rank(self, depth: int) -> int:
         """How far below the top of the derivation (its title, if it has one) a heading at

@@ -108,7 +108,10 @@ _check = click.option(
     help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.  [default: from -o's extension"
     " (.md, .markdown: markdown; .pdf: compiled LaTeX), else latex]",
 )
-@click.option("--template", help="document (default), snippet or beamer; markdown for --format markdown; or a NAME.")
+@click.option(
+    "--template",
+    help="document (default), snippet, beamer or frames; markdown or markdown-snippet for Markdown; or a NAME.",
+)
 @click.option(
     "--template-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -131,14 +134,14 @@ _check = click.option(
 @_check
 @click.option(
     "--title",
-    help="The document's title, or a snippet's first heading (printed literally: LaTeX's special characters"
-    " are escaped).",
+    help="The document's title, or the first heading of a snippet or frames (printed literally: LaTeX's"
+    " special characters are escaped).",
 )
 @click.option(
     "--heading-level",
     type=click.Choice(HEADING_LEVELS),
     help="The level of the derivation's top headings, the rest below them; none: no sectioning commands"
-    "  [default: section; subsection for snippets]",
+    "  [default: section; subsection for snippet, frames and markdown-snippet]",
 )
 @click.option(
     "--max-steps",

@@ -80,6 +80,9 @@ def test_the_frames_are_only_frames_with_subsections_for_the_decks_outline(seed)
     assert set(_commands(frames)) == {"subsection", "subsubsection"}  # the parts are frames
     assert frames.count(r"\begin{frame}") == lstm_latex.render(seed, "beamer").count(r"\begin{frame}") - 1
     assert _commands(lstm_latex.render(seed, "frames", heading_level="none")) == []
+    titled = lstm_latex.render(seed, "frames", title="LSTM & co")
+    assert _commands(titled)[:2] == ["subsection", "subsubsection"]
+    assert "\\subsection{LSTM \\& co}\n\\begin{frame}\n\\centering\\Large\\bfseries LSTM \\& co\n\\end{frame}" in titled
 
 
 def test_an_unknown_heading_level_is_refused(seed) -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +142,8 @@ And after it.
 
 def test_the_frames_compile_in_a_beamer_deck(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
     # The seed: the backward pass's hundreds of slides would take pdflatex 20 seconds.
-    (tmp_path / "frames.tex").write_text(lstm_latex.render(seed, "frames"), encoding="utf-8")
+    frames = lstm_latex.render(seed, "frames", title="A worked example")
+    (tmp_path / "frames.tex").write_text(frames, encoding="utf-8")
     run = latex(
         r"""\documentclass{beamer}
 \usepackage{amsmath,amssymb,mathtools}
@@ -160,3 +164,4 @@ The end.
     assert "Our own frame." in run.text
     assert "The end." in run.text
     assert "Cell state" in run.text
+    assert "A worked example" in run.text

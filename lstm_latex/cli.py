@@ -106,7 +106,7 @@ _check = click.option(
     "output_format",
     type=click.Choice(["latex", "markdown"]),
     help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.  [default: from -o's extension"
-    " (.md, .markdown: markdown; .pdf: compiled LaTeX), else latex]",
+    " (.md, .markdown: markdown; .pdf: compiled LaTeX), else the template's]",
 )
 @click.option(
     "--template",
@@ -213,9 +213,10 @@ def render_(
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
-def _output_format(output: str | None, given: OutputFormat | None) -> tuple[OutputFormat, bool]:
-    """The format to render, from --format or else -o's extension, and whether to compile it
-    to a PDF (-o FILE.pdf). A --format the extension contradicts is a usage error."""
+def _output_format(output: str | None, given: OutputFormat | None) -> tuple[OutputFormat | None, bool]:
+    """The format to render, from --format or else -o's extension (None when neither says: the
+    template's own), and whether to compile it to a PDF (-o FILE.pdf). A --format the extension
+    contradicts is a usage error."""
     suffix = Path(output).suffix.lower() if output else ""
     implied: OutputFormat | None = (
         "markdown" if suffix in _MARKDOWN_SUFFIXES else "latex" if suffix in (".tex", ".pdf") else None
@@ -226,7 +227,7 @@ def _output_format(output: str | None, given: OutputFormat | None) -> tuple[Outp
             f"-o {output} names {kind} file, but --format is {given}:"
             f" leave --format out, or name a {'.md' if given == 'markdown' else '.tex'} file"
         )
-    return given or implied or "latex", suffix == ".pdf"
+    return given or implied, suffix == ".pdf"
 
 
 @_command("trace")

@@ -90,3 +90,16 @@ def test_a_pdf_that_fails_leaves_the_old_pdf_and_the_log(tmp_path: Path) -> None
     )
     assert (tmp_path / "out.pdf").read_bytes() == b"%PDF- the old one"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.log", "out.pdf", "templates"]
+
+
+def test_without_format_or_extension_the_template_decides() -> None:
+    result = render("--template", "markdown-snippet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().startswith("### The network\n")
+
+
+def test_a_tex_name_refuses_a_markdown_template(tmp_path: Path) -> None:
+    result = render("--template", "markdown", "-o", str(tmp_path / "notes.tex"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: template markdown.md.j2 writes Markdown, not LaTeX: pass --format markdown")
+    assert list(tmp_path.iterdir()) == []

@@ -166,3 +166,8 @@ The end.
     assert "The end." in run.text
     assert "Cell state" in run.text
     assert "A worked example" in run.text
+
+
+def test_a_title_with_dollars_stays_text_in_a_heading(seed) -> None:  # type: ignore[no-untyped-def]
+    text = lstm_latex.render(seed, "snippet", title="Costs $5 \\$ or $x$")
+    assert r"\subsection{Costs \$5 \textbackslash{}\$ or \$x\$}" in text

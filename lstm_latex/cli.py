@@ -14,6 +14,7 @@ from . import __version__
 from .cells import CELLS, Step
 from .errors import InputError, LstmLatexError
 from .latex import NumberFormat
+from .layout import HEADING_LEVELS, HeadingLevel
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
 from .model import Example, Network, Trace
 from .network import forward
@@ -104,11 +105,13 @@ _check = click.option(
     "--format",
     "output_format",
     type=click.Choice(["latex", "markdown"]),
-    default="latex",
-    show_default=True,
-    help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.",
+    help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.  [default: from -o's extension"
+    " (.md, .markdown: markdown; .pdf: compiled LaTeX), else the template's]",
 )
-@click.option("--template", help="document (default), snippet or beamer; markdown for --format markdown; or a NAME.")
+@click.option(
+    "--template",
+    help="document (default), snippet, beamer or frames; markdown or markdown-snippet for Markdown; or a NAME.",
+)
 @click.option(
     "--template-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -129,7 +132,17 @@ _check = click.option(
 )
 @_source_options
 @_check
-@click.option("--title", help="The document's title (printed literally: LaTeX's special characters are escaped).")
+@click.option(
+    "--title",
+    help="The document's title, or the first heading of a snippet or frames (printed literally: LaTeX's"
+    " special characters are escaped).",
+)
+@click.option(
+    "--heading-level",
+    type=click.Choice(HEADING_LEVELS),
+    help="The level of the derivation's top headings, the rest below them; none: no sectioning commands"
+    "  [default: section; subsection for snippet, frames and markdown-snippet]",
+)
 @click.option(
     "--max-steps",
     type=click.IntRange(min=0),
@@ -140,7 +153,7 @@ _check = click.option(
 def render_(
     file: str,
     output: str | None,
-    output_format: OutputFormat,
+    output_format: OutputFormat | None,
     template: str | None,
     template_dir: Path | None,
     precision: int | None,
@@ -153,13 +166,15 @@ def render_(
     cell: str | None,
     check: bool | None,
     title: str | None,
+    heading_level: HeadingLevel | None,
     max_steps: int,
 ) -> None:
     """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
     as LaTeX or Markdown."""
     if precision is not None and sig is not None:
         raise click.ClickException("--precision and --sig exclude each other: give one of them")
-    if compile_ and (output is None or output_format == "markdown" or not output.endswith(".tex")):
+    output_format, pdf = _output_format(output, output_format)
+    if compile_ and not pdf and (output is None or output_format == "markdown" or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
     numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     name = template or ("markdown" if output_format == "markdown" else "document")
@@ -181,12 +196,38 @@ def render_(
             max_steps=max_steps,
             output_format=output_format,
             gradients=gradients,
+            heading_level=heading_level,
         )
+    if pdf and output is not None:
+        from .compile import compile_text  # subprocess and friends: only when asked to compile
+
+        compile_text(text, Path(output))
+        return
     _write(text, output)
     if compile_ and output is not None:
-        from .compile import compile_pdf  # subprocess and friends: only when asked to compile
+        from .compile import compile_pdf
 
         compile_pdf(Path(output))
+
+
+_MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def _output_format(output: str | None, given: OutputFormat | None) -> tuple[OutputFormat | None, bool]:
+    """The format to render, from --format or else -o's extension (None when neither says: the
+    template's own), and whether to compile it to a PDF (-o FILE.pdf). A --format the extension
+    contradicts is a usage error."""
+    suffix = Path(output).suffix.lower() if output else ""
+    implied: OutputFormat | None = (
+        "markdown" if suffix in _MARKDOWN_SUFFIXES else "latex" if suffix in (".tex", ".pdf") else None
+    )
+    if given is not None and implied is not None and given != implied:
+        kind = {".pdf": "a PDF", ".tex": "a LaTeX"}.get(suffix, "a Markdown")
+        raise click.UsageError(
+            f"-o {output} names {kind} file, but --format is {given}:"
+            f" leave --format out, or name a {'.md' if given == 'markdown' else '.tex'} file"
+        )
+    return given or implied, suffix == ".pdf"
 
 
 @_command("trace")

@@ -30,19 +30,34 @@ def compile_pdf(tex: Path) -> Path:
     """
     if tex.suffix != ".tex":
         raise RenderError(f"{tex}: --compile needs a file name ending in .tex, to name the PDF beside it")
+    return _compile(tex.read_bytes(), tex, tex.with_suffix(".pdf"))
+
+
+def compile_text(text: str, pdf: Path) -> Path:
+    """Compile the LaTeX ``text`` straight to the PDF ``pdf`` (``-o FILE.pdf``), as ``compile_pdf``
+    does a .tex file: no .tex file is written beside it, and only its log when LaTeX fails."""
+    return _compile(text.encode("utf-8"), pdf, pdf)
+
+
+def _command() -> list[str]:
     if shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None:
-        command = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-silent", f"{JOB}.tex"]
-    elif shutil.which("pdflatex") is not None:
-        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"{JOB}.tex"]
-    else:
-        raise RenderError(
-            f"--compile needs pdflatex, which is not installed; on Debian or Ubuntu: apt-get install {TEX_PACKAGES}"
-        )
+        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-silent", f"{JOB}.tex"]
+    if shutil.which("pdflatex") is not None:
+        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"{JOB}.tex"]
+    raise RenderError(
+        f"--compile needs pdflatex, which is not installed; on Debian or Ubuntu: apt-get install {TEX_PACKAGES}"
+    )
+
+
+def _compile(source: bytes, named: Path, target: Path) -> Path:
+    """``source`` compiled in a private directory to ``target``; ``named`` is the file the user
+    named, for messages and for the directory a template's \\input reads from."""
+    command = _command()
     with tempfile.TemporaryDirectory(prefix="lstm-latex-") as directory:
         work = Path(directory)
-        shutil.copyfile(tex, work / f"{JOB}.tex")
-        # The .tex file's own directory too, for a user template's \input; then TeX's defaults (the empty entry).
-        inputs = os.pathsep.join([str(tex.parent.resolve()), os.environ.get("TEXINPUTS", "")])
+        (work / f"{JOB}.tex").write_bytes(source)
+        # The named file's own directory too, for a user template's \input; then TeX's defaults (the empty entry).
+        inputs = os.pathsep.join([str(named.parent.resolve()), os.environ.get("TEXINPUTS", "")])
         try:
             run = subprocess.run(
                 command,
@@ -54,18 +69,17 @@ def compile_pdf(tex: Path) -> Path:
                 env={**os.environ, "TEXINPUTS": inputs},
             )
         except subprocess.TimeoutExpired:
-            raise RenderError(f"{tex}: LaTeX did not finish within 10 minutes") from None
+            raise RenderError(f"{named}: LaTeX did not finish within 10 minutes") from None
         log, pdf = work / f"{JOB}.log", work / f"{JOB}.pdf"
         if run.returncode != 0 or not pdf.is_file():
             # TeX writes its log and messages in 8-bit bytes, whatever the input's encoding
             text = log.read_text(encoding="latin-1") if log.is_file() else run.stdout.decode("latin-1")
-            kept = tex.with_suffix(".log")
+            kept = named.with_suffix(".log")
             if log.is_file():
                 write_file(str(kept), [log.read_bytes()])
             raise RenderError(
-                f"{tex}: LaTeX failed: {'; '.join(latex_errors(text)) or 'no PDF was written'} (see {kept})"
+                f"{named}: LaTeX failed: {'; '.join(latex_errors(text)) or 'no PDF was written'} (see {kept})"
             )
-        target = tex.with_suffix(".pdf")
         write_file(str(target), [pdf.read_bytes()])
     return target
 

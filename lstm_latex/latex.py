@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,21 @@ def escape_latex(text: str) -> str:
         if ch in "-," and text[k + 1 : k + 2] == ch:
             out.append("{}")  # no ligature: -- and ,, would print as a dash and a low quote
     return "".join(out)
+
+
+_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+
+
+def heading_latex(title: str) -> str:
+    """A heading's LaTeX with each ``$...$`` wrapped for hyperref, which writes headings into the
+    PDF's bookmarks, where math is not allowed: ``\\texorpdfstring{$t = 1$}{t = 1}``. The
+    bookmark's text is the math without its commands and braces."""
+
+    def wrap(math: re.Match[str]) -> str:
+        plain = re.sub(r"\\[A-Za-z]+ *|[{}^_\\]", "", math[1])
+        return rf"\texorpdfstring{{${math[1]}$}}{{{plain}}}"
+
+    return _INLINE_MATH.sub(wrap, title)
 
 
 def escape_markdown(text: str) -> str:

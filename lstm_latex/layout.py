@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 
@@ -195,3 +195,45 @@ class Layout:
                 lines[-1] += " " + text
                 used += width
         return lines
+
+
+# Where the derivation's headings sit in the document that holds it: its top headings at this
+# level, the ones inside them below it. "none" writes no sectioning command at all.
+HeadingLevel = Literal["section", "subsection", "subsubsection", "paragraph", "none"]
+HEADING_LEVELS: tuple[HeadingLevel, ...] = get_args(HeadingLevel)
+# LaTeX's sectioning commands from the top; in beamer only the first three exist.
+SECTIONING = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
+PART_DEPTH = 2  # the depth of a part's title, below the top headings and the ones inside them
+
+
+@dataclass(frozen=True)
+class Headings:
+    """The derivation's headings in one render: ``level`` for its top ones (``The network``,
+    ``Step t = 1``), the ones inside them one level down, and the parts' run-in titles (a gate,
+    a state update) at paragraph level or below; first its title when ``titled`` (a snippet given a
+    title puts it at ``level`` and the rest one level below)."""
+
+    level: HeadingLevel
+    titled: bool = False
+
+    def command(self, depth: int) -> str | None:
+        """The sectioning command of a heading ``depth`` levels below the derivation's top
+        (-1: the title of a titled one), or None where there is none: at level "none", and
+        below subparagraph, where a bold run-in title stands instead."""
+        index = self.index(depth)
+        return None if index is None else SECTIONING[index]
+
+    def index(self, depth: int) -> int | None:
+        """The level of the heading at ``depth`` as an index of SECTIONING (0: section), as
+        ``command``; Markdown writes it with that many "#" after the document's title's two."""
+        if self.level == "none":
+            return None
+        index = SECTIONING.index(self.level) + self.rank(depth)
+        if depth >= PART_DEPTH:  # a part (a gate, a state update) has a run-in title: paragraph or below
+            index = max(index, SECTIONING.index("paragraph"))
+        return index if index < len(SECTIONING) else None
+
+    def rank(self, depth: int) -> int:
+        """How far below the top of the derivation (its title, if it has one) a heading at
+        ``depth`` is: 0, 1, 2 and on, for the run-in titles that stand for missing commands."""
+        return depth + (1 if self.titled else 0)

@@ -15,8 +15,8 @@ import jinja2
 from .cells import CELLS, Grad, Step
 from .cells.common import split_params
 from .errors import LstmLatexError, RenderError
-from .latex import NumberFormat, escape_latex, escape_markdown
-from .layout import Layout, Typeset
+from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
+from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset
 from .model import DirectionTrace, Example, GateParams, Trace
 
 if TYPE_CHECKING:
@@ -57,8 +57,9 @@ OPTIONS: dict[str, Any] = {
     "optimized": False,
 }
 
-# One colour a gate letter, the same in every cell that has it (see cells.GateKind).
-GATE_COLORS = {gate.name: gate.color for cell in CELLS.values() for gate in cell.gates}
+# One colour a gate letter, the same in every cell that has it (see cells.GateKind): for Markdown,
+# by a name KaTeX, MathJax and xcolor all know (see cells.NAMED_COLORS).
+GATE_COLORS = {gate.name: gate.named_color for cell in CELLS.values() for gate in cell.gates}
 
 MAX_STEPS = 100  # step blocks: about 250 pages for a small LSTM, already more than anyone checks by hand
 
@@ -86,22 +87,31 @@ def render(
     max_steps: int = MAX_STEPS,
     output_format: OutputFormat | None = None,
     gradients: Gradients | None = None,
+    heading_level: HeadingLevel | None = None,
+    first_steps: int | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
     or ``NAME.md.j2``), which may extend a built-in one as ``default:document.tex.j2``.
-    A ``.md.j2`` template writes Markdown: portable matrices and colours in hex. ``output_format``
+    A ``.md.j2`` template writes Markdown: portable matrices and colours by name. ``output_format``
     refuses a template of the other format; None takes either.
 
     ``gradients``, the backward pass of ``trace`` (lstm_latex.backward), adds its derivation after
     the results; it is computed here when the example has a target or grad_output and none is
     given. ``check``, the torch cross-check's report, is stated in the results; None says it was
     not checked.
+    ``heading_level`` puts the derivation's top headings at that level and the ones inside them
+    below it (section, subsection, subsubsection, paragraph; none: bold titles, no sectioning
+    command); None: the template's own, section for a document, subsection for a snippet.
+    ``first_steps`` shows only the first steps each direction ran (forward and backward), and
+    says how many were left out; the results and the gradients' sums still hold every step.
     ``progress`` is called once for each step the derivation shows.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
-    check_size(trace.example, max_steps)
+    check_size(trace.example, max_steps, first_steps)
+    if heading_level is not None and heading_level not in HEADING_LEVELS:
+        raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
     entry = _entry(template, template_dir, output_format)
     env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
     if gradients is None and trace.example.inputs.loss is not None:
@@ -109,7 +119,9 @@ def render(
 
         gradients = backward(trace)
     network = trace.example.network
-    directions = [_labelled(d, network.num_layers, network.bidirectional, progress) for d in trace.directions]
+    directions = [
+        _labelled(d, network.num_layers, network.bidirectional, progress, first_steps) for d in trace.directions
+    ]
     pass_name = "forward pass" if gradients is None else "forward and backward pass"
     try:
         return env.get_template(entry).render(
@@ -122,6 +134,8 @@ def render(
             gradients=gradients,
             backward=None if gradients is None else _backward_order(directions, gradients),
             title=title or f"A worked {CELLS[network.cell].title} {pass_name}",
+            title_given=bool(title),
+            heading_level=heading_level,
             style=style,
             check=check,
             matrix_columns=max(
@@ -137,10 +151,13 @@ def render(
         typeset.forget()
 
 
-def check_size(example: Example, max_steps: int = MAX_STEPS) -> None:
-    """Refuse a document with more than ``max_steps`` step blocks (T x layers x directions),
-    before it takes minutes and gigabytes; 0 means no limit."""
+def check_size(example: Example, max_steps: int = MAX_STEPS, first_steps: int | None = None) -> None:
+    """Refuse a document with more than ``max_steps`` step blocks (T x layers x directions, of
+    only the ``first_steps`` of each direction when given), before it takes minutes and
+    gigabytes; 0 means no limit."""
     network, seq_len = example.network, example.inputs.x.shape[0]
+    if first_steps is not None:
+        seq_len = min(seq_len, first_steps)
     blocks = seq_len * network.num_layers * network.num_directions
     if 0 < max_steps < blocks:
         raise RenderError(
@@ -189,14 +206,21 @@ class LabelledDirection:
     heading: str  # "Layer 1, reverse direction"; empty for a single forward layer
     sup: str  # LaTeX superscript for its symbols: "", "^{(1)}", "^{(0)\leftarrow}", ...
     on_step: Callable[[], None] | None = None  # told of each step a template shows
+    shown: int | None = None  # how many of its steps a document shows, the first ones run; None: all
 
     @property
     def steps(self) -> Iterator[Step]:
-        """The steps in the order they run, telling ``on_step`` of each as a template reaches it."""
-        for step in self.trace.steps:
+        """The steps a document shows, in the order they ran, telling ``on_step`` of each as a
+        template reaches it."""
+        for step in self.trace.steps[: self.shown]:
             yield step
             if self.on_step is not None:
                 self.on_step()
+
+    @property
+    def left_out(self) -> int:
+        """How many of its steps a document leaves out (see ``shown``)."""
+        return len(self.trace.steps) - len(self.trace.steps[: self.shown])
 
     @property
     def prev_symbol(self) -> str:
@@ -237,6 +261,11 @@ class LabelledGradients:
         forward = {step.t: step for step in self.direction.trace.steps}
         return [(forward[grad.t], grad) for grad in self.gradients.steps]
 
+    @property
+    def shown_steps(self) -> list[tuple[Step, Grad]]:
+        """The steps a document shows one by one: the first ones the backward pass ran."""
+        return self.steps[: self.direction.shown]
+
 
 def _backward_order(directions: list[LabelledDirection], gradients: Gradients) -> list[LabelledGradients]:
     """The directions' backward passes as they ran: the top layer first, each layer's directions in order."""
@@ -249,7 +278,11 @@ def _backward_order(directions: list[LabelledDirection], gradients: Gradients) -
 
 
 def _labelled(
-    trace: DirectionTrace[Step], num_layers: int, bidirectional: bool, on_step: Callable[[], None] | None
+    trace: DirectionTrace[Step],
+    num_layers: int,
+    bidirectional: bool,
+    on_step: Callable[[], None] | None,
+    shown: int | None = None,
 ) -> LabelledDirection:
     params = trace.params
     parts, marks = [], ""
@@ -259,7 +292,7 @@ def _labelled(
     if bidirectional:
         parts.append("reverse direction" if params.reverse else "forward direction")
         marks += r"\leftarrow" if params.reverse else r"\rightarrow"
-    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step)
+    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step, shown)
 
 
 class _Loader(jinja2.FileSystemLoader):
@@ -356,21 +389,24 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tup
         paint=typeset.paint,
         tex=escape_latex,
         text=escape_markdown if markdown else escape_latex,
+        heading=heading_latex,
     )
     # partials/base.j2 lays the page out at the line width its entry template sets.
     env.globals["layout_for"] = partial(Layout, typeset)
+    env.globals["headings_for"] = Headings
     return env, typeset
 
 
 def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:
     """Text in a gate's colour. LaTeX gets the gate's macro, which the preamble defines with or
     without colour (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
-    preamble, so a web page gets the colour itself, or none."""
+    preamble, so a web page gets the colour's name, which xcolor knows too (a notebook made a PDF),
+    or none."""
 
     def paint(text: str, gate: str) -> str:
         if not markdown:
             return rf"\lstmgate{gate}{{{text}}}"
-        return rf"\textcolor{{#{GATE_COLORS[gate]}}}{{{text}}}" if color else text
+        return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}" if color else text
 
     return paint
 

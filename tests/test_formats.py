@@ -134,7 +134,7 @@ def test_each_gate_has_its_colour_in_the_equations_and_the_numbers() -> None:
     assert rf"\lstmgatef{{{forget}}}" in text  # and f_1's numbers, in the same colour
     assert text.count("textcolor") == 4  # in the macros' definitions only
     markdown = lstm_latex.render(trace_of(SEED), "markdown")
-    assert r"\textcolor{#D55E00}{f_{t}}" in markdown
+    assert r"\textcolor{red}{f_{t}}" in markdown
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ def test_the_sample_user_template_extends_the_document(latex) -> None:  # type: 
     text = lstm_latex.render(trace, "handout", template_dir=USER_TEMPLATES)
     assert "exercise sheet" in text
     assert r"\section{Parameters}" not in text  # the block it overrides
-    assert r"\section{Step $t = 1$}" in text  # the blocks it inherits
+    assert r"\section{Step \texorpdfstring{$t = 1$}{t = 1}}" in text  # the blocks it inherits
     pdf = latex(text)
     assert pdf.overfull == []
     assert "Check each line by hand" in pdf.text
@@ -60,7 +60,7 @@ def test_a_partial_is_refused_naming_the_templates(name: str) -> None:
     assert result.stdout == ""
     assert result.stderr == (
         f"Error: {name!r} is a part of the built-in templates, not a document:"
-        " use one of beamer, document, markdown, snippet\n"
+        " use one of beamer, document, frames, markdown, markdown-snippet, snippet\n"
     )
 
 

@@ -31,6 +31,11 @@ BLUE = "0072B2"
 VERMILION = "D55E00"
 GREEN = "009E73"
 PURPLE = "8E3B8E"
+# The nearest colour each has among the names every renderer of Markdown math knows without a
+# definition: CSS's for KaTeX and MathJax, and xcolor's own (not dvipsnames) for LaTeX through
+# pandoc or nbconvert. KaTeX takes no colour model ([HTML]) and xcolor no "#", so a web page's
+# math cannot give the hex colour itself and still compile.
+NAMED_COLORS = {BLUE: "blue", VERMILION: "red", GREEN: "teal", PURPLE: "magenta"}
 
 SIGMOID = r"\sigma"
 TANH = r"\tanh"
@@ -45,6 +50,11 @@ class GateKind:
     title: str  # "input gate"
     color: str  # an HTML colour, the same in the equations and the numbers
     activation: str  # its function in LaTeX
+
+    @property
+    def named_color(self) -> str:
+        """The colour's nearest name that KaTeX, MathJax and xcolor all know, for Markdown."""
+        return NAMED_COLORS[self.color]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,173 @@
+"""The snippet and the frames inside the documents people already write: their classes, their own
+headings, hyperref, a beamer deck of their own."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES, SEED
+
+import lstm_latex
+from lstm_latex.cli import main
+
+SECTIONING = re.compile(r"\\(section|subsection|subsubsection|paragraph|subparagraph)\*?\{")
+
+
+def _commands(text: str) -> list[str]:
+    return SECTIONING.findall(text)
+
+
+@pytest.fixture(scope="module")
+def seed() -> lstm_latex.Trace[lstm_latex.Step]:
+    return lstm_latex.forward(lstm_latex.load(SEED))
+
+
+def test_the_document_keeps_its_sections_and_the_snippet_sits_one_level_below(seed) -> None:  # type: ignore[no-untyped-def]
+    document = lstm_latex.render(seed)
+    snippet = lstm_latex.render(seed, "snippet")
+    assert _commands(document)[:3] == ["section", "paragraph", "section"]
+    assert "section" not in _commands(snippet)
+    assert _commands(snippet)[:3] == ["subsection", "paragraph", "subsection"]
+    assert r"\subsection{Step \texorpdfstring{$t = 1$}{t = 1}}" in snippet
+
+
+@pytest.mark.parametrize(
+    ("level", "top", "inner", "parts"),
+    [
+        ("section", "section", "subsection", "paragraph"),  # the document's, as it always was
+        ("subsection", "subsection", "subsubsection", "paragraph"),
+        ("subsubsection", "subsubsection", "paragraph", "subparagraph"),
+        ("paragraph", "paragraph", "subparagraph", None),
+    ],
+)
+def test_each_heading_level_puts_the_inner_headings_below_it(seed, level, top, inner, parts) -> None:  # type: ignore[no-untyped-def]
+    text = lstm_latex.render(seed, "snippet", heading_level=level)
+    commands = set(_commands(text))
+    assert rf"\{top}{{Step \texorpdfstring{{$t = 1$}}{{t = 1}}}}" in text
+    assert rf"\{inner}*{{What torch returns}}" in text
+    assert commands == {top, inner} | ({parts} if parts else set())
+    if parts is None:  # nothing below \subparagraph: the gates' titles are bold and run in
+        assert r"\par\smallskip\noindent\textbf{Input gate}\quad" in text
+
+
+def test_heading_level_none_writes_no_sectioning_command(seed) -> None:  # type: ignore[no-untyped-def]
+    text = lstm_latex.render(seed, "snippet", heading_level="none")
+    assert _commands(text) == []
+    assert r"\noindent{\large\bfseries Step $t = 1$\par}" in text
+    assert r"\noindent\textbf{Input gate}\quad" in text
+
+
+def test_a_snippet_title_is_its_heading_and_the_derivation_goes_one_level_down(seed) -> None:  # type: ignore[no-untyped-def]
+    text = lstm_latex.render(seed, "snippet", title="LSTM & co", heading_level="section")
+    assert _commands(text)[:3] == ["section", "subsection", "paragraph"]
+    assert text.count(r"\section{") == 1
+    assert r"\section{LSTM \& co}" in text
+    assert r"\subsection{The network}" in text
+    untitled = lstm_latex.render(seed, "snippet")
+    assert "A worked" not in untitled  # without --title a snippet has no title of its own
+
+
+def test_the_frames_are_only_frames_with_subsections_for_the_decks_outline(seed) -> None:  # type: ignore[no-untyped-def]
+    frames = lstm_latex.render(seed, "frames")
+    assert r"\documentclass" not in frames
+    assert r"\begin{document}" not in frames
+    assert r"\end{document}" not in frames
+    assert r"\titlepage" not in frames
+    assert set(_commands(frames)) == {"subsection", "subsubsection"}  # the parts are frames
+    assert frames.count(r"\begin{frame}") == lstm_latex.render(seed, "beamer").count(r"\begin{frame}") - 1
+    assert _commands(lstm_latex.render(seed, "frames", heading_level="none")) == []
+    titled = lstm_latex.render(seed, "frames", title="LSTM & co")
+    assert _commands(titled)[:2] == ["subsection", "subsubsection"]
+    assert "\\subsection{LSTM \\& co}\n\\begin{frame}\n\\centering\\Large\\bfseries LSTM \\& co\n\\end{frame}" in titled
+
+
+def test_an_unknown_heading_level_is_refused(seed) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(lstm_latex.RenderError, match="no heading level 'chapter'"):
+        lstm_latex.render(seed, "snippet", heading_level="chapter")  # type: ignore[arg-type]
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--heading-level", "chapter"])
+    assert result.exit_code == 2
+    assert "'chapter' is not one of" in result.stderr
+
+
+def test_the_cli_passes_the_heading_level_and_the_title() -> None:
+    args = ["render", str(SEED), "--no-check", "--template", "snippet", "--heading-level", "subsubsection"]
+    result = CliRunner().invoke(main, [*args, "--title", "Worked example"])
+    assert result.exit_code == 0, result.output
+    assert _commands(result.stdout)[:2] == ["subsubsection", "paragraph"]
+    assert r"\subsubsection{Worked example}" in result.stdout
+
+
+# A host document: its class and options, what its author wrote before \input, and the snippet's
+# render. Each loads hyperref, last as its documentation asks, and the snippet's packages.
+HOSTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "article": ("article", "", r"\tableofcontents\section{Recurrent networks}", {}),
+    "twocolumn": ("article", "twocolumn", r"\section{Recurrent networks}", {"title": "A worked example"}),
+    "scrartcl": ("scrartcl", "", r"\section{Recurrent networks}", {"heading_level": "subsubsection"}),
+    "report": ("report", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "none"}),
+    "book": ("book", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "paragraph"}),
+}
+
+
+@pytest.mark.parametrize("host", list(HOSTS))
+def test_the_snippet_compiles_in_each_class_with_hyperref(latex, tmp_path: Path, host: str) -> None:  # type: ignore[no-untyped-def]
+    cls, options, before, render_options = HOSTS[host]
+    # One host gets the backward pass, which has the most headings with math ("Step $t = 2$,
+    # backward"); the others the seed, which pdflatex compiles in a second.
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "lstm_backward.json" if host == "scrartcl" else SEED))
+    (tmp_path / "derivation.tex").write_text(lstm_latex.render(trace, "snippet", **render_options), encoding="utf-8")
+    run = latex(
+        rf"""\documentclass[{options}]{{{cls}}}
+\usepackage{{amsmath,amssymb,mathtools}}
+\usepackage{{xcolor}}
+\usepackage{{hyperref}}
+\begin{{document}}
+{before}
+Some notes before the derivation.
+\input{{derivation}}
+And after it.
+\end{{document}}
+""",
+        name="notes",
+    )
+    assert "Token not allowed in a PDF string" not in run.log
+    assert "And after it." in run.text
+    if host == "article":  # the derivation's parts are numbered inside the author's section
+        toc = (tmp_path / "notes.toc").read_text(encoding="latin-1")
+        assert r"{\numberline {1.1}The network}" in toc
+        assert r"{\numberline {2}" not in toc
+
+
+def test_the_frames_compile_in_a_beamer_deck(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
+    # The seed: the backward pass's hundreds of slides would take pdflatex 20 seconds.
+    frames = lstm_latex.render(seed, "frames", title="A worked example")
+    (tmp_path / "frames.tex").write_text(frames, encoding="utf-8")
+    run = latex(
+        r"""\documentclass{beamer}
+\usepackage{amsmath,amssymb,mathtools}
+\begin{document}
+\section{Recurrent networks}
+\begin{frame}{Before the derivation}
+Our own frame.
+\end{frame}
+\input{frames}
+\begin{frame}{After it}
+The end.
+\end{frame}
+\end{document}
+""",
+        name="deck",
+    )
+    assert "Token not allowed in a PDF string" not in run.log
+    assert "Our own frame." in run.text
+    assert "The end." in run.text
+    assert "Cell state" in run.text
+    assert "A worked example" in run.text
+
+
+def test_a_title_with_dollars_stays_text_in_a_heading(seed) -> None:  # type: ignore[no-untyped-def]
+    text = lstm_latex.render(seed, "snippet", title="Costs $5 \\$ or $x$")
+    assert r"\subsection{Costs \$5 \textbackslash{}\$ or \$x\$}" in text

@@ -1,0 +1,107 @@
+"""The Markdown in notebooks: its math through LaTeX as nbconvert and pandoc make a PDF of it,
+traces and examples displayed in Jupyter, and the Markdown snippet for a cell."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, SEED
+from networks import random_lstm
+
+import lstm_latex
+from lstm_latex.cells import CELLS
+
+# The colours xcolor knows without options (no dvipsnames), each also one of CSS's names.
+XCOLOR_AND_CSS = {"red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "brown", "lime"}
+XCOLOR_AND_CSS |= {"olive", "orange", "pink", "purple", "teal", "violet"}
+
+
+def math_blocks(markdown: str) -> list[str]:
+    return re.findall(r"^\$\$\n(.*?)\n\$\$$", markdown, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_every_gate_colour_is_a_name_css_and_xcolor_both_know() -> None:
+    names = {gate.name: gate.named_color for cell in CELLS.values() for gate in cell.gates}
+    assert set(names.values()) <= XCOLOR_AND_CSS
+    assert len({names["i"], names["f"], names["g"], names["o"]}) == 4  # an LSTM's gates apart
+
+
+def test_the_markdown_math_compiles_through_xcolor(latex) -> None:  # type: ignore[no-untyped-def]
+    """What `jupyter nbconvert --to pdf` and pandoc make of the $$ displays: \\[ … \\] in a LaTeX
+    document that loads amsmath, amssymb and xcolor, as their templates do."""
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "lstm_backward.json"))
+    blocks = math_blocks(lstm_latex.render(trace, "markdown"))
+    assert any(r"\textcolor{" in block for block in blocks)
+    assert not any("#" in block for block in blocks)  # xcolor's "Illegal parameter number"
+    body = "\n".join(rf"\[{block}\]" for block in blocks)
+    run = latex(
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n"
+        f"\\begin{{document}}\n{body}\n\\end{{document}}\n"
+    )
+    assert "Undefined color" not in run.log
+    assert "W_{ii}" not in run.text  # typeset, not printed as source
+
+
+def test_a_long_trace_displays_its_first_steps_and_says_how_many_are_left_out() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(random_lstm(2, 2, steps=150, bidirectional=True)))
+    with pytest.raises(lstm_latex.RenderError, match="300 step blocks"):
+        lstm_latex.render(trace, "markdown")
+    shown = trace._repr_markdown_()
+    assert shown.startswith("> The first 50 of the T = 150 steps of each direction are shown here;")
+    assert len(re.findall(r"^#+ Step \$t = \d+\$$", shown, flags=re.MULTILINE)) == 100
+    assert "### Step $t = 50$" in shown  # the forward direction's first 50
+    assert "### Step $t = 101$" in shown  # the reverse direction's, from t = 150 down
+    assert "### Step $t = 51$" not in shown
+    assert shown.count("The other 100 steps of this direction are left out here.") == 2
+    assert "## Results" in shown
+
+
+def test_a_short_trace_displays_every_step() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    assert trace._repr_markdown_() == lstm_latex.render(trace, "markdown")
+
+
+def test_a_long_backward_pass_displays_its_first_steps() -> None:
+    document = random_lstm(2, 2, steps=120)
+    document["target"] = [[0.0, 0.0]] * 120
+    shown = lstm_latex.forward(lstm_latex.load(document))._repr_markdown_()
+    assert "The other 20 steps of this direction are left out here." in shown
+    assert "The other 20 backward steps of this direction are left out here." in shown
+    assert "## Step $t = 120$, backward" in shown
+    assert "## Step $t = 20$, backward" not in shown
+
+
+def test_an_example_displays_as_its_network() -> None:
+    example = lstm_latex.load(SAMPLES / "lstm_backward.json")
+    shown = example._repr_markdown_()
+    assert shown.startswith("**A `torch.nn.LSTM` (LSTM) from ")
+    assert "| hidden size | 4 |" in shown
+    assert "| steps T | 2 |" in shown
+    assert "| backward pass | half_sse loss |" in shown
+    assert "array(" not in shown
+
+
+def test_the_markdown_snippet_has_no_title_and_its_headings_one_level_down() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    document = lstm_latex.render(trace, "markdown")
+    snippet = lstm_latex.render(trace, "markdown-snippet")
+    assert "A worked" not in snippet
+    headings = re.findall(r"^(#+) (.*)$", snippet, flags=re.MULTILINE)
+    assert [(len(marks), text) for marks, text in headings] == [
+        (len(marks) + 1, text) for marks, text in re.findall(r"^(#+) (.*)$", document, flags=re.MULTILINE)[1:]
+    ]
+    titled = lstm_latex.render(trace, "markdown-snippet", title="Our *LSTM*")
+    assert re.findall(r"^#+ .*$", titled, flags=re.MULTILINE)[:2] == [r"### Our \*LSTM\*", "#### The network"]
+    assert math_blocks(snippet) == math_blocks(document)
+
+
+def test_markdown_honours_the_heading_level(tmp_path: Path) -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    none = lstm_latex.render(trace, "markdown-snippet", heading_level="none")
+    assert re.findall(r"^#", none, flags=re.MULTILINE) == []
+    assert "**The network**" in none
+    deep = lstm_latex.render(trace, "markdown", heading_level="subsubsection")
+    assert "#### The network" in deep
+    assert "##### What torch returns" in deep

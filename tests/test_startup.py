@@ -72,16 +72,23 @@ def renders(template: str) -> dict[str, str]:
     return {sample: lstm_latex.render(trace, template) for sample, trace in TRACES.items()}
 
 
+@pytest.fixture(scope="module")
+def precompiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in templates precompiled once, for every test of this module that reads them."""
+    path = tmp_path_factory.mktemp("precompiled") / "precompiled.json"
+    precompile(path)
+    return path
+
+
 @pytest.mark.parametrize("template", ENTRIES)
 def test_the_precompiled_templates_render_what_their_sources_do(
-    template: str, tmp_path: Path, use_precompiled: Callable[[Path], None], compiles: list[str]
+    template: str, tmp_path: Path, precompiled: Path, use_precompiled: Callable[[Path], None], compiles: list[str]
 ) -> None:
     use_precompiled(tmp_path / "missing.json")
     from_sources = renders(template)
     assert compiles  # the built-in templates, from their source
     assert not (tmp_path / "missing.json").exists()  # a render writes none
-    precompile(tmp_path / "precompiled.json")
-    use_precompiled(tmp_path / "precompiled.json")
+    use_precompiled(precompiled)
     compiles.clear()
     assert renders(template) == from_sources
     assert compiles == []  # not one parsed

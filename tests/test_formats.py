@@ -21,9 +21,9 @@ def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
 
 
 # A slide for each line of a chain (a pause ends every line, in every cell's chains): the slides
-# of more than 40 pages are compiled as a handout, a page a frame (stacked_bidirectional_lstm: 230
-# pages, 85 as a handout); the others as they are, overlays and all.
-HANDOUT = {"gru", "lstm_backward", "stacked_bidirectional_lstm"}
+# are compiled as a handout, a page a frame (stacked_bidirectional_lstm: 230 pages, 85 as a
+# handout), but for the seed's, overlays and all.
+HANDOUT = {"gru", "lstm_backward", "rnn_relu", "rnn_tanh", "stacked_bidirectional_lstm"}
 
 
 @pytest.mark.latex

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -77,6 +78,18 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$&~" else " " if ch < " " else ch for ch in text)
 
 
+def round_decimal(value: float, decimals: int) -> Decimal:
+    """``value`` rounded to ``decimals`` decimals, half away from zero, on its exact decimal value
+    (0.125 gives 0.13, as on paper; Python's format gives 0.12, the even neighbour). Every printed
+    fixed-point number is this one, so the hand arithmetic and the page agree digit for digit."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def round_array(array: Array, decimals: int) -> Array:
+    """Each entry of ``array`` as ``round_decimal`` rounds it, as the float64 nearest that decimal."""
+    return np.vectorize(lambda value: float(round_decimal(value, decimals)), otypes=[np.float64])(array)
+
+
 _FIXED_BELOW = 1e10  # a larger magnitude is written in scientific notation: its digits would not fit a column
 
 
@@ -98,7 +111,7 @@ class NumberFormat:
             return _scientific_or_plain(f"{value:#.{self.significant}g}")
         if abs(value) >= _FIXED_BELOW:
             return _scientific_or_plain(f"{value:.{self.precision}e}")
-        fixed = f"{value:.{self.precision}f}"
+        fixed = f"{round_decimal(value, self.precision):f}"
         if float(fixed) == 0:
             return _scientific_or_plain(f"{value:.{max(0, self.precision - 3)}e}")
         return fixed

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_latex.latex import NumberFormat, escape_latex
+from lstm_latex.latex import NumberFormat, escape_latex, round_array
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,18 @@ def test_precision_sets_the_decimals() -> None:
     assert NumberFormat(precision=2).number(-0.3651) == "-0.37"
     assert NumberFormat(precision=0).number(2.6) == "3"
     assert NumberFormat(precision=0).number(0.2) == r"2 \times 10^{-1}"
+
+
+def test_rounding_is_half_away_from_zero_on_the_decimal_value() -> None:
+    # 0.125 and 0.375 are exact in binary: ties, rounded away from zero (Python's format rounds
+    # them to the even neighbour). 2.675 is 2.67499999... in binary: below the tie, so down.
+    assert [NumberFormat(precision=2).number(v) for v in (0.125, -0.125, 0.375, 2.675)] == [
+        "0.13",
+        "-0.13",
+        "0.38",
+        "2.67",
+    ]
+    assert round_array(np.array([[0.125, -0.375], [2.675, 0.5]]), 2).tolist() == [[0.13, -0.38], [2.67, 0.5]]
 
 
 def test_a_vector_is_a_right_aligned_column() -> None:

@@ -87,7 +87,8 @@ def round_decimal(value: float, decimals: int) -> Decimal:
 
 def round_array(array: Array, decimals: int) -> Array:
     """Each entry of ``array`` as ``round_decimal`` rounds it, as the float64 nearest that decimal."""
-    return np.vectorize(lambda value: float(round_decimal(value, decimals)), otypes=[np.float64])(array)
+    rounded: Array = np.vectorize(lambda value: float(round_decimal(value, decimals)), otypes=[np.float64])(array)
+    return rounded
 
 
 _FIXED_BELOW = 1e10  # a larger magnitude is written in scientific notation: its digits would not fit a column

@@ -12,9 +12,9 @@ import click
 
 from . import __version__
 from .cells import CELLS, Step
-from .errors import InputError, LstmLatexError
+from .errors import InputError, LstmLatexError, RenderError
 from .latex import NumberFormat
-from .layout import HEADING_LEVELS, HeadingLevel
+from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
 from .model import Example, Network, Trace
 from .network import forward
@@ -91,6 +91,16 @@ def _source_options(function: F) -> F:
     )(function)
 
 
+def _width(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--width: a preset or a TeX length, refused as a usage error naming both forms."""
+    if value is not None:
+        try:
+            text_width(value)
+        except RenderError as error:
+            raise click.BadParameter(str(error), ctx, param) from None
+    return value
+
+
 _check = click.option(
     "--check/--no-check",
     default=None,
@@ -144,6 +154,13 @@ _check = click.option(
     "  [default: section; subsection for snippet, frames and markdown-snippet]",
 )
 @click.option(
+    "--width",
+    metavar="WIDTH",
+    callback=_width,
+    help=f"The text width to fit: {', '.join(WIDTH_PRESETS)}, or a length such as 8.5cm or 345pt."
+    "  [default: the template's: an A4 page, an article's text, a 16:9 frame]",
+)
+@click.option(
     "--max-steps",
     type=click.IntRange(min=0),
     default=MAX_STEPS,
@@ -167,6 +184,7 @@ def render_(
     check: bool | None,
     title: str | None,
     heading_level: HeadingLevel | None,
+    width: str | None,
     max_steps: int,
 ) -> None:
     """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
@@ -197,6 +215,7 @@ def render_(
             output_format=output_format,
             gradients=gradients,
             heading_level=heading_level,
+            width=width,
         )
     if pdf and output is not None:
         from .compile import compile_text  # subprocess and friends: only when asked to compile

@@ -3,18 +3,21 @@
 A template says what the page is; it gets from a ``Layout`` each chain of a computation already
 broken into lines that fit the page, whether a bias sits beside its weight, and the state tables
 with their long dimensions elided. Widths are in digit widths, as ``NumberFormat.layout``
-measures a matrix; each entry template says how many a display line holds (``line_width``).
+measures a matrix: the text width to fit (``--width``, or the entry template's ``text_width``), a
+TeX length or a preset, is converted at the font size the displays are set in (``TextWidth``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar, get_args
+from typing import Literal, NamedTuple, TypeVar, get_args
 
 import numpy as np
 
 from .cells import Step
+from .errors import RenderError
 from .latex import NumberFormat
 from .model import Array, DirectionTrace, Gate, GateParams
 
@@ -30,8 +33,74 @@ GRADIENT_LABEL = 16.0
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
 
+# A digit of Latin Modern (and Computer Modern) is half an em: 5pt in a 10pt font.
+DIGIT_EM = 0.5
+# What a display line keeps free beside its chain, in digit widths: the left-hand side and the
+# "&= \sigma\left(" before it, calibrated by compiling the hosts (tests/test_hosts.py).
+LINE_MARGIN = 9.0
+BODY_FONT = 10.0  # the font size a length is measured in when neither the template nor a preset says
+
+
+@dataclass(frozen=True)
+class TextWidth:
+    """A text width to fit: its length in TeX points, and the body font size of the class a
+    preset stands for (None for a length: the template's, or 10pt)."""
+
+    points: float
+    font_size: float | None = None
+
+    def digits(self, font_size: float | None) -> float:
+        """How many digits of a ``font_size`` font (the template's; else this width's own, else
+        10pt) a line of this width holds."""
+        size = font_size or self.font_size or BODY_FONT
+        return self.points / (DIGIT_EM * size)
+
+
+# --width's presets: the text width of each class, as pdflatex reports it, in the class's body font.
+WIDTH_PRESETS = {
+    "a4": TextWidth(345.0, 10.0),  # article (10pt, a4paper or letter): \textwidth
+    "twocolumn": TextWidth(221.0, 10.0),  # article, a4paper and twocolumn: \columnwidth (letter's is 229.5pt)
+    "a5": TextWidth(330.86, 10.95),  # KOMA-Script's scrartcl, a5paper, at its default 11pt
+    "beamer": TextWidth(307.28, 10.95),  # a frame of beamer's default 4:3 deck
+}
+# TeX's units, in points.
+UNITS = {"pt": 1.0, "bp": 72.27 / 72, "mm": 72.27 / 25.4, "cm": 72.27 / 2.54, "in": 72.27, "pc": 12.0}
+WIDTH_RANGE = (150.0, 2000.0)  # points: narrower, no 4-decimal matrix of three columns fits; wider is no page
+WIDTH_FORMS = (
+    f"a preset ({', '.join(WIDTH_PRESETS)}) or a length such as 8.5cm, 345pt, 3.4in or 120mm"
+    f" (units: {', '.join(UNITS)})"
+)
+_LENGTH = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
+
+
+def text_width(text: str) -> TextWidth:
+    """The text width ``text`` names: a preset of WIDTH_PRESETS or a TeX length (``8.5cm``);
+    RenderError for anything else, or a length outside WIDTH_RANGE."""
+    preset = WIDTH_PRESETS.get(text.strip().lower())
+    if preset is not None:
+        return preset
+    length = _LENGTH.fullmatch(text.lower())
+    if length is None or length[2] not in UNITS:
+        raise RenderError(f"width {text!r} is not {WIDTH_FORMS}")
+    points = float(length[1]) * UNITS[length[2]]
+    low, high = WIDTH_RANGE
+    if not low <= points <= high:
+        raise RenderError(f"width {text!r} is {points:.0f}pt: give a width from {low:.0f}pt to {high:.0f}pt")
+    return TextWidth(points)
+
+
 Paint = Callable[[str, str], str]  # (LaTeX, a gate's letter) -> the LaTeX in that gate's colour
-Term = tuple[str, float]  # a term of a chain as LaTeX, its operator first, and how wide it prints
+
+
+class Piece(NamedTuple):
+    """A piece of a chain a line may break before: its LaTeX and how wide it prints."""
+
+    text: str
+    width: float
+    binds: bool = False  # a symbol kept on the line of the factor after it (\odot, a learning rate)
+
+
+Term = list[Piece]  # a term of a chain, its operator first: its pieces, broken apart only when it is wider than a line
 T = TypeVar("T")
 
 
@@ -65,6 +134,12 @@ class Typeset:
         self._shown.clear()
 
 
+def layout_at(typeset: Typeset, width: str, font_size: float | None) -> Layout:
+    """The layout of lines ``width`` wide (a preset or a TeX length, see ``text_width``) whose
+    displays are set in a ``font_size`` font (None: the preset's, else 10pt)."""
+    return Layout(typeset, text_width(width).digits(font_size) - LINE_MARGIN)
+
+
 @dataclass(frozen=True)
 class StateTable:
     """A direction's states, a row per step in time order: the step's t, then the numbers, with
@@ -90,7 +165,7 @@ class Layout:
             terms.append(self._term("+", self._array(params.weight_h), self._array(step.h_prev)))
             terms += self._bias(params.bias_h)
         else:
-            product = (r"\odot", SYMBOL)
+            product = Piece(r"\odot", SYMBOL, binds=True)
             terms.append(
                 self._term("+", self._array(reset.activation, reset.name), product, self._array(gate.hidden_affine))
             )
@@ -124,7 +199,7 @@ class Layout:
         terms = []
         for k in self.typeset.numbers.kept(len(columns)):
             if k is None:
-                terms.append((r"+ \cdots", OPERATOR + SYMBOL))
+                terms.append([Piece(r"+ \cdots", OPERATOR + SYMBOL)])
                 continue
             factors = [self._array(columns[k])]
             if rows is not None:
@@ -135,7 +210,7 @@ class Layout:
     def difference(self, minuend: Array, factor: str, subtrahend: Array, result: Array) -> list[str]:
         """``a − factor b = result`` with the numbers in, as lines (``factor`` as printed, or empty):
         output − target, or a step of gradient descent, W − η ∂L/∂W."""
-        factor_term = (factor, float(len(factor)))
+        factor_term = Piece(factor, float(len(factor)), binds=True)
         return self._lines(
             [
                 self._term("", self._array(minuend)),
@@ -167,34 +242,96 @@ class Layout:
         """The items a matrix of their length shows, None for the elided middle."""
         return [None if k is None else items[k] for k in self.typeset.numbers.kept(len(items))]
 
-    def _array(self, array: Array, gate: str | None = None) -> Term:
+    def chain(self, items: Sequence[Array | tuple[Array, str] | str], label: float = 0.0) -> list[str]:
+        """A chain of matrices and the operators between them, such as
+        ``[f, r"\\odot", c_prev, "+", (i, "i"), r"\\odot", g]``, as lines that fit beside a
+        left-hand side ``label`` digit widths wide: an array is its matrix, ``(array, k)`` its matrix
+        in gate k's colour; ``+``, ``-`` and ``=`` begin a term, where a line best breaks; other text
+        (``\\odot``, ``\\tanh\\left(``) stays with the matrix after it, and ``\\right)`` with the
+        one before it. A parenthesis a break falls inside is closed and reopened invisibly."""
+        terms: list[list[Piece]] = []
+        symbols: list[Piece] = []
+        for item in items:
+            if isinstance(item, str):
+                if item in ("+", "-", "=") or not terms:
+                    terms.append([])
+                if item.startswith(r"\right") and terms[-1]:
+                    last = terms[-1][-1]
+                    terms[-1][-1] = Piece(f"{last.text} {item}", last.width + _symbol_width(item))
+                elif item in ("+", "-", "="):
+                    symbols.append(Piece(item, OPERATOR, binds=True))
+                else:
+                    symbols.append(Piece(item, _symbol_width(item), binds=True))
+                continue
+            if not terms:
+                terms.append([])
+            array, gate = item if isinstance(item, tuple) else (item, None)
+            terms[-1] += self._pieces("", *symbols, self._array(array, gate))
+            symbols = []
+        return self._lines(terms, label)
+
+    def fits(self, items: Sequence[Array | tuple[Array, str] | str], label: float = 0.0) -> bool:
+        """Whether ``chain(items, label)`` is one line."""
+        return len(self.chain(items, label)) == 1
+
+    def _array(self, array: Array, gate: str | None = None) -> Piece:
         text = self.typeset.matrix(array)
-        return (text if gate is None else self.typeset.paint(text, gate)), self.typeset.width(array) + GAP
+        return Piece(text if gate is None else self.typeset.paint(text, gate), self.typeset.width(array) + GAP)
 
     def _bias(self, bias: Array | None) -> list[Term]:
         return [] if bias is None else [self._term("+", self._array(bias))]
 
     @staticmethod
-    def _term(operator: str, *factors: Term) -> Term:
-        text = " ".join([operator, *(text for text, _ in factors)]).strip()
-        width = OPERATOR if operator else 0.0
-        for _, factor_width in factors:
-            width += factor_width  # left to right: at the very edge of a line, rounding decides
-        return text, width
+    def _term(operator: str, *factors: Piece) -> Term:
+        return Layout._pieces(operator, *factors)
+
+    @staticmethod
+    def _pieces(operator: str, *factors: Piece) -> list[Piece]:
+        """The term ``operator factor factor …`` as the pieces a line may break between: each
+        factor, with a symbol that binds (``\\odot``, a learning rate) kept with the one after it,
+        and the operator with the first."""
+        pieces: list[Piece] = []
+        text, width = operator, OPERATOR if operator else 0.0
+        for factor in factors:
+            text, width = f"{text} {factor.text}".strip(), width + factor.width
+            if not factor.binds:
+                pieces.append(Piece(text, width))
+                text, width = "", 0.0
+        return pieces
 
     def _lines(self, terms: Iterable[Term], label: float = 0.0) -> list[str]:
         """The terms in order, as many on a line as fit beside a left-hand side ``label`` digit
-        widths wide; a continued line is indented."""
+        widths wide; a continued line is indented. A term too wide for a line of its own is broken
+        between its factors; a parenthesis open at a break is closed with ``\\right.`` and
+        reopened with ``\\left.``."""
+        room = self.width - label
         lines: list[str] = []
-        used = 0.0
-        for text, width in terms:
-            if not lines or used + width > self.width - label:
-                lines.append(text)
-                used = width + (INDENT if len(lines) > 1 else 0)
-            else:
-                lines[-1] += " " + text
-                used += width
+        used = depth = 0.0
+        for term in terms:
+            width = 0.0
+            for piece in term:
+                width += piece.width  # left to right: at the very edge of a line, rounding decides
+            whole = width <= room - INDENT or len(term) == 1
+            for text, piece_width, _ in [Piece(" ".join(p.text for p in term), width)] if whole else term:
+                if not lines or used + piece_width > room:
+                    if lines and depth:
+                        lines[-1] += r" \right." * int(depth)
+                        text = r"\left. {} " * int(depth) + text
+                    lines.append(text)
+                    used = piece_width + (INDENT if len(lines) > 1 else 0)
+                else:
+                    lines[-1] += " " + text
+                    used += piece_width
+                depth += text.count(r"\left(") - text.count(r"\right)")
         return lines
+
+
+def _symbol_width(latex: str) -> float:
+    """About how wide a short piece of LaTeX between matrices prints, in digit widths: a command
+    such as ``\\odot`` or ``\\tanh`` 2, another character 1; ``\\left``, ``\\right`` and braces nothing."""
+    text = re.sub(r"\\(left|right|bigl|bigr)\b", "", latex)
+    commands = len(re.findall(r"\\[A-Za-z]+", text))
+    return 2.0 * commands + len(re.sub(r"\\[A-Za-z]+|[{}\s]", "", text))
 
 
 # Where the derivation's headings sit in the document that holds it: its top headings at this

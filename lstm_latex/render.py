@@ -16,7 +16,7 @@ from .cells import CELLS, Grad, Step
 from .cells.common import split_params
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
-from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset
+from .layout import HEADING_LEVELS, HeadingLevel, Headings, Typeset, layout_at, text_width
 from .model import DirectionTrace, Example, GateParams, Trace
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def render(
     gradients: Gradients | None = None,
     heading_level: HeadingLevel | None = None,
     first_steps: int | None = None,
+    width: str | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -103,6 +104,9 @@ def render(
     ``heading_level`` puts the derivation's top headings at that level and the ones inside them
     below it (section, subsection, subsubsection, paragraph; none: bold titles, no sectioning
     command); None: the template's own, section for a document, subsection for a snippet.
+    ``width`` is the text width to fit, a preset (a4, twocolumn, a5, beamer) or a TeX length
+    (``8.5cm``, ``345pt``): every chain, matrix and table is broken or elided to fit it; None: the
+    template's own (its ``text_width``).
     ``first_steps`` shows only the first steps each direction ran (forward and backward), and
     says how many were left out; the results and the gradients' sums still hold every step.
     ``progress`` is called once for each step the derivation shows.
@@ -112,6 +116,8 @@ def render(
     check_size(trace.example, max_steps, first_steps)
     if heading_level is not None and heading_level not in HEADING_LEVELS:
         raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
+    if width is not None:
+        text_width(width)  # refused before anything is computed
     entry = _entry(template, template_dir, output_format)
     env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
     if gradients is None and trace.example.inputs.loss is not None:
@@ -136,6 +142,7 @@ def render(
             title=title or f"A worked {CELLS[network.cell].title} {pass_name}",
             title_given=bool(title),
             heading_level=heading_level,
+            width=width,
             style=style,
             check=check,
             matrix_columns=max(
@@ -391,8 +398,8 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tup
         text=escape_markdown if markdown else escape_latex,
         heading=heading_latex,
     )
-    # partials/base.j2 lays the page out at the line width its entry template sets.
-    env.globals["layout_for"] = partial(Layout, typeset)
+    # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
+    env.globals["layout_for"] = partial(layout_at, typeset)
     env.globals["headings_for"] = Headings
     return env, typeset
 

@@ -9,9 +9,10 @@ TeX length or a preset, is converted at the font size the displays are set in (`
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple, TypeVar, get_args
 
 import numpy as np
@@ -38,6 +39,8 @@ DIGIT_EM = 0.5
 # What a display line keeps free beside its chain, in digit widths: the left-hand side and the
 # "&= \sigma\left(" before it, calibrated by compiling the hosts (tests/test_hosts.py).
 LINE_MARGIN = 9.0
+MATRIX_LABEL = 6.0  # what a line keeps beside a matrix of its own, "W_{hi} &=", in digit widths
+MIN_SHOWN = 3  # the fewest entries a dimension is elided to: the first, dots, the last
 BODY_FONT = 10.0  # the font size a length is measured in when neither the template nor a preset says
 
 
@@ -100,6 +103,8 @@ class Piece(NamedTuple):
     binds: bool = False  # a symbol kept on the line of the factor after it (\odot, a learning rate)
 
 
+# What Layout.chain takes: a matrix; in a gate's colour (or None); with text under a brace; or LaTeX.
+Item = Array | tuple[Array, str | None] | tuple[Array, str | None, str] | str
 Term = list[Piece]  # a term of a chain, its operator first: its pieces, broken apart only when it is wider than a line
 T = TypeVar("T")
 
@@ -112,6 +117,7 @@ class Typeset:
     def __init__(self, numbers: NumberFormat, paint: Paint, *, portable: bool) -> None:
         self.numbers = numbers
         self.paint = paint
+        self.room = math.inf  # how wide a matrix may print, in digit widths: set by the render's layout
         self._portable = portable
         self._shown: dict[int, tuple[Array, str, float]] = {}
 
@@ -123,21 +129,41 @@ class Typeset:
         """How wide ``matrix(array)`` prints, in digit widths."""
         return self._entry(array)[2]
 
+    def fitting(self, shape: tuple[int, ...], width: Callable[[NumberFormat], float]) -> NumberFormat:
+        """The numbers at the largest ``max_size`` up to the style's for which something of
+        ``shape`` is ``width`` wide or less (``room``): a matrix too wide for the line is elided
+        further. RenderError, saying what to pass, when even three columns are too wide."""
+        numbers = self.numbers
+        while width(numbers) > self.room:
+            longest = max(shape)
+            if min(numbers.max_size, longest) <= MIN_SHOWN:
+                raise RenderError(
+                    f"a matrix of shape {shape} is {width(numbers):.0f} digits wide with {MIN_SHOWN} columns,"
+                    f" wider than the text ({self.room:.0f}): pass a wider --width, or fewer --precision"
+                    " or --sig digits"
+                )
+            numbers = replace(numbers, max_size=max(MIN_SHOWN, min(numbers.max_size, longest) - 1))
+        return numbers
+
     def _entry(self, array: Array) -> tuple[Array, str, float]:
         entry = self._shown.get(id(array))
         if entry is None or entry[0] is not array:
-            text, width = self.numbers.layout(array, portable=self._portable)
+            numbers = self.fitting(array.shape, lambda numbers: numbers.layout(array, portable=self._portable)[1])
+            text, width = numbers.layout(array, portable=self._portable)
             entry = self._shown[id(array)] = (array, text, width)
         return entry
 
     def forget(self) -> None:
         self._shown.clear()
+        self.room = math.inf
 
 
 def layout_at(typeset: Typeset, width: str, font_size: float | None) -> Layout:
     """The layout of lines ``width`` wide (a preset or a TeX length, see ``text_width``) whose
     displays are set in a ``font_size`` font (None: the preset's, else 10pt)."""
-    return Layout(typeset, text_width(width).digits(font_size) - LINE_MARGIN)
+    digits = text_width(width).digits(font_size)
+    typeset.room = digits - MATRIX_LABEL
+    return Layout(typeset, digits - LINE_MARGIN)
 
 
 @dataclass(frozen=True)
@@ -242,37 +268,46 @@ class Layout:
         """The items a matrix of their length shows, None for the elided middle."""
         return [None if k is None else items[k] for k in self.typeset.numbers.kept(len(items))]
 
-    def chain(self, items: Sequence[Array | tuple[Array, str] | str], label: float = 0.0) -> list[str]:
+    def chain(self, items: Sequence[Item], label: float = 0.0) -> list[str]:
         """A chain of matrices and the operators between them, such as
         ``[f, r"\\odot", c_prev, "+", (i, "i"), r"\\odot", g]``, as lines that fit beside a
-        left-hand side ``label`` digit widths wide: an array is its matrix, ``(array, k)`` its matrix
-        in gate k's colour; ``+``, ``-`` and ``=`` begin a term, where a line best breaks; other text
-        (``\\odot``, ``\\tanh\\left(``) stays with the matrix after it, and ``\\right)`` with the
-        one before it. A parenthesis a break falls inside is closed and reopened invisibly."""
-        terms: list[list[Piece]] = []
+        left-hand side ``label`` digit widths wide. An array is its matrix; ``(array, k)`` its
+        matrix in gate k's colour, ``(array, k, text)`` with ``text`` under a brace (k may be None).
+        ``+``, ``-`` and ``=`` begin a term, where a line best breaks; other text (``\\odot``,
+        ``\\tanh\\left(``) stays with the matrix after it, and ``\\right)`` (or text at the end)
+        with the one before it. A parenthesis a break falls inside is closed and reopened invisibly."""
+        terms: list[Term] = []
         symbols: list[Piece] = []
         for item in items:
             if isinstance(item, str):
-                if item in ("+", "-", "=") or not terms:
+                operator = item in ("+", "-", "=")
+                if operator or not terms:
                     terms.append([])
                 if item.startswith(r"\right") and terms[-1]:
-                    last = terms[-1][-1]
-                    terms[-1][-1] = Piece(f"{last.text} {item}", last.width + _symbol_width(item))
-                elif item in ("+", "-", "="):
-                    symbols.append(Piece(item, OPERATOR, binds=True))
+                    terms[-1][-1] = _joined(terms[-1][-1], item)
                 else:
-                    symbols.append(Piece(item, _symbol_width(item), binds=True))
+                    symbols.append(Piece(item, OPERATOR if operator else _symbol_width(item), binds=True))
                 continue
             if not terms:
                 terms.append([])
-            array, gate = item if isinstance(item, tuple) else (item, None)
-            terms[-1] += self._pieces("", *symbols, self._array(array, gate))
+            terms[-1] += self._pieces("", *symbols, self._item(item))
             symbols = []
+        for symbol in symbols:  # text after the last matrix, such as "> 0\bigr]"
+            terms[-1][-1] = _joined(terms[-1][-1], symbol.text)
         return self._lines(terms, label)
 
-    def fits(self, items: Sequence[Array | tuple[Array, str] | str], label: float = 0.0) -> bool:
-        """Whether ``chain(items, label)`` is one line."""
-        return len(self.chain(items, label)) == 1
+    def _item(self, item: Array | tuple[Array, str | None] | tuple[Array, str | None, str]) -> Piece:
+        if not isinstance(item, tuple):
+            return self._array(item)
+        piece = self._array(item[0], item[1])
+        if len(item) < 3:
+            return piece
+        under = item[2]
+        return Piece(rf"\underbrace{{{piece.text}}}_{{{under}}}", max(piece.width, 0.7 * _symbol_width(under)))
+
+    def beside(self, arrays: Sequence[Array], label: float) -> bool:
+        """Whether the matrices of ``arrays`` fit on one line, each with ``label`` digit widths beside it."""
+        return sum(self.typeset.width(array) + GAP + label for array in arrays) <= self.width
 
     def _array(self, array: Array, gate: str | None = None) -> Piece:
         text = self.typeset.matrix(array)
@@ -324,6 +359,10 @@ class Layout:
                     used += piece_width
                 depth += text.count(r"\left(") - text.count(r"\right)")
         return lines
+
+
+def _joined(piece: Piece, text: str) -> Piece:
+    return Piece(f"{piece.text} {text}", piece.width + _symbol_width(text))
 
 
 def _symbol_width(latex: str) -> float:

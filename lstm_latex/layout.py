@@ -31,8 +31,11 @@ INDENT = 2.0  # the \quad a continued line starts with
 BIAS_LABELS = 14.0
 # The left-hand side of a backward display's lines, such as "∂L/∂W_{hi}^{(1)→} &=" or "∂L/∂h_{t-1} &=".
 GRADIENT_LABEL = 16.0
+HANG_BELOW = 45.0  # lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang)
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
+TABLE_COLUMN = 8.0  # a column of a state table, its gap included, at the least: "0.1234"
+STEP_COLUMN = 3.0  # a state table's column of t and its rule
 
 # A digit of Latin Modern (and Computer Modern) is half an em: 5pt in a 10pt font.
 DIGIT_EM = 0.5
@@ -119,7 +122,7 @@ class Typeset:
         self.paint = paint
         self.room = math.inf  # how wide a matrix may print, in digit widths: set by the render's layout
         self._portable = portable
-        self._shown: dict[int, tuple[Array, str, float]] = {}
+        self._shown: dict[int, tuple[Array, str, float, NumberFormat]] = {}
 
     def matrix(self, array: Array) -> str:
         """``NumberFormat.matrix``, for LaTeX or (``portable``) for KaTeX and MathJax."""
@@ -145,12 +148,16 @@ class Typeset:
             numbers = replace(numbers, max_size=max(MIN_SHOWN, min(numbers.max_size, longest) - 1))
         return numbers
 
-    def _entry(self, array: Array) -> tuple[Array, str, float]:
+    def kept_rows(self, array: Array) -> list[int | None]:
+        """The rows ``matrix(array)`` shows, None for the elided middle."""
+        return self._entry(array)[3].kept(array.shape[0])
+
+    def _entry(self, array: Array) -> tuple[Array, str, float, NumberFormat]:
         entry = self._shown.get(id(array))
         if entry is None or entry[0] is not array:
             numbers = self.fitting(array.shape, lambda numbers: numbers.layout(array, portable=self._portable)[1])
             text, width = numbers.layout(array, portable=self._portable)
-            entry = self._shown[id(array)] = (array, text, width)
+            entry = self._shown[id(array)] = (array, text, width, numbers)
         return entry
 
     def forget(self) -> None:
@@ -181,6 +188,20 @@ class Layout:
 
     typeset: Typeset
     width: float
+
+    @property
+    def hang(self) -> bool:
+        """Whether lines are too narrow for a column of left-hand sides (a two-column page):
+        then each display's left-hand side starts its first line (``hung``), and the lines after
+        it have the whole width."""
+        return self.width < HANG_BELOW
+
+    def hung(self, display: str) -> str:
+        """The lines of an aligned ``display``, when ``hang``, with each left-hand side moved
+        into the right column: ``x &= …`` becomes ``&x = …``, as a gate's chain is written."""
+        if not self.hang:
+            return display
+        return _LEFT_HAND_SIDE.sub(r"\g<indent>&\g<side> \g<relation>", display)
 
     def gate(self, params: GateParams, step: Step, gate: Gate, reset: Gate | None = None) -> list[str]:
         """``W_ik x_t + b_ik + W_hk h_prev + b_hk`` with the numbers in, as lines. With ``reset``
@@ -233,18 +254,18 @@ class Layout:
             terms.append(self._term("+" if terms else "", *factors))
         return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL)
 
-    def difference(self, minuend: Array, factor: str, subtrahend: Array, result: Array) -> list[str]:
+    def difference(self, minuend: Array, factor: str, subtrahend: Array, result: Array, named: str = "") -> list[str]:
         """``a − factor b = result`` with the numbers in, as lines (``factor`` as printed, or empty):
-        output − target, or a step of gradient descent, W − η ∂L/∂W."""
+        output − target, or a step of gradient descent, W − η ∂L/∂W; then ``= named`` when given."""
         factor_term = Piece(factor, float(len(factor)), binds=True)
-        return self._lines(
-            [
-                self._term("", self._array(minuend)),
-                self._term("-", factor_term, self._array(subtrahend)),
-                self._term("=", self._array(result)),
-            ],
-            GRADIENT_LABEL,
-        )
+        terms = [
+            self._term("", self._array(minuend)),
+            self._term("-", factor_term, self._array(subtrahend)),
+            self._term("=", self._array(result)),
+        ]
+        if named:
+            terms.append([Piece(f"= {named}", OPERATOR + _symbol_width(named))])
+        return self._lines(terms, GRADIENT_LABEL)
 
     def biases_beside(self, params: GateParams) -> bool:
         """Whether each bias fits on its weight's line, for both pairs, rather than below it."""
@@ -256,13 +277,21 @@ class Layout:
     def state_table(self, trace: DirectionTrace[Step], name: str) -> StateTable:
         """The states ``name`` ("h" or "c") of each step of ``trace``, elided as a matrix is."""
         steps = sorted(trace.steps, key=lambda step: step.t)
-        grid = self.typeset.numbers.grid(np.stack([getattr(step, name) for step in steps]))
-        labels = [r"\vdots" if step is None else str(step.t) for step in self.elided(steps)]
+        states = np.stack([getattr(step, name) for step in steps])  # (T, H)
+        numbers = self.typeset.fitting(states.shape, lambda numbers: numbers.layout(states)[1] + STEP_COLUMN)
+        grid = numbers.grid(states)
+        labels = [r"\vdots" if k is None else str(steps[k].t) for k in numbers.kept(len(steps))]
         return StateTable(len(grid[0]), [(label, *row) for label, row in zip(labels, grid, strict=True)])
 
     def tables_beside(self, *sizes: int) -> bool:
-        """Whether state tables of these sizes share a display."""
-        return sum(self.typeset.numbers.columns_shown(size) for size in sizes) <= TABLE_COLUMNS_BESIDE
+        """Whether state tables of these sizes share a display: few columns, and narrow enough."""
+        columns = sum(self.typeset.numbers.columns_shown(size) for size in sizes)
+        return columns <= TABLE_COLUMNS_BESIDE and columns * TABLE_COLUMN + len(sizes) * STEP_COLUMN <= self.width
+
+    def rows(self, array: Array, items: Sequence[T]) -> list[T | None]:
+        """The items, one a row of ``array``, that its matrix shows, None for the elided middle:
+        the labels of its rows."""
+        return [None if k is None else items[k] for k in self.typeset.kept_rows(array)]
 
     def elided(self, items: Sequence[T]) -> list[T | None]:
         """The items a matrix of their length shows, None for the elided middle."""
@@ -339,16 +368,22 @@ class Layout:
         widths wide; a continued line is indented. A term too wide for a line of its own is broken
         between its factors; a parenthesis open at a break is closed with ``\\right.`` and
         reopened with ``\\left.``."""
-        room = self.width - label
         lines: list[str] = []
         used = depth = 0.0
+
+        def room(line: int) -> float:  # the left-hand side is beside the first line, or all of them
+            return self.width - (label if line == 0 or not self.hang else 0.0)
+
+        terms = list(terms)
+        if self.hang and label and terms and sum(piece.width for piece in terms[0]) > room(0):
+            lines.append("")  # the left-hand side alone on the first line: the chain starts below it
         for term in terms:
             width = 0.0
             for piece in term:
                 width += piece.width  # left to right: at the very edge of a line, rounding decides
-            whole = width <= room - INDENT or len(term) == 1
+            whole = width <= room(1) - INDENT or len(term) == 1
             for text, piece_width, _ in [Piece(" ".join(p.text for p in term), width)] if whole else term:
-                if not lines or used + piece_width > room:
+                if not lines or used + piece_width > room(len(lines) - 1):
                     if lines and depth:
                         lines[-1] += r" \right." * int(depth)
                         text = r"\left. {} " * int(depth) + text
@@ -359,6 +394,10 @@ class Layout:
                     used += piece_width
                 depth += text.count(r"\left(") - text.count(r"\right)")
         return lines
+
+
+# A line of an aligned display that starts with its left-hand side: "x_{1} &= ", "W_{hi} &\leftarrow ".
+_LEFT_HAND_SIDE = re.compile(r"^(?P<indent>[ \t]*)(?P<side>[^&\n]*[^&\s])\s*&(?P<relation>=|\\leftarrow)", re.MULTILINE)
 
 
 def _joined(piece: Piece, text: str) -> Piece:

@@ -220,13 +220,18 @@ def render_(
     if pdf and output is not None:
         from .compile import compile_text  # subprocess and friends: only when asked to compile
 
-        compile_text(text, Path(output))
+        compile_text(text, Path(output), _warn)
         return
     _write(text, output)
     if compile_ and output is not None:
         from .compile import compile_pdf
 
-        compile_pdf(Path(output))
+        compile_pdf(Path(output), _warn)
+
+
+def _warn(message: str) -> None:
+    """A warning of --compile's LaTeX run, on stderr."""
+    click.echo(f"Warning: {message}", err=True)
 
 
 _MARKDOWN_SUFFIXES = (".md", ".markdown")

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import RenderError
@@ -19,24 +20,28 @@ TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended lmodern"
 JOB = "derivation"  # the one name pdflatex sees: never the user's, which could read as an option or as TeX
 
 
-def compile_pdf(tex: Path) -> Path:
+Warn = Callable[[str], None]  # told each warning of a LaTeX run that succeeded, one line each
+
+
+def compile_pdf(tex: Path, warn: Warn | None = None) -> Path:
     """Compile ``tex`` (a ``.tex`` file just written) to the PDF beside it, and return the PDF's path.
 
     LaTeX runs in a private temporary directory on a copy under a fixed job name, so that nothing
     but the PDF reaches the ``.tex`` file's directory (and the log, when LaTeX fails): another
     document's .pdf, .aux or .toc there is never touched, whatever the file is called. Raises
     RenderError naming the packages to install when there is no TeX, and with only the log's
-    ``!`` lines and their line numbers when LaTeX fails.
+    ``!`` lines and their line numbers when LaTeX fails. ``warn`` is told of each overfull box,
+    with its page and lines (see ``overfull_boxes``).
     """
     if tex.suffix != ".tex":
         raise RenderError(f"{tex}: --compile needs a file name ending in .tex, to name the PDF beside it")
-    return _compile(tex.read_bytes(), tex, tex.with_suffix(".pdf"))
+    return _compile(tex.read_bytes(), tex, tex.with_suffix(".pdf"), warn)
 
 
-def compile_text(text: str, pdf: Path) -> Path:
+def compile_text(text: str, pdf: Path, warn: Warn | None = None) -> Path:
     """Compile the LaTeX ``text`` straight to the PDF ``pdf`` (``-o FILE.pdf``), as ``compile_pdf``
     does a .tex file: no .tex file is written beside it, and only its log when LaTeX fails."""
-    return _compile(text.encode("utf-8"), pdf, pdf)
+    return _compile(text.encode("utf-8"), pdf, pdf, warn)
 
 
 def _command() -> list[str]:
@@ -49,7 +54,7 @@ def _command() -> list[str]:
     )
 
 
-def _compile(source: bytes, named: Path, target: Path) -> Path:
+def _compile(source: bytes, named: Path, target: Path, warn: Warn | None = None) -> Path:
     """``source`` compiled in a private directory to ``target``; ``named`` is the file the user
     named, for messages and for the directory a template's \\input reads from."""
     command = _command()
@@ -81,6 +86,9 @@ def _compile(source: bytes, named: Path, target: Path) -> Path:
                 f"{named}: LaTeX failed: {'; '.join(latex_errors(text)) or 'no PDF was written'} (see {kept})"
             )
         write_file(str(target), [pdf.read_bytes()])
+        if warn is not None and log.is_file():
+            for box in overfull_boxes(log.read_text(encoding="latin-1")):
+                warn(f"{named}, {box}")
     return target
 
 
@@ -93,3 +101,20 @@ def latex_errors(log: str) -> list[str]:
             where = next((m for m in (re.match(r"l\.(\d+)", later) for later in lines[index : index + 12]) if m), None)
             errors.append(f"{line[1:].strip()}" + (f" (line {where.group(1)})" if where else ""))
     return errors
+
+
+# pdflatex's "[N" as it ships out page N (then "]", or the fonts and files it read, such as "{...}").
+_PAGE = re.compile(r"(?<![\w\\])\[(\d+)(?=[\]\s{<]|$)", re.MULTILINE)
+_OVERFULL = re.compile(r"^Overfull \\[hv]box \(.*$", re.MULTILINE)
+
+
+def overfull_boxes(log: str) -> list[str]:
+    """Each overfull box of a LaTeX log as one line with the page it is on, such as
+    ``page 3: Overfull \\hbox (12.3pt too wide) in paragraph at lines 10--12``: the page is the
+    one shipped out next after the box (a box is reported as its page is built)."""
+    shipped = [(page.start(), int(page[1])) for page in _PAGE.finditer(log)]
+    boxes = []
+    for box in _OVERFULL.finditer(log):
+        page = next((number for at, number in shipped if at > box.start()), None)
+        boxes.append(f"page {page}: {box[0].strip()}" if page is not None else box[0].strip())
+    return boxes

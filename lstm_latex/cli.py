@@ -55,6 +55,11 @@ def main() -> None:
     """Turn a recurrent network's weights into a step-by-step derivation you can check by hand."""
 
 
+# A slide shows a dimension of at most 4 whole (else 3: the first, dots, the last): a gate's chain
+# of such vectors is a frame or two at 8pt.
+SLIDES = ("beamer", "frames")
+SLIDE_MAX_SIZE = 4
+
 _MAX_NUMBERS_KEY = "lstm_latex.max_numbers"
 _file = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 _output = click.option(
@@ -132,9 +137,8 @@ _check = click.option(
 @click.option(
     "--max-size",
     type=click.IntRange(3, 64),
-    default=NumberFormat.max_size,
-    show_default=True,
-    help="Elide a longer dimension with dots.",
+    help=f"Elide a longer dimension with dots (and a wider matrix further, to fit --width).  [default:"
+    f" {NumberFormat.max_size}; {SLIDE_MAX_SIZE} for beamer and frames]",
 )
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
 @click.option(
@@ -175,7 +179,7 @@ def render_(
     template_dir: Path | None,
     precision: int | None,
     sig: int | None,
-    max_size: int,
+    max_size: int | None,
     color: bool,
     compile_: bool,
     inputs: str | None,
@@ -194,8 +198,10 @@ def render_(
     output_format, pdf = _output_format(output, output_format)
     if compile_ and not pdf and (output is None or output_format == "markdown" or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
-    numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     name = template or ("markdown" if output_format == "markdown" else "document")
+    if max_size is None:
+        max_size = SLIDE_MAX_SIZE if name in SLIDES else NumberFormat.max_size
+    numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     example = _load(file, inputs, prefix, cell)
     check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
     trace = _forward(example)

@@ -44,6 +44,7 @@ DIGIT_EM = 0.5
 # "&= \sigma\left(" before it, calibrated by compiling the hosts (tests/test_hosts.py).
 LINE_MARGIN = 9.0
 MATRIX_LABEL = 6.0  # what a line keeps beside a matrix of its own, "W_{hi} &=", in digit widths
+WIDE_MATRIX = 1.06  # a matrix of many columns prints this much wider than NumberFormat.layout says, at most
 MIN_SHOWN = 3  # the fewest entries a dimension is elided to: the first, dots, the last
 BODY_FONT = 10.0  # the font size a length is measured in when neither the template nor a preset says
 
@@ -122,6 +123,7 @@ class Typeset:
         self.numbers = numbers
         self.paint = paint
         self.room = math.inf  # how wide a matrix may print, in digit widths: set by the render's layout
+        self.rows = math.inf  # how many rows it may show (a frame's height, on slides)
         self._portable = portable
         self._shown: dict[int, tuple[Array, str, float, NumberFormat]] = {}
 
@@ -135,10 +137,11 @@ class Typeset:
 
     def fitting(self, shape: tuple[int, ...], width: Callable[[NumberFormat], float]) -> NumberFormat:
         """The numbers at the largest ``max_size`` up to the style's for which something of
-        ``shape`` is ``width`` wide or less (``room``): a matrix too wide for the line is elided
-        further. RenderError, saying what to pass, when even three columns are too wide."""
+        ``shape`` is ``width`` wide or less (``room``) and shows ``rows`` rows or fewer: a matrix
+        too wide for the line (or too tall for a frame) is elided further. RenderError, saying what
+        to pass, when even three columns are too wide."""
         numbers = self.numbers
-        while width(numbers) > self.room:
+        while width(numbers) * WIDE_MATRIX > self.room or len(numbers.kept(shape[0])) > self.rows:
             longest = max(shape)
             if min(numbers.max_size, longest) <= MIN_SHOWN:
                 raise RenderError(
@@ -163,14 +166,16 @@ class Typeset:
 
     def forget(self) -> None:
         self._shown.clear()
-        self.room = math.inf
+        self.room = self.rows = math.inf
 
 
-def layout_at(typeset: Typeset, width: str, font_size: float | None) -> Layout:
+def layout_at(typeset: Typeset, width: str, font_size: float | None, rows: float = math.inf) -> Layout:
     """The layout of lines ``width`` wide (a preset or a TeX length, see ``text_width``) whose
-    displays are set in a ``font_size`` font (None: the preset's, else 10pt)."""
+    displays are set in a ``font_size`` font (None: the preset's, else 10pt), with matrices of at
+    most ``rows`` rows shown (on slides: what a frame holds)."""
     digits = text_width(width).digits(font_size)
     typeset.room = digits - MATRIX_LABEL
+    typeset.rows = rows
     return Layout(typeset, digits - LINE_MARGIN)
 
 

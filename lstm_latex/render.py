@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -401,6 +402,7 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tup
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
     env.globals["layout_for"] = partial(layout_at, typeset)
     env.globals["headings_for"] = Headings
+    env.globals["inf"] = math.inf
     return env, typeset
 
 

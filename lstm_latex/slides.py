@@ -46,7 +46,7 @@ def split_frames(body: str, continued: str) -> str:
 def _text(text: str, out: list[str], used: float, continued: str) -> float:
     rows = sum(math.ceil(len(paragraph) / TEXT_LINE) for paragraph in text.split("\n\n") if paragraph.strip())
     if rows and used and used + rows > FRAME_ROWS:
-        out.append(continued)
+        _continue(out, continued)
         used = 0.0
     out.append(text)
     return used + rows
@@ -62,12 +62,17 @@ def _display(display: re.Match[str], out: list[str], used: float, continued: str
         if used + rows > FRAME_ROWS and (chunk or used > DISPLAY_ROWS):
             if chunk:
                 out.append(_aligned(display, chunk))
-            out.append(continued)
+            _continue(out, continued)
             chunk, used = [], DISPLAY_ROWS
         chunk.append((line, end))
         used += rows
     out.append(_aligned(display, chunk))
     return used
+
+
+def _continue(out: list[str], continued: str) -> None:
+    """The frame ended and the next begun, on a line of their own."""
+    out.append(continued if not out or out[-1].endswith("\n") else "\n" + continued)
 
 
 def _aligned(display: re.Match[str], lines: list[tuple[str, str]]) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import re
 
-FRAME_ROWS = 19.0  # rows of 8pt mathematics (10pt apart) below a frame's title and subtitle
+FRAME_ROWS = 20.0  # rows of 8pt mathematics (10pt apart) below a frame's title and subtitle
 DISPLAY_ROWS = 1.0  # the space above and below a display
 LINE_GAP = 0.4  # between two lines of a display, and a matrix's brackets reaching past its rows
-BRACE_ROWS = 1.8  # a brace with the shape under an elided matrix
+BRACE_ROWS = 2.6  # a brace with the shape under an elided matrix
 TEXT_LINE = 95  # characters of a paragraph's line on a frame, about
 
 # A display as the slides' markup writes it (markup.beamer.j2): \[ and an aligned block.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -101,8 +102,27 @@ def test_compile_passes_a_name_that_can_only_be_a_name(tmp_path: Path, name: str
 
 
 @pytest.mark.latex
-def test_compile_reads_latin_1_in_pdflatexs_messages(tmp_path: Path) -> None:
-    title = "Dérivation très détaillée à la façon d'un cours élémentaire " * 6  # long: an overfull box
-    result = render_compiled(tmp_path / "derivation.tex", "--title", title)
+def test_compile_reads_latin_1_in_pdflatexs_messages_and_warns_of_each_overfull_box(tmp_path: Path) -> None:
+    # A template of the user's that runs off the page on purpose, under a title pdflatex's log
+    # quotes in Latin-1 (the overfull line's text).
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "wide.tex.j2").write_text(
+        '((* extends "default:document.tex.j2" *))((* block title *))Before it.\\newpage\n'
+        "\\noindent ((( title | tex ))) \\rule{700pt}{1pt}\n\n((* endblock title *))\n",
+        encoding="utf-8",
+    )
+    title = "Dérivation très détaillée"
+    out = tmp_path / "out"
+    out.mkdir()
+    result = render_compiled(
+        out / "derivation.tex", "--title", title, "--template-dir", str(templates), "--template", "wide"
+    )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["derivation.pdf", "derivation.tex"]
+    assert sorted(p.name for p in out.iterdir()) == ["derivation.pdf", "derivation.tex"]
+    (warning,) = result.stderr.splitlines()
+    assert re.fullmatch(
+        rf"Warning: {re.escape(str(out / 'derivation.tex'))}, page 2: Overfull \\hbox \([\d.]+pt too wide\)"
+        r" in paragraph at lines \d+--\d+",
+        warning,
+    ), warning

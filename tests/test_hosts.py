@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES, SEED
+from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cli import main
@@ -102,23 +103,47 @@ def test_the_cli_passes_the_heading_level_and_the_title() -> None:
 
 
 # A host document: its class and options, what its author wrote before \input, and the snippet's
-# render. Each loads hyperref, last as its documentation asks, and the snippet's packages.
+# render, at the --width of the class (the seed's and the backward pass's, which has the most
+# headings with math, "Step $t = 2$, backward", and the widest chains, where the host's width is
+# measured; the seed alone in report and book). Each loads hyperref, last as its documentation
+# asks, and the snippet's packages.
 HOSTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
-    "article": ("article", "", r"\tableofcontents\section{Recurrent networks}", {}),
-    "twocolumn": ("article", "twocolumn", r"\section{Recurrent networks}", {"title": "A worked example"}),
-    "scrartcl": ("scrartcl", "", r"\section{Recurrent networks}", {"heading_level": "subsubsection"}),
+    "article": ("article", "", r"\tableofcontents\section{Recurrent networks}", {"width": "a4"}),
+    "twocolumn": (
+        "article",
+        "a4paper,twocolumn",
+        r"\section{Recurrent networks}",
+        {"title": "A worked example", "width": "twocolumn"},
+    ),
+    "scrartcl": (
+        "scrartcl",
+        "a5paper",
+        r"\section{Recurrent networks}",
+        {"heading_level": "subsubsection", "width": "a5"},
+    ),
     "report": ("report", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "none"}),
     "book": ("book", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "paragraph"}),
 }
+BACKWARD = SAMPLES / "lstm_backward.json"
 
 
 @pytest.mark.parametrize("host", list(HOSTS))
-def test_the_snippet_compiles_in_each_class_with_hyperref(latex, tmp_path: Path, host: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_snippet_fits_each_class_with_hyperref(latex, tmp_path: Path, host: str) -> None:  # type: ignore[no-untyped-def]
     cls, options, before, render_options = HOSTS[host]
-    # One host gets the backward pass, which has the most headings with math ("Step $t = 2$,
-    # backward"); the others the seed, which pdflatex compiles in a second.
-    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "lstm_backward.json" if host == "scrartcl" else SEED))
-    (tmp_path / "derivation.tex").write_text(lstm_latex.render(trace, "snippet", **render_options), encoding="utf-8")
+    samples = [SEED] if cls in ("report", "book") else [SEED, BACKWARD]
+    for sample in samples:
+        trace = lstm_latex.forward(lstm_latex.load(sample))
+        text = lstm_latex.render(trace, "snippet", **render_options)
+        (tmp_path / f"{sample.stem}.tex").write_text(text, encoding="utf-8")
+    if host == "article":  # and --max-size 16 on H = 16: what does not fit is elided further, never off the page
+        wide = lstm_latex.forward(lstm_latex.load(random_lstm(16, 16, steps=1, negative=True)))
+        style = lstm_latex.Style(numbers=lstm_latex.NumberFormat(max_size=16))
+        (tmp_path / "wide.tex").write_text(
+            lstm_latex.render(wide, "snippet", style=style, width="a4"), encoding="utf-8"
+        )
+    inputs = "\n".join(
+        rf"\input{{{name}}}" for name in [s.stem for s in samples] + (["wide"] if host == "article" else [])
+    )
     run = latex(
         rf"""\documentclass[{options}]{{{cls}}}
 \usepackage{{amsmath,amssymb,mathtools}}
@@ -127,7 +152,7 @@ def test_the_snippet_compiles_in_each_class_with_hyperref(latex, tmp_path: Path,
 \begin{{document}}
 {before}
 Some notes before the derivation.
-\input{{derivation}}
+{inputs}
 And after it.
 \end{{document}}
 """,
@@ -135,18 +160,22 @@ And after it.
     )
     assert "Token not allowed in a PDF string" not in run.log
     assert "And after it." in run.text
+    assert run.overfull == []  # every chain, matrix and table within the column
     if host == "article":  # the derivation's parts are numbered inside the author's section
         toc = (tmp_path / "notes.toc").read_text(encoding="latin-1")
         assert r"{\numberline {1.1}The network}" in toc
         assert r"{\numberline {2}" not in toc
 
 
-def test_the_frames_compile_in_a_beamer_deck(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
-    # The seed: the backward pass's hundreds of slides would take pdflatex 20 seconds.
-    frames = lstm_latex.render(seed, "frames", title="A worked example")
+def test_the_frames_fit_a_beamer_deck(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
+    # The seed's frames and the backward pass's, in a deck of beamer's default 4:3 shape at
+    # --width beamer; as a handout, a page a frame (a frame's overlays are laid out alike).
+    frames = lstm_latex.render(seed, "frames", title="A worked example", width="beamer")
     (tmp_path / "frames.tex").write_text(frames, encoding="utf-8")
+    backward = lstm_latex.render(lstm_latex.forward(lstm_latex.load(BACKWARD)), "frames", width="beamer")
+    (tmp_path / "backward.tex").write_text(backward, encoding="utf-8")
     run = latex(
-        r"""\documentclass{beamer}
+        r"""\documentclass[handout]{beamer}
 \usepackage{amsmath,amssymb,mathtools}
 \begin{document}
 \section{Recurrent networks}
@@ -154,6 +183,7 @@ def test_the_frames_compile_in_a_beamer_deck(latex, tmp_path: Path, seed) -> Non
 Our own frame.
 \end{frame}
 \input{frames}
+\input{backward}
 \begin{frame}{After it}
 The end.
 \end{frame}
@@ -166,6 +196,8 @@ The end.
     assert "The end." in run.text
     assert "Cell state" in run.text
     assert "A worked example" in run.text
+    assert run.overfull == []  # no frame wider or taller than the deck's, and none shrunk
+    assert "shrink" not in frames
 
 
 def test_a_title_with_dollars_stays_text_in_a_heading(seed) -> None:  # type: ignore[no-untyped-def]

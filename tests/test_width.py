@@ -1,0 +1,171 @@
+"""--width: the text width to fit, and what is broken, elided further or refused to fit it; slides
+split over frames; --compile's warnings. Without pdflatex: test_hosts.py compiles the hosts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import SEED
+from networks import random_lstm
+
+import lstm_latex
+from lstm_latex.cli import main
+from lstm_latex.compile import overfull_boxes
+from lstm_latex.layout import WIDTH_PRESETS, Item, Layout, Typeset, layout_at, text_width
+from lstm_latex.slides import line_rows, split_frames
+
+NUMBERS = lstm_latex.NumberFormat()
+
+
+def typeset(numbers: lstm_latex.NumberFormat = NUMBERS) -> Typeset:
+    return Typeset(numbers, lambda text, gate: f"<{gate}>{text}", portable=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "points"),
+    [("345pt", 345.0), ("8.5cm", 8.5 / 2.54 * 72.27), ("3.4in", 3.4 * 72.27), ("120mm", 120 / 25.4 * 72.27)],
+)
+def test_a_width_is_a_tex_length(text: str, points: float) -> None:
+    width = text_width(text)
+    assert width.points == pytest.approx(points)
+    assert width.digits(None) == pytest.approx(points / 5)  # a digit of a 10pt font is 5pt wide
+    assert width.digits(8) == pytest.approx(points / 4)
+
+
+def test_a_preset_is_its_class_text_width_in_its_font() -> None:
+    assert text_width("a4") == WIDTH_PRESETS["a4"]
+    assert text_width("twocolumn").points == 221.0  # \columnwidth of article's a4paper,twocolumn
+    a5 = text_width("a5")
+    assert a5.digits(None) == pytest.approx(330.86 / (0.5 * 10.95))  # KOMA's 11pt
+    assert a5.digits(8) == pytest.approx(330.86 / 4)  # a template's own font size comes first
+
+
+@pytest.mark.parametrize(("width", "says"), [("3furlong", "not a preset (a4, twocolumn, a5, beamer)"), ("1pt", "1pt")])
+def test_a_bad_width_is_a_usage_error_naming_the_forms(width: str, says: str) -> None:
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--width", width])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Invalid value for '--width'" in result.stderr
+    assert says in result.stderr
+    assert ("a length such as 8.5cm, 345pt, 3.4in or 120mm" in result.stderr) == (width == "3furlong")
+    with pytest.raises(lstm_latex.RenderError, match="width"):
+        lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)), width=width)
+
+
+def test_a_break_inside_a_parenthesis_closes_it_and_opens_it_again() -> None:
+    f, c = np.array([0.5, 0.25]), np.array([-0.5, 1.0])
+    matrix = NUMBERS.matrix
+    items: list[Item] = [(f, "f"), r"\odot", r"\left(1 -", c, r"\odot", c, r"\right)", "=", f]
+    assert Layout(typeset(), 1000).chain(items) == [
+        rf"<f>{matrix(f)} \odot \left(1 - {matrix(c)} \odot {matrix(c)} \right) = {matrix(f)}"
+    ]
+    narrow = Layout(typeset(), 27).chain(items)  # f ⊙ (1 − c is 26.5 digits wide, ⊙ c) 16.2
+    assert narrow == [
+        rf"<f>{matrix(f)} \odot \left(1 - {matrix(c)} \right.",
+        rf"\left. {{}} \odot {matrix(c)} \right)",
+        f"= {matrix(f)}",
+    ]
+
+
+def test_a_matrix_under_a_brace_and_text_after_the_last_one() -> None:
+    a = np.array([1.0, 2.0])
+    (line,) = Layout(typeset(), 1000).chain([a, "+", (a, None, r"\text{step } 2"), r"> 0\bigr]"])
+    assert line == rf"{NUMBERS.matrix(a)} + \underbrace{{{NUMBERS.matrix(a)}}}_{{\text{{step }} 2}} > 0\bigr]"
+
+
+def test_a_matrix_wider_than_the_text_is_elided_further_and_its_row_labels_with_it() -> None:
+    wide = np.arange(256.0).reshape(16, 16) / 256
+    numbers = lstm_latex.NumberFormat(max_size=16)
+    at_a4 = typeset(numbers)
+    layout = layout_at(at_a4, "a4", None)
+    assert r"\cdots" in at_a4.matrix(wide)
+    assert at_a4.width(wide) <= at_a4.room
+    assert r"_{16 \times 16}" in at_a4.matrix(wide)  # the shape under the brace says what was elided
+    rows = layout.rows(wide, list(range(1, 17)))
+    assert len(rows) == len(at_a4.matrix(wide).split(r" \\ ")) < 16
+    assert rows[0] == 1
+    assert rows[-1] == 16
+    unbounded = typeset(numbers)
+    assert r"\cdots" not in unbounded.matrix(wide)  # without a width, --max-size 16 shows all 16
+
+
+def test_a_matrix_that_cannot_fit_is_refused_saying_what_to_pass() -> None:
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--sig", "17", "--width", "twocolumn"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: a matrix of shape (4, 2) is ")  # W_ii, the first matrix shown
+    assert line.endswith("pass a wider --width, or fewer --precision or --sig digits")
+
+
+def test_on_a_narrow_page_the_left_hand_sides_hang() -> None:
+    display = "x_{1} &= A \\\\\n  &= B \\\\[1ex]\n\\lstmgatef{W_{hf}} &\\leftarrow C"
+    assert (
+        Layout(typeset(), 30).hung(display) == "&x_{1} = A \\\\\n  &= B \\\\[1ex]\n&\\lstmgatef{W_{hf}} \\leftarrow C"
+    )
+    assert Layout(typeset(), 60).hung(display) == display
+
+
+def test_the_snippet_breaks_sooner_in_two_columns() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    wide, narrow = (lstm_latex.render(trace, "snippet", width=width) for width in ("a4", "twocolumn"))
+    assert wide == lstm_latex.render(trace, "snippet")  # a4 is the snippet's own width
+    assert narrow.count(r"\left. {}") > wide.count(r"\left. {}")
+    assert r"c_{0} &= \begin{bmatrix*}" in narrow.replace("&c_{0} =", "c_{0} &=")  # a state a line
+
+
+def _chain(rows: int, lines: int) -> str:
+    column = r"\begin{bmatrix*}[r] " + r" \\ ".join(["0.5000"] * rows) + r" \end{bmatrix*}"
+    body = " \\\\ \\pause\n".join(f"  &= {column} + {column}" for _ in range(lines))
+    return f"Text before.\n\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\nText after.\n"
+
+
+def test_a_part_taller_than_a_frame_continues_on_the_next() -> None:
+    assert line_rows(_chain(8, 1).split("\n")[3]) == pytest.approx(8.4)
+    body = _chain(8, 5)  # five lines of 8 rows: more than a frame's 20
+    split = split_frames(body, "\\end{frame}\n\\begin{frame}{Gate (continued)}\n")
+    frames = split.split("\\end{frame}\n")
+    assert [frame.count("&=") for frame in frames] == [2, 2, 1]  # 1 + 2 x 8.4 rows a frame, of 20
+    for frame in frames:
+        assert "\\pause\n\\end{aligned}" not in frame  # no empty slide at a frame's end
+    assert split.count("0.5000") == body.count("0.5000")
+    assert split_frames(_chain(3, 2), "CONTINUED") == _chain(3, 2)  # what fits stays one frame
+
+
+def test_wide_slides_are_split_not_shrunk_and_elided_for_a_frame_by_default(tmp_path: Path) -> None:
+    trace = lstm_latex.forward(lstm_latex.load(random_lstm(3, 8, steps=1)))
+    slides = lstm_latex.render(trace, "beamer")
+    assert "shrink" not in slides
+    assert r"\fontsize{8}{10}\selectfont" in slides
+    assert "(continued)}" in slides
+    weights = tmp_path / "h5.json"
+    weights.write_text(json.dumps(random_lstm(2, 5, steps=1), default=np.ndarray.tolist), encoding="utf-8")
+    args = ["render", str(weights), "--no-check"]
+    for options, elided in [
+        (["--template", "beamer"], True),
+        (["--template", "frames"], True),
+        (["--template", "beamer", "--max-size", "8"], False),
+        ([], False),
+    ]:
+        result = CliRunner().invoke(main, [*args, *options])
+        assert result.exit_code == 0, result.output
+        assert (r"}_{5}" in result.stdout) is elided, options
+
+
+def test_overfull_boxes_are_found_with_their_pages() -> None:
+    log = (
+        "(./derivation.tex [1{/usr/share/texlive/pdftex.map}]\n"
+        "Overfull \\hbox (12.3pt too wide) in paragraph at lines 10--12\n"
+        " []\\T1/cmr/m/n/10 Dérivation\n"
+        "[2] [3\n\n]\n"
+        "Overfull \\vbox (4.0pt too high) detected at line 40\n"
+        "[4] (./derivation.aux) )\n"
+    )
+    assert overfull_boxes(log) == [
+        "page 2: Overfull \\hbox (12.3pt too wide) in paragraph at lines 10--12",
+        "page 4: Overfull \\vbox (4.0pt too high) detected at line 40",
+    ]

@@ -39,9 +39,9 @@ def test_every_sample_compiles_as_slides(sample: Path, latex) -> None:  # type: 
 @pytest.mark.latex
 @pytest.mark.parametrize("hidden_size", [8, 9])  # the widest shown whole, and the first elided
 def test_slides_of_a_wider_network_fit_their_frames(hidden_size: int, latex) -> None:  # type: ignore[no-untyped-def]
-    # Past a hidden size of about 4 a chain is taller than a 16:9 frame: beamer then reports an
-    # Overfull \vbox and cuts the chain off, unless the frame is shrunk to fit. (As a handout: a
-    # frame's overlays are laid out alike.)
+    # Past a hidden size of about 4 a chain is taller than a 16:9 frame: beamer would report an
+    # Overfull \vbox and cut the chain off; it continues on the next frame instead, at the same
+    # 8pt, never shrunk. (As a handout: a frame's overlays are laid out alike.)
     trace = trace_of(random_lstm(3, hidden_size, steps=1))
     slides = latex(as_handout(lstm_latex.render(trace, "beamer")), name="slides")
     assert slides.overfull == []

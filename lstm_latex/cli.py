@@ -162,7 +162,7 @@ _check = click.option(
     metavar="WIDTH",
     callback=_width,
     help=f"The text width to fit: {', '.join(WIDTH_PRESETS)}, or a length such as 8.5cm or 345pt."
-    "  [default: the template's: an A4 page, an article's text, a 16:9 frame]",
+    "  [default: the template's own: document an A4 page, snippet a4, beamer a 16:9 frame, frames beamer]",
 )
 @click.option(
     "--max-steps",

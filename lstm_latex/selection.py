@@ -20,7 +20,7 @@ from .model import DirectionParams, Example
 PARTS = ("network", "equations", "parameters", "steps", "results", "backward")
 DIRECTIONS = ("forward", "reverse")
 
-_INDEX = re.compile(r"(\d+)(?:-(\d+))?")
+_INDEX = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 _LARGEST = 10**12  # an index beyond any sequence or network: kept from growing without bound
 
 Item = TypeVar("Item")

@@ -220,6 +220,7 @@ def test_a_selection_the_file_does_not_have_is_one_error_line(
         ("--steps", "3-1", "the range 3-1 runs backwards: write 1-3"),
         ("--layers", "a", "'a' is neither a number nor a range such as 3-4"),
         ("--steps", "", "'' is neither a number nor a range such as 3-4"),
+        ("--steps", "\u0661", "'\u0661' is neither a number nor a range such as 3-4"),
         ("--gates", "f,,o", "'f,,o' has an empty name: separate names by one comma, as f,o"),
     ],
 )

@@ -22,6 +22,7 @@ from .loaders import load
 from .model import DirectionTrace, Example, Gate, Trace
 from .network import forward
 from .render import Style, render
+from .selection import Indices, Selection
 
 if TYPE_CHECKING:
     from .check import CheckReport, cross_check
@@ -46,6 +47,7 @@ __all__ = [
     "Gradients",
     "GruGrad",
     "GruStep",
+    "Indices",
     "InputError",
     "LstmGrad",
     "LstmLatexError",
@@ -54,6 +56,7 @@ __all__ = [
     "RenderError",
     "RnnGrad",
     "RnnStep",
+    "Selection",
     "Step",
     "Style",
     "Trace",

@@ -54,7 +54,8 @@ def test_a_long_trace_displays_its_first_steps_and_says_how_many_are_left_out() 
     with pytest.raises(lstm_latex.RenderError, match="300 step blocks"):
         lstm_latex.render(trace, "markdown")
     shown = trace._repr_markdown_()
-    assert shown.startswith("> The first 50 of the T = 150 steps of each direction are shown here;")
+    assert shown.startswith('> Too long to show whole: `lstm_latex.render(trace, "markdown", max_steps=0)`')
+    assert "\nShown here: the first 50 of the T = 150 steps each direction ran. " in shown
     assert len(re.findall(r"^#+ Step \$t = \d+\$$", shown, flags=re.MULTILINE)) == 100
     assert "### Step $t = 50$" in shown  # the forward direction's first 50
     assert "### Step $t = 101$" in shown  # the reverse direction's, from t = 150 down

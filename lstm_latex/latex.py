@@ -96,8 +96,10 @@ def round_array(array: Array, decimals: int) -> Array:
     return rounded
 
 
-_FIXED_DIGITS = 10  # a matrix whose largest entry has this many digits before the point has its power factored out
-_SMALLEST_FIXED = -4  # with significant digits, a largest entry below 0.0001 has its power factored out
+# A matrix has its power of ten written in front when its largest entry has this many digits or
+# more before the point, or (with significant digits) is below 10^_SMALLEST_FIXED, 0.0001.
+_FIXED_DIGITS = 10
+_SMALLEST_FIXED = -4
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,11 @@ class NumberFormat:
     ``round_decimal`` of its value (half away from zero; never ``-0.00``); one that rounds to
     zero among others is shown as ``0.00``. Only when all of a matrix would print as zeros, or
     its largest entry would have 10 or more digits before the point (with ``significant``: more
-    than the significant digits, or below 0.0001), the power of ten
-    of its largest entry is written in front, ``10^{-5} [3.20, -0.11]``, and its entries are the
-    values divided by it, rounded alike. A single number is a matrix of one, written
-    ``3.20 \\times 10^{-5}`` then. ``scaled=False`` never writes a power of ten: fixed decimals
-    always, every entry as it rounds (for hand arithmetic, whose numbers are rounded to them).
+    than the significant digits, or be below 0.0001), the power of ten of its largest entry is
+    written in front, ``10^{-5} [3.20, -0.11]``, and its entries are the values divided by it,
+    rounded alike. A single number is a matrix of one, written ``3.20 \\times 10^{-5}`` then.
+    ``scaled=False`` never writes a power of ten: fixed decimals always, every entry as it
+    rounds (for hand arithmetic, whose numbers are rounded to them).
     """
 
     precision: int = 4  # decimals

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 import numpy as np
 
@@ -87,7 +88,13 @@ def round_decimal(value: float, decimals: int) -> Decimal:
     """``value`` rounded to ``decimals`` decimals, half away from zero, on its exact decimal value
     (0.125 gives 0.13, as on paper; Python's format gives 0.12, the even neighbour). Every printed
     fixed-point number is this one, so the hand arithmetic and the page agree digit for digit."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_EXACT)
+    return Decimal(value).quantize(_unit(decimals), rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+@lru_cache(maxsize=64)
+def _unit(decimals: int) -> Decimal:
+    """The last place of ``decimals`` decimals, 0.01 for 2, as quantize takes it."""
+    return Decimal(1).scaleb(-decimals, context=_EXACT)
 
 
 def round_array(array: Array, decimals: int) -> Array:
@@ -136,7 +143,7 @@ class NumberFormat:
         """How the entries of one matrix (``values``, any shape) are printed: ``(power,
         decimals)``, each entry as ``value / 10^power`` rounded to ``decimals`` decimals (power
         0: the values themselves)."""
-        largest = float(np.max(np.abs(values), initial=0.0))
+        largest = float(np.abs(values).max(initial=0.0))
         if self.significant is None:
             decimals = self.precision
             fixed = round_decimal(largest, decimals)
@@ -213,9 +220,11 @@ class NumberFormat:
 
     def _shown(self, array: Array) -> Array:
         """The entries of ``array`` a matrix of it shows, without the elided ones."""
+        if max(array.shape) <= self.max_size:
+            return array  # nothing elided
         grid = array[:, np.newaxis] if array.ndim == 1 else array
         rows, columns = ([k for k in self.kept(n) if k is not None] for n in grid.shape)
-        shown: Array = grid[np.ix_(rows, columns)]
+        shown: Array = grid[rows][:, columns]
         return shown
 
     def columns_shown(self, length: int) -> int:
@@ -240,5 +249,7 @@ def _exponent(value: float, decimals: int) -> int:
 def _entry(value: float, power: int, decimals: int) -> str:
     """``value / 10^power`` rounded to ``decimals`` decimals (``round_decimal``: the scaling is
     exact in decimal), never ``-0.00``."""
-    rounded = round_decimal(value, decimals - power).scaleb(-power, context=_EXACT)
-    return f"{abs(rounded) if rounded == 0 else rounded:f}"
+    rounded = round_decimal(value, decimals - power)
+    if power:
+        rounded = rounded.scaleb(-power, context=_EXACT)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"

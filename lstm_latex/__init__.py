@@ -5,6 +5,7 @@ The pipeline, one call a stage::
     example = lstm_latex.load("weights.json")  # load: JSON format or a dict
     trace = lstm_latex.forward(example)  # compute: every intermediate, float64
     gradients = lstm_latex.backward(trace)  # and, with a target or grad_output, every gradient
+    worked = lstm_latex.hand_pass(example, 2)  # or both as worked by hand, rounding to 2 decimals as they go
     report = lstm_latex.cross_check(trace)  # check: the same network in torch (torch imported here only)
     text = lstm_latex.render(trace, check=report)  # render: LaTeX through Jinja templates
 """
@@ -17,11 +18,13 @@ from ._version import __version__
 from .backprop import Gradients, backward
 from .cells import Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .errors import CheckError, InputError, LstmLatexError, RenderError
+from .hand import HandPass, hand_pass
 from .latex import NumberFormat
 from .loaders import load
 from .model import DirectionTrace, Example, Gate, Trace
 from .network import forward
 from .render import Style, render
+from .selection import Indices, Selection
 
 if TYPE_CHECKING:
     from .check import CheckReport, cross_check
@@ -46,6 +49,8 @@ __all__ = [
     "Gradients",
     "GruGrad",
     "GruStep",
+    "HandPass",
+    "Indices",
     "InputError",
     "LstmGrad",
     "LstmLatexError",
@@ -54,6 +59,7 @@ __all__ = [
     "RenderError",
     "RnnGrad",
     "RnnStep",
+    "Selection",
     "Step",
     "Style",
     "Trace",
@@ -61,6 +67,7 @@ __all__ = [
     "backward",
     "cross_check",
     "forward",
+    "hand_pass",
     "load",
     "render",
 ]

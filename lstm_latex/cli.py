@@ -19,11 +19,13 @@ from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, 
 from .model import Example, Network, Trace
 from .network import forward
 from .render import MAX_STEPS, OutputFormat, Style, check_size, render
+from .selection import PARTS, Indices, Selection
 from .values import MAX_NUMBERS
 
 if TYPE_CHECKING:
     from .backprop import Gradients
     from .check import CheckReport
+    from .hand import HandPass
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,10 +108,49 @@ def _width(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
+def _indices(ctx: click.Context, param: click.Parameter, value: str | None) -> Indices | None:
+    """--steps and --layers: numbers and ranges, 1,3-4; a mistake in how they are written is a usage error."""
+    try:
+        return None if value is None else Indices.parse(value)
+    except LstmLatexError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """--directions, --gates and --part: names separated by commas."""
+    if value is None:
+        return None
+    names = tuple(name.strip() for name in value.split(","))
+    if "" in names:
+        raise click.BadParameter(f"{value!r} has an empty name: separate names by one comma, as f,o")
+    return names
+
+
+def _selection_options(function: F) -> F:
+    """--steps, --layers, --directions, --gates and --part: what a document shows."""
+    options = [
+        ("--steps", _indices, "Show only these steps t: 1,3-4 (1-based, ranges inclusive)."),
+        ("--layers", _indices, "Show only these layers: 0 or 0-1 (0-based, as torch's _l0)."),
+        ("--directions", _names, "Show only these directions: forward, reverse or forward,reverse."),
+        ("--gates", _names, "Show only these gates, by torch's letters: i,f,g,o (LSTM), r,z,n (GRU), h (RNN)."),
+        ("--part", _names, f"Show only these parts: {','.join(PARTS)}."),
+    ]
+    for name, callback, text in reversed(options):
+        function = click.option(name, callback=callback, metavar="LIST", help=text)(function)
+    return function
+
+
 _check = click.option(
     "--check/--no-check",
     default=None,
     help="Compare every state with torch; --check fails without torch.  [default: when torch is installed]",
+)
+_hand = click.option(
+    "--hand",
+    is_flag=True,
+    help="Hand arithmetic: each value rounded to --precision decimals as it is computed, from the rounded"
+    " values before it, so that every printed digit follows from the printed numbers (the torch check"
+    " is of the exact values).",
 )
 
 
@@ -144,6 +185,7 @@ _check = click.option(
 @click.option(
     "--compile", "compile_", is_flag=True, help="Also write the PDF beside the -o file (latexmk or pdflatex)."
 )
+@_hand
 @_source_options
 @_check
 @click.option(
@@ -169,8 +211,9 @@ _check = click.option(
     type=click.IntRange(min=0),
     default=MAX_STEPS,
     show_default=True,
-    help="Refuse documents of more step blocks (T x layers x directions); 0: no limit.",
+    help="Refuse documents of more step blocks (T x layers x directions shown); 0: no limit.",
 )
+@_selection_options
 def render_(
     file: str,
     output: str | None,
@@ -182,6 +225,7 @@ def render_(
     max_size: int | None,
     color: bool,
     compile_: bool,
+    hand: bool,
     inputs: str | None,
     prefix: str | None,
     cell: str | None,
@@ -190,11 +234,18 @@ def render_(
     heading_level: HeadingLevel | None,
     width: str | None,
     max_steps: int,
+    steps: Indices | None,
+    layers: Indices | None,
+    directions: tuple[str, ...] | None,
+    gates: tuple[str, ...] | None,
+    part: tuple[str, ...] | None,
 ) -> None:
     """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
     as LaTeX or Markdown."""
     if precision is not None and sig is not None:
         raise click.ClickException("--precision and --sig exclude each other: give one of them")
+    if hand and sig is not None:
+        raise click.ClickException("--hand works to --precision decimals, not to --sig significant digits")
     output_format, pdf = _output_format(output, output_format)
     if compile_ and not pdf and (output is None or output_format == "markdown" or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
@@ -203,12 +254,16 @@ def render_(
         max_size = SLIDE_MAX_SIZE if name in SLIDES else NumberFormat.max_size
     numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     example = _load(file, inputs, prefix, cell)
-    check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
+    selection = Selection(steps, layers, directions, gates, part)
+    check_size(example, max_steps, selection)  # before the forward pass and the check: a refused input costs nothing
     trace = _forward(example)
     gradients = _backward(trace)
     report = _check_trace(trace, check, gradients)
+    worked = _hand_pass(trace, gradients, numbers.precision) if hand else None
+    if worked is not None:
+        trace, gradients = worked.trace, worked.gradients
     style = Style(numbers, color)
-    with _progress("rendering", trace.example) as tick:
+    with _progress("rendering", trace.example, selection) as tick:
         text = render(
             trace,
             name,
@@ -221,6 +276,8 @@ def render_(
             output_format=output_format,
             gradients=gradients,
             heading_level=heading_level,
+            selection=selection,
+            hand=worked,
             width=width,
         )
     if pdf and output is not None:
@@ -263,19 +320,39 @@ def _output_format(output: str | None, given: OutputFormat | None) -> tuple[Outp
 @_command("trace")
 @_file
 @_output
+@_hand
+@click.option(
+    "--precision",
+    type=click.IntRange(0, 12),
+    help=f"The decimals of --hand (default {NumberFormat.precision}).",
+)
 @_source_options
 @_check
 def trace(
-    file: str, output: str | None, inputs: str | None, prefix: str | None, cell: str | None, check: bool | None
+    file: str,
+    output: str | None,
+    hand: bool,
+    precision: int | None,
+    inputs: str | None,
+    prefix: str | None,
+    cell: str | None,
+    check: bool | None,
 ) -> None:
     """Print every intermediate of FILE's forward pass (and, with a target or grad_output, of its backward
-    pass) as JSON: golden vectors, with the torch check's result."""
+    pass) as JSON: golden vectors, with the torch check's result; with --hand, the values of hand arithmetic."""
+    if precision is not None and not hand:
+        raise click.ClickException("--precision sets the decimals of --hand: give --hand too")
     computed = _forward(_load(file, inputs, prefix, cell))
     gradients = _backward(computed)
     report = _check_trace(computed, check, gradients)
+    worked = (
+        _hand_pass(computed, gradients, NumberFormat.precision if precision is None else precision) if hand else None
+    )
+    if worked is not None:
+        computed, gradients = worked.trace, worked.gradients
     from .serialize import trace_to_json
 
-    _write(trace_to_json(computed, report, gradients), output)
+    _write(trace_to_json(computed, report, gradients, worked), output)
 
 
 @_command("check")
@@ -317,10 +394,14 @@ PROGRESS_FROM = 500  # steps (T x layers x directions): shorter runs end before 
 
 
 @contextmanager
-def _progress(label: str, example: Example) -> Iterator[Callable[[], None] | None]:
+def _progress(label: str, example: Example, selection: Selection | None = None) -> Iterator[Callable[[], None] | None]:
     """A progress bar on stderr for a long run, and only when stderr is a terminal: a callback
-    to call once a step, or None."""
-    total = example.inputs.x.shape[0] * len(example.network.directions)
+    to call once a step (of those ``selection`` shows, when rendering), or None."""
+    if selection is None:
+        total = example.inputs.x.shape[0] * len(example.network.directions)
+    else:
+        steps, layers, directions = selection.blocks(example)
+        total = steps * layers * directions
     if total < PROGRESS_FROM or not sys.stderr.isatty():
         yield None
         return
@@ -344,6 +425,13 @@ def _backward(trace: Trace[Step]) -> Gradients | None:
     from .backprop import backward
 
     return backward(trace)
+
+
+def _hand_pass(trace: Trace[Step], gradients: Gradients | None, decimals: int) -> HandPass:
+    """The example of ``trace`` worked by hand to ``decimals`` decimals, compared with ``trace`` and ``gradients``."""
+    from .hand import hand_pass
+
+    return hand_pass(trace.example, decimals, exact=trace, exact_gradients=gradients)
 
 
 def _forward(example: Example) -> Trace[Step]:

@@ -182,10 +182,12 @@ def layout_at(typeset: Typeset, width: str, font_size: float | None, rows: float
 @dataclass(frozen=True)
 class StateTable:
     """A direction's states, a row per step in time order: the step's t, then the numbers, with
-    dots where steps or entries are elided."""
+    dots where steps or entries are elided; the numbers are the states divided by ``10^power``
+    (0: the states themselves), one notation for the table as for a matrix."""
 
     columns: int  # columns of numbers, a column of dots included
     rows: list[tuple[str, ...]]
+    power: int = 0
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,8 @@ class Layout:
         numbers = self.typeset.fitting(states.shape, lambda numbers: numbers.layout(states)[1] + STEP_COLUMN)
         grid = numbers.grid(states)
         labels = [r"\vdots" if k is None else str(steps[k].t) for k in numbers.kept(len(steps))]
-        return StateTable(len(grid[0]), [(label, *row) for label, row in zip(labels, grid, strict=True)])
+        rows = [(label, *row) for label, row in zip(labels, grid, strict=True)]
+        return StateTable(len(grid[0]), rows, numbers.power(states))
 
     def tables_beside(self, *sizes: int) -> bool:
         """Whether state tables of these sizes share a display: few columns, and narrow enough."""

@@ -43,7 +43,7 @@ DIGIT_EM = 0.5
 # What a display line keeps free beside its chain, in digit widths: the left-hand side and the
 # "&= \sigma\left(" before it, calibrated by compiling the hosts (tests/test_hosts.py).
 LINE_MARGIN = 9.0
-MATRIX_LABEL = 6.0  # what a line keeps beside a matrix of its own, "W_{hi} &=", in digit widths
+MATRIX_LABEL = 5.0  # what a line keeps beside a matrix of its own, "W_{hi} &=", in digit widths
 WIDE_MATRIX = 1.06  # a matrix of many columns prints this much wider than NumberFormat.layout says, at most
 MIN_SHOWN = 3  # the fewest entries a dimension is elided to: the first, dots, the last
 BODY_FONT = 10.0  # the font size a length is measured in when neither the template nor a preset says
@@ -260,7 +260,7 @@ class Layout:
             if rows is not None:
                 factors.append(self._array(rows[k][np.newaxis, :]))  # b_kᵀ, a row
             terms.append(self._term("+" if terms else "", *factors))
-        return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL)
+        return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL, beside=rows is None)
 
     def difference(self, minuend: Array, factor: str, subtrahend: Array, result: Array, named: str = "") -> list[str]:
         """``a − factor b = result`` with the numbers in, as lines (``factor`` as printed, or empty):
@@ -273,7 +273,7 @@ class Layout:
         ]
         if named:
             terms.append([Piece(f"= {named}", OPERATOR + _symbol_width(named))])
-        return self._lines(terms, GRADIENT_LABEL)
+        return self._lines(terms, GRADIENT_LABEL, beside=True)
 
     def biases_beside(self, params: GateParams) -> bool:
         """Whether each bias fits on its weight's line, for both pairs, rather than below it."""
@@ -306,14 +306,15 @@ class Layout:
         """The items a matrix of their length shows, None for the elided middle."""
         return [None if k is None else items[k] for k in self.typeset.numbers.kept(len(items))]
 
-    def chain(self, items: Sequence[Item], label: float = 0.0) -> list[str]:
+    def chain(self, items: Sequence[Item], label: float = 0.0, beside: bool = False) -> list[str]:
         """A chain of matrices and the operators between them, such as
         ``[f, r"\\odot", c_prev, "+", (i, "i"), r"\\odot", g]``, as lines that fit beside a
         left-hand side ``label`` digit widths wide. An array is its matrix; ``(array, k)`` its
         matrix in gate k's colour, ``(array, k, text)`` with ``text`` under a brace (k may be None).
         ``+``, ``-`` and ``=`` begin a term, where a line best breaks; other text (``\\odot``,
         ``\\tanh\\left(``) stays with the matrix after it, and ``\\right)`` (or text at the end)
-        with the one before it. A parenthesis a break falls inside is closed and reopened invisibly."""
+        with the one before it. A parenthesis a break falls inside is closed and reopened invisibly.
+        ``beside``: the chain starts on its left-hand side's line (see ``_lines``)."""
         terms: list[Term] = []
         symbols: list[Piece] = []
         for item in items:
@@ -332,7 +333,7 @@ class Layout:
             symbols = []
         for symbol in symbols:  # text after the last matrix, such as "> 0\bigr]"
             terms[-1][-1] = _joined(terms[-1][-1], symbol.text)
-        return self._lines(terms, label)
+        return self._lines(terms, label, beside)
 
     def _item(self, item: Array | tuple[Array, str | None] | tuple[Array, str | None, str]) -> Piece:
         if not isinstance(item, tuple):
@@ -377,19 +378,23 @@ class Layout:
                 text, width = "", 0.0
         return pieces
 
-    def _lines(self, terms: Iterable[Term], label: float = 0.0) -> list[str]:
+    def _lines(self, terms: Iterable[Term], label: float = 0.0, beside: bool = False) -> list[str]:
         """The terms in order, as many on a line as fit beside a left-hand side ``label`` digit
         widths wide; a continued line is indented. A term too wide for a line of its own is broken
         between its factors; a parenthesis open at a break is closed with ``\\right.`` and
-        reopened with ``\\left.``."""
+        reopened with ``\\left.``. When the left-hand sides hang (``hang``), only the first line
+        of a chain that starts ``beside`` its left-hand side has it beside it, and starts below it
+        when its first term does not fit there."""
         lines: list[str] = []
         used = depth = 0.0
 
-        def room(line: int) -> float:  # the left-hand side is beside the first line, or all of them
-            return self.width - (label if line == 0 or not self.hang else 0.0)
+        def room(line: int) -> float:
+            if not self.hang:  # the left-hand sides' column is beside every line
+                return self.width - label
+            return self.width - (label if line == 0 and beside else 0.0)
 
         terms = list(terms)
-        if self.hang and label and terms and sum(piece.width for piece in terms[0]) > room(0):
+        if self.hang and beside and label and terms and sum(piece.width for piece in terms[0]) > room(0):
             lines.append("")  # the left-hand side alone on the first line: the chain starts below it
         for term in terms:
             width = 0.0

@@ -110,6 +110,18 @@ def test_on_a_narrow_page_the_left_hand_sides_hang() -> None:
     assert Layout(typeset(), 60).hung(display) == display
 
 
+def test_a_hung_chain_starts_below_its_left_hand_side_only_when_it_is_beside_it() -> None:
+    weight, vector = -np.ones((4, 4)) / 3, np.ones(4) / 3
+    narrow = Layout(typeset(), 35)
+    assert narrow.hang
+    # output - target = ... is on its left-hand side's line: its first matrix does not fit beside it
+    assert narrow.difference(weight, "", weight, weight)[0] == ""
+    # W_1^T v_1 + ... = ... is on a line of its own, after the symbols: the whole width is its
+    lines = narrow.transposed_products([weight], [vector], "i", vector)
+    assert lines[0] == f"<i>{NUMBERS.matrix(weight.T)}"
+    assert Layout(typeset(), 60).difference(weight, "", weight, weight)[0] != ""
+
+
 def test_the_snippet_breaks_sooner_in_two_columns() -> None:
     trace = lstm_latex.forward(lstm_latex.load(SEED))
     wide, narrow = (lstm_latex.render(trace, "snippet", width=width) for width in ("a4", "twocolumn"))

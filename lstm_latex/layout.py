@@ -206,10 +206,12 @@ class Layout:
 
     def hung(self, display: str) -> str:
         """The lines of an aligned ``display``, when ``hang``, with each left-hand side moved
-        into the right column: ``x &= …`` becomes ``&x = …``, as a gate's chain is written."""
+        into the right column: ``x &= …`` becomes ``&x = …``, as a gate's chain is written; and
+        its continued lines not indented (``&\\quad {} + …`` becomes ``&{} + …``): a column
+        has no room for the quad."""
         if not self.hang:
             return display
-        return _LEFT_HAND_SIDE.sub(r"\g<indent>&\g<side> \g<relation>", display)
+        return _LEFT_HAND_SIDE.sub(r"\g<indent>&\g<side> \g<relation>", display).replace(CONTINUED, "&{} ")
 
     def gate(self, params: GateParams, step: Step, gate: Gate, reset: Gate | None = None) -> list[str]:
         """``W_ik x_t + b_ik + W_hk h_prev + b_hk`` with the numbers in, as lines. With ``reset``
@@ -415,6 +417,7 @@ class Layout:
         return lines
 
 
+CONTINUED = r"&\quad {} "  # how the templates start a chain's continued line
 # A line of an aligned display that starts with its left-hand side: "x_{1} &= ", "W_{hi} &\leftarrow ".
 _LEFT_HAND_SIDE = re.compile(r"^(?P<indent>[ \t]*)(?P<side>[^&\n]*[^&\s])\s*&(?P<relation>=|\\leftarrow)", re.MULTILINE)
 

@@ -103,10 +103,9 @@ def test_a_matrix_that_cannot_fit_is_refused_saying_what_to_pass() -> None:
 
 
 def test_on_a_narrow_page_the_left_hand_sides_hang() -> None:
-    display = "x_{1} &= A \\\\\n  &= B \\\\[1ex]\n\\lstmgatef{W_{hf}} &\\leftarrow C"
-    assert (
-        Layout(typeset(), 30).hung(display) == "&x_{1} = A \\\\\n  &= B \\\\[1ex]\n&\\lstmgatef{W_{hf}} \\leftarrow C"
-    )
+    display = "x_{1} &= A \\\\\n  &\\quad {} + B \\\\[1ex]\n\\lstmgatef{W_{hf}} &\\leftarrow C"
+    hung = "&x_{1} = A \\\\\n  &{} + B \\\\[1ex]\n&\\lstmgatef{W_{hf}} \\leftarrow C"  # no room for a quad
+    assert Layout(typeset(), 30).hung(display) == hung
     assert Layout(typeset(), 60).hung(display) == display
 
 

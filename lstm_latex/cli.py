@@ -20,10 +20,12 @@ from .model import Example, Network, Trace
 from .network import forward
 from .render import MAX_STEPS, OutputFormat, Style, check_size, render
 from .values import MAX_NUMBERS
+from .worksheet import BLANKS, Blank
 
 if TYPE_CHECKING:
     from .backprop import Gradients
     from .check import CheckReport
+    from .generate import NetworkSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -351,3 +353,170 @@ def _write(text: str | Iterable[str], output: str | None) -> None:
     from .output import write_text  # tempfile, signal: only when there is something to write
 
     write_text(text, output)
+
+
+def _network_options(function: F) -> F:
+    """The network `new` draws, as its options: torch's constructor's, the sequence and the numbers
+    (see generate.NetworkSpec); `worksheet` takes them too, to draw its variants."""
+    from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE
+
+    options = [
+        click.option("--cell", type=click.Choice(list(CELLS)), default="lstm", show_default=True, help="The cell."),
+        click.option("--input-size", type=click.IntRange(1, MAX_SIZE), default=2, show_default=True),
+        click.option("--hidden-size", type=click.IntRange(1, MAX_SIZE), default=2, show_default=True),
+        click.option("--steps", type=click.IntRange(1, MAX_SIZE), default=2, show_default=True, help="T."),
+        click.option("--layers", type=click.IntRange(1, MAX_LAYERS), default=1, show_default=True),
+        click.option("--bidirectional", is_flag=True, help="Both directions."),
+        click.option(
+            "--proj-size", type=click.IntRange(0, MAX_SIZE - 1), default=0, help="An LSTM's projection (below H)."
+        ),
+        click.option("--bias/--no-bias", default=True, show_default=True, help="Biases, as torch's bias=."),
+        click.option(
+            "--decimals",
+            type=click.IntRange(1, MAX_DECIMALS),
+            default=1,
+            show_default=True,
+            help="Decimals of every number drawn.",
+        ),
+        click.option("--random-state", is_flag=True, help="Draw h0 (and c0) too; else they are zero."),
+        click.option("--target", is_flag=True, help="A target: a backward exercise."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+_NETWORK_OPTIONS = (
+    "cell",
+    "input_size",
+    "hidden_size",
+    "steps",
+    "layers",
+    "bidirectional",
+    "proj_size",
+    "bias",
+    "decimals",
+    "random_state",
+    "target",
+)
+_seed = click.option(
+    "--seed",
+    type=click.IntRange(0, 2**64 - 1),
+    help="Draw from this seed (NumPy's PCG64); without it, a random one, printed on stderr.",
+)
+
+
+def _spec(options: dict[str, Any]) -> NetworkSpec:
+    """The generate.NetworkSpec of new's options; one out of range is a usage error."""
+    from .generate import NetworkSpec
+
+    spec = NetworkSpec(**{name: options[name] for name in _NETWORK_OPTIONS})
+    try:
+        spec.validate()
+    except InputError as error:
+        raise click.UsageError(str(error)) from None
+    return spec
+
+
+def _seed_or_random(seed: int | None) -> int:
+    """The seed given, or a random one, printed on stderr so that the run can be made again."""
+    if seed is not None:
+        return seed
+    from .generate import random_seed
+
+    seed = random_seed()
+    click.echo(f"seed: {seed}", err=True)
+    return seed
+
+
+@_command("new")
+@_output
+@_network_options
+@_seed
+def new(output: str | None, seed: int | None, **options: Any) -> None:
+    """Write a small network for hand calculation in lstm-latex's JSON format: weights, biases and x
+    in [-1, 1] with few decimals (no row all zeros), h0 and c0 zero unless --random-state."""
+    from .generate import new_network
+
+    spec = _spec(options)
+    _write(new_network(spec, _seed_or_random(seed)), output)
+
+
+@_command("worksheet")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The sheet; its key and answers are written beside it (sheet.tex: sheet-answers.tex, sheet-answers.json).",
+)
+@click.option(
+    "--blank",
+    type=click.Choice(BLANKS),
+    default="all",
+    show_default=True,
+    help="What the sheet asks for: c_t and h_t (states), also the gates (gates), every computed vector (all).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["latex", "markdown"]),
+    help="LaTeX, or Markdown with $$ math.  [default: from -o's extension]",
+)
+@click.option("--title", help="The sheet's title (printed literally).")
+@click.option("--precision", type=click.IntRange(1, 4), default=4, show_default=True, help="Decimals of every answer.")
+@click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
+@click.option("--variants", type=click.IntRange(1, 500), help="Draw this many networks, a sheet each (default 1).")
+@click.option(
+    "--names",
+    type=click.Path(dir_okay=False),
+    help="A file of names, one a line: a sheet for each, headed with the name.",
+)
+@_seed
+@_network_options
+@click.pass_context
+def worksheet(
+    ctx: click.Context,
+    /,
+    file: str | None,
+    output: str,
+    blank: Blank,
+    output_format: OutputFormat | None,
+    title: str | None,
+    precision: int,
+    color: bool,
+    variants: int | None,
+    names: str | None,
+    seed: int | None,
+    **options: Any,
+) -> None:
+    """Write an exercise sheet for FILE's network, or for networks drawn as `new` draws them (one, or
+    --variants of them, each from its own seed derived from --seed): the sheet, with a box to fill in
+    for every value it asks for, its key, and the key's numbers as JSON."""
+    from .worksheet import drawn_variants, given_variant, make_worksheet, output_names, read_names
+
+    output_format, pdf = _output_format(output, output_format)
+    if pdf:
+        raise click.UsageError(f"-o {output}: a worksheet is written as .tex or .md files, not a PDF")
+    output_format = output_format or "latex"
+    generating = [
+        "--" + name.replace("_", "-")
+        for name in ("variants", "names", "seed", *_NETWORK_OPTIONS)
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    ]
+    if file is not None and generating:
+        raise click.UsageError(
+            f"FILE gives the network; {', '.join(generating)} draw networks instead: give one or the other"
+        )
+    if file is not None:
+        chosen = [given_variant(_load(file, None, None, None))]
+    else:
+        given_names = None if names is None else read_names(names, output_format == "latex")
+        if given_names is not None and variants is not None and variants != len(given_names):
+            raise click.UsageError(f"--variants {variants}, but {names} has {len(given_names)} names")
+        chosen = drawn_variants(_spec(options), _seed_or_random(seed), variants, given_names)
+    style = Style(NumberFormat(precision=precision), color)
+    made = make_worksheet(chosen, blank=blank, style=style, title=title, output_format=output_format)
+    for text, name in zip((made.sheet, made.key, made.answers), output_names(output), strict=True):
+        _write(text, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -89,6 +89,7 @@ def render(
     gradients: Gradients | None = None,
     heading_level: HeadingLevel | None = None,
     first_steps: int | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -107,6 +108,7 @@ def render(
     says how many were left out; the results and the gradients' sums still hold every step.
     ``progress`` is called once for each step the derivation shows.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
+    ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
     check_size(trace.example, max_steps, first_steps)
@@ -142,6 +144,7 @@ def render(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
+            **(context or {}),
         )
     except LstmLatexError:
         raise  # said already: a title pdflatex cannot typeset

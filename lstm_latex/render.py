@@ -178,7 +178,7 @@ def _entry(template: str, template_dir: Path | None, output_format: OutputFormat
     if not found:
         stem = Path(template.removeprefix("default:")).name.split(".")[0]
         if any(path.name.split(".")[0] == stem for path in PARTIALS.glob("*.j2")):
-            entries = ", ".join(sorted(path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")))
+            entries = ", ".join(sorted({path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")}))
             raise RenderError(f"{template!r} is a part of the built-in templates, not a document: use one of {entries}")
         raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})")
     if output_format is None:

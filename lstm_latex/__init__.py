@@ -5,6 +5,7 @@ The pipeline, one call a stage::
     example = lstm_latex.load("weights.json")  # load: JSON format or a dict
     trace = lstm_latex.forward(example)  # compute: every intermediate, float64
     gradients = lstm_latex.backward(trace)  # and, with a target or grad_output, every gradient
+    worked = lstm_latex.hand_pass(example, 2)  # or both as worked by hand, rounding to 2 decimals as they go
     report = lstm_latex.cross_check(trace)  # check: the same network in torch (torch imported here only)
     text = lstm_latex.render(trace, check=report)  # render: LaTeX through Jinja templates
 """
@@ -17,6 +18,7 @@ from ._version import __version__
 from .backprop import Gradients, backward
 from .cells import Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .errors import CheckError, InputError, LstmLatexError, RenderError
+from .hand import HandPass, hand_pass
 from .latex import NumberFormat
 from .loaders import load
 from .model import DirectionTrace, Example, Gate, Trace
@@ -46,6 +48,7 @@ __all__ = [
     "Gradients",
     "GruGrad",
     "GruStep",
+    "HandPass",
     "InputError",
     "LstmGrad",
     "LstmLatexError",
@@ -61,6 +64,7 @@ __all__ = [
     "backward",
     "cross_check",
     "forward",
+    "hand_pass",
     "load",
     "render",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cells import CELLS, Cell, Grad, LstmStep, Step
+from .cells.common import Rounding, exact
 from .errors import InputError
 from .model import Array, DirectionParams, DirectionTrace, Loss, Trace
 
@@ -29,15 +30,19 @@ class DirectionGradients:
     weight_hr: Array | None  # ∂L/∂W_hr = Σ_t ∂L/∂h_t (o_t ⊙ tanh(c_t))ᵀ, (H_out, H)
     h0: Array  # ∂L/∂h_0 (the initial state this direction read), (H_out,)
     c0: Array | None  # ∂L/∂c_0, (H,), LSTM only
+    rounded: Rounding = exact  # what the parameters after a step of SGD become, as every value above did
 
     def descended(self, lr: float) -> DirectionParams:
         """The parameters after one step of SGD: W − lr ∂L/∂W for each."""
         p = self.params
 
-        def step(parameter: Array | None, gradient: Array | None) -> Array | None:
-            return None if parameter is None or gradient is None else parameter - lr * gradient
+        def descend(parameter: Array, gradient: Array) -> Array:
+            return self.rounded(parameter - lr * gradient)
 
-        weight_ih, weight_hh = p.weight_ih - lr * self.weight_ih, p.weight_hh - lr * self.weight_hh
+        def step(parameter: Array | None, gradient: Array | None) -> Array | None:
+            return None if parameter is None or gradient is None else descend(parameter, gradient)
+
+        weight_ih, weight_hh = descend(p.weight_ih, self.weight_ih), descend(p.weight_hh, self.weight_hh)
         biases = step(p.bias_ih, self.bias_ih), step(p.bias_hh, self.bias_hh)
         return DirectionParams(p.layer, p.reverse, weight_ih, weight_hh, *biases, step(p.weight_hr, self.weight_hr))
 
@@ -82,37 +87,39 @@ class Gradients:
         return {name: array for d in self.directions for name, array in d.descended(lr).state_dict().items()}
 
 
-def loss_value(loss: Loss, output: Array) -> float:
+def loss_value(loss: Loss, output: Array, rounded: Rounding = exact) -> float:
     """L of the output: ½ Σ (y − target)², Σ (y − target)², their mean, or Σ grad_output ⊙ y."""
     if loss.grad_output is not None:
-        return float(np.sum(loss.grad_output * output))
+        return float(rounded(np.asarray(np.sum(loss.grad_output * output))))
     assert loss.target is not None
     squares = (output - loss.target) ** 2
-    return float({"half_sse": 0.5 * squares.sum(), "sse": squares.sum(), "mse": squares.mean()}[loss.kind])
+    value = {"half_sse": 0.5 * squares.sum(), "sse": squares.sum(), "mse": squares.mean()}[loss.kind]
+    return float(rounded(np.asarray(value)))
 
 
-def loss_gradient(loss: Loss, output: Array) -> Array:
+def loss_gradient(loss: Loss, output: Array, rounded: Rounding = exact) -> Array:
     """∂L/∂output, (T, D·H_out): y − target, 2 (y − target), 2 (y − target) / N, or grad_output."""
     if loss.grad_output is not None:
         return loss.grad_output
     assert loss.target is not None
-    error = output - loss.target
-    return {"half_sse": error, "sse": 2.0 * error, "mse": 2.0 * error / error.size}[loss.kind]
+    error = rounded(output - loss.target)
+    return {"half_sse": error, "sse": rounded(2.0 * error), "mse": rounded(2.0 * error / error.size)}[loss.kind]
 
 
-def backward(trace: Trace[Step]) -> Gradients:
+def backward(trace: Trace[Step], rounded: Rounding = exact) -> Gradients:
     """Backpropagate the example's loss through ``trace``, in float64.
 
     The top layer's ∂L/∂output comes from the loss; each layer's ∂L/∂x_t, summed over its
-    directions, is the output gradient of the layer below. Raises InputError when the example
-    has no target or grad_output.
+    directions, is the output gradient of the layer below. ``rounded`` is applied to every value
+    computed (see cells.common.Rounding): exact by default; lstm_latex.hand rounds. Raises
+    InputError when the example has no target or grad_output.
     """
     example = trace.example
     network, loss = example.network, example.inputs.loss
     if loss is None:
         raise InputError("no loss to differentiate: give a target (or grad_output)").within(example.source)
     cell = CELLS[network.cell]
-    d_output = loss_gradient(loss, trace.output)  # (T, D·H_out)
+    d_output = loss_gradient(loss, trace.output, rounded)  # (T, D·H_out)
     found: dict[int, DirectionGradients] = {}
     d_layer_output = d_output
     for layer in reversed(range(network.num_layers)):
@@ -120,16 +127,17 @@ def backward(trace: Trace[Step]) -> Gradients:
         for k in range(network.num_directions):
             index = layer * network.num_directions + k
             size = network.output_size
-            gradients = _backward_direction(cell, trace.directions[index], d_layer_output[:, k * size : (k + 1) * size])
+            d_direction_output = d_layer_output[:, k * size : (k + 1) * size]
+            gradients = _backward_direction(cell, trace.directions[index], d_direction_output, rounded)
             dx = np.stack([step.dx for step in sorted(gradients.steps, key=lambda g: g.t)])  # (T, layer's input)
-            d_layer_input = dx if d_layer_input is None else d_layer_input + dx
+            d_layer_input = dx if d_layer_input is None else rounded(d_layer_input + dx)
             found[index] = gradients
         assert d_layer_input is not None
         d_layer_output = d_layer_input  # the layer below's ∂L/∂output (T, D·H_out), or ∂L/∂x (T, I)
     directions = tuple(found[index] for index in range(len(trace.directions)))
     return Gradients(
         loss=loss,
-        value=loss_value(loss, trace.output),
+        value=loss_value(loss, trace.output, rounded),
         d_output=d_output,
         directions=directions,
         x=d_layer_output,
@@ -138,7 +146,9 @@ def backward(trace: Trace[Step]) -> Gradients:
     )
 
 
-def _backward_direction(cell: Cell, direction: DirectionTrace[Step], d_output: Array) -> DirectionGradients:
+def _backward_direction(
+    cell: Cell, direction: DirectionTrace[Step], d_output: Array, rounded: Rounding
+) -> DirectionGradients:
     """One direction's steps from the last one run to the first; ``d_output`` (T, H_out) in time order."""
     params = direction.params
     dh_next = np.zeros(d_output.shape[1])  # ∂L/∂h_t from a step after the last: none
@@ -146,7 +156,7 @@ def _backward_direction(cell: Cell, direction: DirectionTrace[Step], d_output: A
     steps = direction.steps[::-1]
     grads = []
     for step in steps:
-        grad = cell.backward(params, step, d_output[step.t - 1], dh_next, dc_next)
+        grad = cell.backward(params, step, d_output[step.t - 1], dh_next, dc_next, rounded)
         grads.append(grad)
         dh_next, dc_next = grad.dh_prev, grad.dc_prev
     input_deltas = np.stack([np.concatenate([g.input_affine for g in grad.gates]) for grad in grads])  # Δ, (T, G·H)
@@ -158,16 +168,17 @@ def _backward_direction(cell: Cell, direction: DirectionTrace[Step], d_output: A
         unprojected = np.stack(
             [s.h_unprojected for s in steps if isinstance(s, LstmStep) and s.h_unprojected is not None]
         )
-        weight_hr = np.stack([grad.dh for grad in grads]).T @ unprojected
+        weight_hr = rounded(np.stack([grad.dh for grad in grads]).T @ unprojected)
     has_bias = params.bias_ih is not None
     return DirectionGradients(
         params=params,
         steps=tuple(grads),
-        weight_ih=input_deltas.T @ xs,
-        weight_hh=hidden_deltas.T @ h_prevs,
-        bias_ih=input_deltas.sum(axis=0) if has_bias else None,
-        bias_hh=hidden_deltas.sum(axis=0) if has_bias else None,
+        weight_ih=rounded(input_deltas.T @ xs),
+        weight_hh=rounded(hidden_deltas.T @ h_prevs),
+        bias_ih=rounded(input_deltas.sum(axis=0)) if has_bias else None,
+        bias_hh=rounded(hidden_deltas.sum(axis=0)) if has_bias else None,
         weight_hr=weight_hr,
         h0=dh_next,
         c0=dc_next,
+        rounded=rounded,
     )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .backprop import Gradients
     from .check import CheckReport
     from .generate import NetworkSpec
+    from .hand import HandPass
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,6 +99,13 @@ _check = click.option(
     default=None,
     help="Compare every state with torch; --check fails without torch.  [default: when torch is installed]",
 )
+_hand = click.option(
+    "--hand",
+    is_flag=True,
+    help="Hand arithmetic: each value rounded to --precision decimals as it is computed, from the rounded"
+    " values before it, so that every printed digit follows from the printed numbers (the torch check"
+    " is of the exact values).",
+)
 
 
 @_command("render")
@@ -132,6 +140,7 @@ _check = click.option(
 @click.option(
     "--compile", "compile_", is_flag=True, help="Also write the PDF beside the -o file (latexmk or pdflatex)."
 )
+@_hand
 @_source_options
 @_check
 @click.option(
@@ -163,6 +172,7 @@ def render_(
     max_size: int,
     color: bool,
     compile_: bool,
+    hand: bool,
     inputs: str | None,
     prefix: str | None,
     cell: str | None,
@@ -175,6 +185,8 @@ def render_(
     as LaTeX or Markdown."""
     if precision is not None and sig is not None:
         raise click.ClickException("--precision and --sig exclude each other: give one of them")
+    if hand and sig is not None:
+        raise click.ClickException("--hand works to --precision decimals, not to --sig significant digits")
     output_format, pdf = _output_format(output, output_format)
     if compile_ and not pdf and (output is None or output_format == "markdown" or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
@@ -185,6 +197,9 @@ def render_(
     trace = _forward(example)
     gradients = _backward(trace)
     report = _check_trace(trace, check, gradients)
+    worked = _hand_pass(trace, gradients, numbers.precision) if hand else None
+    if worked is not None:
+        trace, gradients = worked.trace, worked.gradients
     style = Style(numbers, color)
     with _progress("rendering", trace.example) as tick:
         text = render(
@@ -199,6 +214,7 @@ def render_(
             output_format=output_format,
             gradients=gradients,
             heading_level=heading_level,
+            hand=worked,
         )
     if pdf and output is not None:
         from .compile import compile_text  # subprocess and friends: only when asked to compile
@@ -235,19 +251,39 @@ def _output_format(output: str | None, given: OutputFormat | None) -> tuple[Outp
 @_command("trace")
 @_file
 @_output
+@_hand
+@click.option(
+    "--precision",
+    type=click.IntRange(0, 12),
+    help=f"The decimals of --hand (default {NumberFormat.precision}).",
+)
 @_source_options
 @_check
 def trace(
-    file: str, output: str | None, inputs: str | None, prefix: str | None, cell: str | None, check: bool | None
+    file: str,
+    output: str | None,
+    hand: bool,
+    precision: int | None,
+    inputs: str | None,
+    prefix: str | None,
+    cell: str | None,
+    check: bool | None,
 ) -> None:
     """Print every intermediate of FILE's forward pass (and, with a target or grad_output, of its backward
-    pass) as JSON: golden vectors, with the torch check's result."""
+    pass) as JSON: golden vectors, with the torch check's result; with --hand, the values of hand arithmetic."""
+    if precision is not None and not hand:
+        raise click.ClickException("--precision sets the decimals of --hand: give --hand too")
     computed = _forward(_load(file, inputs, prefix, cell))
     gradients = _backward(computed)
     report = _check_trace(computed, check, gradients)
+    worked = (
+        _hand_pass(computed, gradients, NumberFormat.precision if precision is None else precision) if hand else None
+    )
+    if worked is not None:
+        computed, gradients = worked.trace, worked.gradients
     from .serialize import trace_to_json
 
-    _write(trace_to_json(computed, report, gradients), output)
+    _write(trace_to_json(computed, report, gradients, worked), output)
 
 
 @_command("check")
@@ -316,6 +352,13 @@ def _backward(trace: Trace[Step]) -> Gradients | None:
     from .backprop import backward
 
     return backward(trace)
+
+
+def _hand_pass(trace: Trace[Step], gradients: Gradients | None, decimals: int) -> HandPass:
+    """The example of ``trace`` worked by hand to ``decimals`` decimals, compared with ``trace`` and ``gradients``."""
+    from .hand import hand_pass
+
+    return hand_pass(trace.example, decimals, exact=trace, exact_gradients=gradients)
 
 
 def _forward(example: Example) -> Trace[Step]:
@@ -515,7 +558,13 @@ def worksheet(
         given_names = None if names is None else read_names(names, output_format == "latex")
         if given_names is not None and variants is not None and variants != len(given_names):
             raise click.UsageError(f"--variants {variants}, but {names} has {len(given_names)} names")
-        chosen = drawn_variants(_spec(options), _seed_or_random(seed), variants, given_names)
+        spec = _spec(options)
+        if precision < spec.decimals:
+            raise click.UsageError(
+                f"--precision {precision} would round the numbers drawn to --decimals {spec.decimals}:"
+                f" give --precision {spec.decimals} or more"
+            )
+        chosen = drawn_variants(spec, _seed_or_random(seed), variants, given_names)
     style = Style(NumberFormat(precision=precision), color)
     made = make_worksheet(chosen, blank=blank, style=style, title=title, output_format=output_format)
     for text, name in zip((made.sheet, made.key, made.answers), output_names(output), strict=True):

@@ -7,15 +7,16 @@ from collections.abc import Callable
 import numpy as np
 
 from .cells import CELLS, Cell, Step
-from .cells.common import affine, split_params
+from .cells.common import Rounding, affine, exact, split_params
 from .errors import InputError
 from .model import Array, DirectionParams, DirectionTrace, Example, Trace
 
 
-def forward(example: Example, progress: Callable[[], None] | None = None) -> Trace[Step]:
+def forward(example: Example, progress: Callable[[], None] | None = None, rounded: Rounding = exact) -> Trace[Step]:
     """Run the network on its inputs in float64 and keep every intermediate.
 
-    ``progress`` is called after each step of each layer and direction.
+    ``progress`` is called after each step of each layer and direction. ``rounded`` is applied to
+    every value computed (see cells.common.Rounding): exact by default; lstm_latex.hand rounds.
 
     Layer l > 0 reads the output sequence of layer l - 1 (both directions concatenated);
     a reverse direction runs from t = T down to 1. Results have torch's unbatched shapes.
@@ -33,7 +34,9 @@ def forward(example: Example, progress: Callable[[], None] | None = None) -> Tra
             # Finite but huge weights can overflow to inf: refused by _require_finite, without warnings.
             try:
                 with np.errstate(over="ignore", invalid="ignore"):
-                    trace = _run_direction(cell, network.directions[index], layer_input, inputs.h0[index], c0, progress)
+                    trace = _run_direction(
+                        cell, network.directions[index], layer_input, inputs.h0[index], c0, progress, rounded
+                    )
             except InputError as error:
                 raise error.within(example.source) from None
             directions.append(trace)
@@ -50,16 +53,22 @@ def forward(example: Example, progress: Callable[[], None] | None = None) -> Tra
 
 
 def _run_direction(
-    cell: Cell, params: DirectionParams, xs: Array, h0: Array, c0: Array | None, progress: Callable[[], None] | None
+    cell: Cell,
+    params: DirectionParams,
+    xs: Array,
+    h0: Array,
+    c0: Array | None,
+    progress: Callable[[], None] | None,
+    rounded: Rounding,
 ) -> DirectionTrace[Step]:
     # W_ih x_t + b_ih of every step in one matrix product: it does not depend on the recurrence.
-    x_affine = affine(xs, params.weight_ih.T, params.bias_ih)  # (T, G·H)
+    x_affine = rounded(affine(xs, params.weight_ih.T, params.bias_ih))  # (T, G·H)
     seq_len = xs.shape[0]
     order = range(seq_len - 1, -1, -1) if params.reverse else range(seq_len)
     steps = []
     h, c = h0, c0
     for t in order:
-        step = cell.step(params, t + 1, xs[t], x_affine[t], h, c)
+        step = cell.step(params, t + 1, xs[t], x_affine[t], h, c, rounded)
         _require_finite(step, params)
         steps.append(step)
         h, c = step.h, step.c

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from .backprop import DirectionGradients, Gradients
     from .check import CheckReport
+    from .hand import HandPass
 
 # The entry templates, one a document: document, snippet, beamer, markdown. The parts they are
 # made of are in partials/, and are not documents of their own.
@@ -89,6 +91,7 @@ def render(
     gradients: Gradients | None = None,
     heading_level: HeadingLevel | None = None,
     first_steps: int | None = None,
+    hand: HandPass | None = None,
     context: Mapping[str, Any] | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
@@ -107,6 +110,10 @@ def render(
     ``first_steps`` shows only the first steps each direction ran (forward and backward), and
     says how many were left out; the results and the gradients' sums still hold every step.
     ``progress`` is called once for each step the derivation shows.
+    ``hand``, the hand arithmetic of the example (lstm_latex.hand_pass) whose ``trace`` is the one
+    given, is what the derivation shows: its numbers printed to its decimals, its rule stated at the
+    start and its largest difference from float64 in the results; ``check`` is still of the exact
+    values.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
     ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
@@ -115,6 +122,8 @@ def render(
     if heading_level is not None and heading_level not in HEADING_LEVELS:
         raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
     entry = _entry(template, template_dir, output_format)
+    if hand is not None:
+        style, gradients = _worked_by_hand(hand, trace, style, gradients)
     env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
     if gradients is None and trace.example.inputs.loss is not None:
         from .backprop import backward
@@ -140,6 +149,9 @@ def render(
             heading_level=heading_level,
             style=style,
             check=check,
+            hand=hand,
+            # the largest difference from float64 to two significant digits: the point is its size
+            hand_difference=None if hand is None else NumberFormat(significant=2).number(hand.largest_difference),
             matrix_columns=max(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
@@ -152,6 +164,21 @@ def render(
         raise _template_error(error, template) from None
     finally:
         typeset.forget()
+
+
+def _worked_by_hand(
+    hand: HandPass, trace: Trace[Step], style: Style, gradients: Gradients | None
+) -> tuple[Style, Gradients | None]:
+    """The style and gradients of a render of ``hand``: its numbers to its decimals, its gradients."""
+    if trace is not hand.trace or (gradients is not None and gradients is not hand.gradients):
+        raise RenderError("hand= is the hand arithmetic of another trace: render hand.trace (and hand.gradients)")
+    if style.numbers.significant is not None:
+        raise RenderError(
+            f"hand arithmetic is worked to {hand.decimals} decimals: it prints fixed decimals, not significant digits"
+        )
+    return dataclasses.replace(
+        style, numbers=dataclasses.replace(style.numbers, precision=hand.decimals)
+    ), hand.gradients
 
 
 def check_size(example: Example, max_steps: int = MAX_STEPS, first_steps: int | None = None) -> None:

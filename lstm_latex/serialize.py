@@ -7,7 +7,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,17 +16,24 @@ from .cells import Grad, Step
 from .check import RELATIVE_TOLERANCE, TOLERANCE, CheckReport
 from .model import Array, DirectionParams, DirectionTrace, Gate, GateGrad, Inputs, Network, Trace
 
+if TYPE_CHECKING:
+    from .hand import HandPass
+
 TRACE_FORMAT = "lstm-latex-trace"
 TRACE_VERSION = 1
 
 
 def trace_to_dict(
-    trace: Trace[Step], check: CheckReport | None = None, gradients: Gradients | None = None
+    trace: Trace[Step],
+    check: CheckReport | None = None,
+    gradients: Gradients | None = None,
+    hand: HandPass | None = None,
 ) -> dict[str, Any]:
     """Every value of the trace as plain lists of floats (exact: JSON keeps float64's digits), the
     backward pass's beside them when given, and the torch cross-check's result under "check" (null
-    when not checked)."""
-    result = _summary(trace, gradients)
+    when not checked). With ``hand``, whose trace and gradients these are, its decimals, rule and
+    largest difference from float64 under "hand"."""
+    result = _summary(trace, gradients, hand)
     result["layers"] = [
         {**_direction(d.params), "steps": [_step_record(s, backward) for s, backward in _paired(d, gradients, k)]}
         for k, d in enumerate(trace.directions)
@@ -36,12 +43,15 @@ def trace_to_dict(
 
 
 def trace_to_json(
-    trace: Trace[Step], check: CheckReport | None = None, gradients: Gradients | None = None
+    trace: Trace[Step],
+    check: CheckReport | None = None,
+    gradients: Gradients | None = None,
+    hand: HandPass | None = None,
 ) -> Iterator[str]:
     """``trace_to_dict`` as JSON text, in pieces, one step at a time: an object has a key a line,
     an array is one line (a matrix, a row a line), so a port can compare vectors line by line."""
     yield "{\n"
-    for key, value in _summary(trace, gradients).items():
+    for key, value in _summary(trace, gradients, hand).items():
         yield f" {json.dumps(key)}: {_encode(value, 1)},\n"
     yield ' "layers": ['
     for k, d in enumerate(trace.directions):
@@ -73,7 +83,7 @@ def _step_record(step: Step, backward: Grad | None) -> dict[str, Any]:
     return record
 
 
-def _summary(trace: Trace[Step], gradients: Gradients | None = None) -> dict[str, Any]:
+def _summary(trace: Trace[Step], gradients: Gradients | None = None, hand: HandPass | None = None) -> dict[str, Any]:
     network = trace.example.network
     result: dict[str, Any] = {
         "format": TRACE_FORMAT,
@@ -86,6 +96,12 @@ def _summary(trace: Trace[Step], gradients: Gradients | None = None) -> dict[str
         "bidirectional": network.bidirectional,
         "bias": network.bias,
         "seq_len": int(trace.example.inputs.x.shape[0]),
+    }
+    if hand is not None:
+        from .hand import RULE
+
+        result["hand"] = {"decimals": hand.decimals, "rule": RULE, "largest_difference": hand.largest_difference}
+    result |= {
         "output": trace.output.tolist(),
         "h_n": trace.h_n.tolist(),
     }
@@ -124,6 +140,11 @@ def _encode(value: Any, depth: int) -> str:
         rows = (json.dumps(row) if isinstance(row, list) else _encode(row, depth + 1) for row in value)
         return "[\n" + ",\n".join(pad + row for row in rows) + "\n" + " " * depth + "]"
     return json.dumps(value)
+
+
+def encode_json(value: Any) -> str:
+    """``value`` as JSON laid out as a trace is: an object a key a line, a matrix a row a line."""
+    return _encode(value, 0)
 
 
 def _check_record(check: CheckReport) -> dict[str, Any]:

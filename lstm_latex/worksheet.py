@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .backprop import Gradients, backward
-from .cells import CELLS, Step
+from .cells import CELLS
 from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
-from .latex import escape_latex, round_decimal
+from .hand import HandPass, hand_pass
+from .latex import escape_latex
 from .loaders import load
-from .model import Example, Trace
-from .network import forward
+from .model import Example
 from .render import OutputFormat, Style, render
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
@@ -67,8 +66,10 @@ def make_worksheet(
     title: str | None = None,
     output_format: OutputFormat = "latex",
 ) -> Worksheet:
-    """The sheet, the key and the answers of ``variants``. Raises InputError for a network too
-    large to show whole (every number of the exercise is printed, none elided)."""
+    """The sheet, the key and the answers of ``variants``, each worked by hand arithmetic to the
+    style's decimals (lstm_latex.hand): every number of the key follows from the printed numbers
+    before it. Raises InputError for a network too large to show whole (every number of the
+    exercise is printed, none elided)."""
     style = style or Style()
     if blank not in BLANKS:
         raise InputError(f"no --blank {blank!r}: use one of {', '.join(BLANKS)}")
@@ -77,31 +78,32 @@ def make_worksheet(
     records: list[dict[str, Any]] = []
     for k, variant in enumerate(variants):
         require_whole(variant.example, style.numbers.max_size)
-        trace, gradients = _solve(variant.example)
+        hand = hand_pass(variant.example, style.numbers.precision)
         network = variant.example.network
-        pass_name = "forward pass" if gradients is None else "forward and backward pass"
+        pass_name = "forward pass" if hand.gradients is None else "forward and backward pass"
         context = {
             "asked": BLANKS[: BLANKS.index(blank) + 1],
             "variant": variant.heading if len(variants) > 1 or variant.name else None,
             "named": variant.name is not None,
             "first": k == 0,
             "last": k == len(variants) - 1,
-            "hand": None,
         }
         for answers, texts in ((False, sheets), (True, keys)):
             texts.append(
                 render(
-                    trace,
+                    hand.trace,
                     "worksheet",
                     style=style,
                     title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
                     output_format=output_format,
-                    gradients=gradients,
+                    hand=hand,
                     context={**context, "answers": answers},
                 )
             )
-        records.append(_record(variant, trace, gradients, style.numbers.precision))
-    answers_json = json.dumps({"variants": records}, indent=1, ensure_ascii=False) + "\n"
+        records.append(_record(variant, hand))
+    from .serialize import encode_json
+
+    answers_json = encode_json({"variants": records}) + "\n"
     return Worksheet("".join(sheets), "".join(keys), answers_json)
 
 
@@ -128,12 +130,6 @@ def drawn_variants(spec: NetworkSpec, seed: int, count: int | None, names: Seque
     return variants
 
 
-def _solve(example: Example) -> tuple[Trace[Step], Gradients | None]:
-    """The values the key shows: the forward pass, and the backward pass with a target."""
-    trace = forward(example)
-    return trace, None if example.inputs.loss is None else backward(trace)
-
-
 def require_whole(example: Example, max_size: int) -> None:
     """Refuse a network whose matrices a page would elide: a worksheet prints every number."""
     network, seq_len = example.network, example.inputs.x.shape[0]
@@ -150,7 +146,7 @@ def require_whole(example: Example, max_size: int) -> None:
             )
 
 
-def _record(variant: Variant, trace: Trace[Step], gradients: Gradients | None, decimals: int) -> dict[str, Any]:
+def _record(variant: Variant, hand: HandPass) -> dict[str, Any]:
     from .serialize import trace_to_dict  # the check's constants come with it: only when writing answers
 
     record: dict[str, Any] = {"variant": variant.number}
@@ -158,19 +154,9 @@ def _record(variant: Variant, trace: Trace[Step], gradients: Gradients | None, d
         record["name"] = variant.name
     record["seed"] = variant.seed
     record["weights"] = variant.weights
-    record["trace"] = _printed(trace_to_dict(trace, None, gradients), decimals)
+    # The hand values, each the decimal the key prints (to --precision decimals).
+    record["trace"] = trace_to_dict(hand.trace, None, hand.gradients, hand)
     return record
-
-
-def _printed(value: Any, decimals: int) -> Any:
-    """Every float of ``value`` (lists and dicts of them) as the key prints it: rounded to ``decimals``."""
-    if isinstance(value, float):
-        return float(round_decimal(value, decimals))
-    if isinstance(value, list):
-        return [_printed(item, decimals) for item in value]
-    if isinstance(value, dict):
-        return {key: _printed(item, decimals) for key, item in value.items()}
-    return value
 
 
 def output_names(output: str) -> tuple[str, str, str]:

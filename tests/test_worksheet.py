@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,10 @@ def exercise(
 
 
 def numbers(text: str) -> list[str]:
-    """The numbers printed in a document (not the widths of its boxes, \\phantom{-0.000})."""
-    return NUMBER.findall(re.sub(r"\\phantom\{[^}]*\}", "", text))
+    """The numbers a document displays, where every value given or asked for is (the text's examples,
+    such as the rounding rule's, and the widths of the boxes, \\phantom{-0.000}, left out)."""
+    displays = re.findall(r"\\begin\{(align\*|alignat\*)\}(.*?)\\end\{\1\}", text, flags=re.DOTALL)
+    return NUMBER.findall(re.sub(r"\\phantom\{[^}]*\}", "", "\n".join(body for _, body in displays)))
 
 
 def given_numbers(example: Example) -> set[str]:
@@ -116,6 +119,10 @@ def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: P
             assert value == round(value, 2)
             assert f"{value:.2f}".replace("-0.00", "0.00") in key
         assert trace["loss"]["value"] == round(trace["loss"]["value"], 2)
+        assert trace["hand"]["decimals"] == 2
+        for step in trace["layers"][0]["steps"]:  # hand arithmetic: h_t the sum of its printed terms
+            terms = zip(step["new_term"], step["keep_term"], step["h"], strict=True)
+            assert all(Decimal(str(new)) + Decimal(str(keep)) == Decimal(str(h)) for new, keep, h in terms)
 
 
 def test_markdown_sheets_and_keys_are_named_by_the_extension_and_render_in_katex(tmp_path: Path) -> None:
@@ -152,6 +159,7 @@ def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) ->
         ([str(SEED), "--cell", "gru", "--seed", "1"], 2, "--seed, --cell draw networks instead"),
         (["--proj-size", "1", "--cell", "rnn_tanh"], 2, "--proj-size needs an LSTM"),
         (["--precision", "5"], 2, "--precision"),
+        (["--precision", "1", "--decimals", "2"], 2, "give --precision 2 or more"),
         (["--names", "BAD"], 1, "line 2: cannot typeset"),
         (["BIG"], 1, "a worksheet shows every number, and its hidden size is 9: at most 8"),
     ],
@@ -189,6 +197,11 @@ def test_a_given_file_is_one_sheet(tmp_path: Path) -> None:
     (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
     assert variant["seed"] is None
     assert variant["weights"]["x"] == json.loads(SEED.read_text())["x"]
+    key = (tmp_path / "sheet-answers.tex").read_text()
+    difference = variant["trace"]["hand"]["largest_difference"]
+    assert 0 < difference < 1e-3
+    shown = NumberFormat(significant=2).number(difference)
+    assert f"the exact float64 value of the same quantity is ${shown}$" in key
 
 
 def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..model import Array, DirectionParams
 from . import gru, lstm, rnn
+from .common import Rounding
 from .gru import GruGrad, GruStep
 from .lstm import LstmGrad, LstmStep
 from .rnn import RnnGrad, RnnStep
@@ -20,11 +21,11 @@ from .rnn import RnnGrad, RnnStep
 Step = LstmStep | GruStep | RnnStep
 Grad = LstmGrad | GruGrad | RnnGrad
 
-# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1} or None) -> the step's record
-StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None"], Step]
-# (params, the step's record, ∂L/∂h_t from the output, ∂L/∂h_t and ∂L/∂c_t (or None) from the next step)
-# -> the step's gradients
-BackwardFunction = Callable[[DirectionParams, Any, Array, Array, "Array | None"], Grad]
+# (params, t, x_t, W_ih x_t + b_ih, h_{t-1}, c_{t-1} or None, the rounding of each value) -> the step's record
+StepFunction = Callable[[DirectionParams, int, Array, Array, Array, "Array | None", Rounding], Step]
+# (params, the step's record, ∂L/∂h_t from the output, ∂L/∂h_t and ∂L/∂c_t (or None) from the next step,
+# the rounding of each value) -> the step's gradients
+BackwardFunction = Callable[[DirectionParams, Any, Array, Array, "Array | None", Rounding], Grad]
 
 # After Okabe and Ito: told apart by colour-blind readers, and dark enough to print.
 BLUE = "0072B2"
@@ -152,6 +153,7 @@ __all__ = [
     "LstmStep",
     "RnnGrad",
     "RnnStep",
+    "Rounding",
     "Step",
     "StepFunction",
 ]

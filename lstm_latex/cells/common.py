@@ -1,4 +1,5 @@
-"""What the cells share: the activations, an affine map, a gate, and the split of stacked gate blocks."""
+"""What the cells share: the activations, an affine map, a gate, the split of stacked gate blocks,
+and the rounding every computed value goes through."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ from collections.abc import Callable
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateGrad, GateParams
+
+# What each value a cell computes becomes before anything reads it: itself (``exact``), or its
+# rounding to the printed decimals (hand arithmetic, lstm_latex/hand.py). A cell applies it to every
+# quantity a derivation prints, so that with rounding each printed value follows from printed ones.
+Rounding = Callable[[Array], Array]
+
+
+def exact(value: Array) -> Array:
+    """The value as float64 computed it: no rounding."""
+    return value
 
 
 def sigmoid(z: Array) -> Array:
@@ -48,15 +59,23 @@ def affine(weight: Array, vector: Array, bias: Array | None) -> Array:
     return product if bias is None else product + bias
 
 
-def gate(name: str, input_affine: Array, hidden_affine: Array, activation: Callable[[Array], Array]) -> Gate:
+def gate(
+    name: str,
+    input_affine: Array,
+    hidden_affine: Array,
+    activation: Callable[[Array], Array],
+    rounded: Rounding = exact,
+) -> Gate:
     """k_t = activation(W_ik x_t + b_ik + W_hk h_{t-1} + b_hk), with each part kept."""
-    preactivation = input_affine + hidden_affine
-    return Gate(name, input_affine, hidden_affine, preactivation, activation(preactivation))
+    preactivation = rounded(input_affine + hidden_affine)
+    return Gate(name, input_affine, hidden_affine, preactivation, rounded(activation(preactivation)))
 
 
-def gate_grad(gate: Gate, d_activation: Array, derivative: Callable[[Gate], Array]) -> GateGrad:
+def gate_grad(
+    gate: Gate, d_activation: Array, derivative: Callable[[Gate], Array], rounded: Rounding = exact
+) -> GateGrad:
     """δ_k = ∂L/∂k_t ⊙ k's derivative: the gradient of the preactivation, and so of both its affine parts."""
-    delta = d_activation * derivative(gate)
+    delta = rounded(d_activation * derivative(gate))
     return GateGrad(gate.name, d_activation, delta, delta, delta)
 
 

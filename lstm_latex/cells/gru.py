@@ -18,7 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateGrad
-from .common import affine, gate, gate_grad, sigmoid, sigmoid_derivative, tanh, tanh_derivative
+from .common import (
+    Rounding,
+    affine,
+    exact,
+    gate,
+    gate_grad,
+    sigmoid,
+    sigmoid_derivative,
+    tanh,
+    tanh_derivative,
+)
 
 
 @dataclass(frozen=True)
@@ -47,21 +57,30 @@ class GruStep:
         return None
 
 
-def step(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> GruStep:
+def step(
+    p: DirectionParams,
+    t: int,
+    x: Array,
+    x_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rounded: Rounding = exact,
+) -> GruStep:
     """One step. ``x_affine`` is W_ih x_t + b_ih for all three gates, (3H,): the network computes it
-    for every step at once. ``c_prev`` is None: a GRU has no cell state."""
-    h_affine = affine(p.weight_hh, h_prev, p.bias_hh)  # W_hh h_{t-1} + b_hh, (3H,)
+    for every step at once. ``c_prev`` is None: a GRU has no cell state. ``rounded`` is applied to
+    each value the step computes (see cells.common.Rounding)."""
+    h_affine = rounded(affine(p.weight_hh, h_prev, p.bias_hh))  # W_hh h_{t-1} + b_hh, (3H,)
     x_r, x_z, x_n = np.split(x_affine, 3)  # W_ik x_t + b_ik, (H,) each
     h_r, h_z, h_n = np.split(h_affine, 3)  # W_hk h_{t-1} + b_hk, (H,) each
-    r = gate("r", x_r, h_r, sigmoid)
-    z = gate("z", x_z, h_z, sigmoid)
-    reset_hidden = r.activation * h_n  # r_t ⊙ (W_hn h_{t-1} + b_hn)
-    n_preactivation = x_n + reset_hidden
-    n = Gate("n", x_n, h_n, n_preactivation, tanh(n_preactivation))
-    one_minus_z = 1.0 - z.activation
-    new_term = one_minus_z * n.activation  # (1 − z_t) ⊙ n_t
-    keep_term = z.activation * h_prev  # z_t ⊙ h_{t-1}
-    h = new_term + keep_term  # h_t
+    r = gate("r", x_r, h_r, sigmoid, rounded)
+    z = gate("z", x_z, h_z, sigmoid, rounded)
+    reset_hidden = rounded(r.activation * h_n)  # r_t ⊙ (W_hn h_{t-1} + b_hn)
+    n_preactivation = rounded(x_n + reset_hidden)
+    n = Gate("n", x_n, h_n, n_preactivation, rounded(tanh(n_preactivation)))
+    one_minus_z = rounded(1.0 - z.activation)
+    new_term = rounded(one_minus_z * n.activation)  # (1 − z_t) ⊙ n_t
+    keep_term = rounded(z.activation * h_prev)  # z_t ⊙ h_{t-1}
+    h = rounded(new_term + keep_term)  # h_t
     return GruStep(t, x, h_prev, r, z, n, reset_hidden, one_minus_z, new_term, keep_term, h)
 
 
@@ -92,9 +111,17 @@ class GruGrad:
         return None
 
 
-def backward(p: DirectionParams, s: GruStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> GruGrad:
+def backward(
+    p: DirectionParams,
+    s: GruStep,
+    dh_output: Array,
+    dh_next: Array,
+    dc_next: Array | None,
+    rounded: Rounding = exact,
+) -> GruGrad:
     """The gradients of step ``s``, from those that reach h_t from the output and the next step.
-    ``dc_next`` is None: a GRU has no cell state.
+    ``dc_next`` is None: a GRU has no cell state. ``rounded`` is applied to each gradient computed
+    (see cells.common.Rounding).
 
     Equations (δ_k the gradient of gate k's preactivation):
         ∂L/∂h_t = ∂L/∂h_t (output) + ∂L/∂h_t (next)
@@ -103,13 +130,14 @@ def backward(p: DirectionParams, s: GruStep, dh_output: Array, dh_next: Array, d
         ∂L/∂r_t = δ_n ⊙ (W_hn h_{t-1} + b_hn), δ_r = ∂L/∂r_t ⊙ r_t (1 − r_t)
         ∂L/∂h_{t-1} = ∂L/∂h_t ⊙ z_t + W_hhᵀ (δ_r, δ_z, r_t ⊙ δ_n),   ∂L/∂x_t = W_ihᵀ (δ_r, δ_z, δ_n)
     """
-    dh = dh_output + dh_next
-    dn = dh * s.one_minus_z
-    delta_n = dn * tanh_derivative(s.n)
-    n = GateGrad("n", dn, delta_n, delta_n, s.r.activation * delta_n)
-    z = gate_grad(s.z, dh * (s.h_prev - s.n.activation), sigmoid_derivative)
-    r = gate_grad(s.r, delta_n * s.n.hidden_affine, sigmoid_derivative)
-    dh_prev_kept = dh * s.z.activation
-    dh_prev_gates = p.weight_hh.T @ np.concatenate([r.hidden_affine, z.hidden_affine, n.hidden_affine])
-    dx = p.weight_ih.T @ np.concatenate([r.input_affine, z.input_affine, n.input_affine])
-    return GruGrad(s.t, dh_output, dh_next, dh, r, z, n, dh_prev_kept, dh_prev_gates, dh_prev_kept + dh_prev_gates, dx)
+    dh = rounded(dh_output + dh_next)
+    dn = rounded(dh * s.one_minus_z)
+    delta_n = rounded(dn * tanh_derivative(s.n))
+    n = GateGrad("n", dn, delta_n, delta_n, rounded(s.r.activation * delta_n))
+    z = gate_grad(s.z, rounded(dh * (s.h_prev - s.n.activation)), sigmoid_derivative, rounded)
+    r = gate_grad(s.r, rounded(delta_n * s.n.hidden_affine), sigmoid_derivative, rounded)
+    dh_prev_kept = rounded(dh * s.z.activation)
+    dh_prev_gates = rounded(p.weight_hh.T @ np.concatenate([r.hidden_affine, z.hidden_affine, n.hidden_affine]))
+    dh_prev = rounded(dh_prev_kept + dh_prev_gates)
+    dx = rounded(p.weight_ih.T @ np.concatenate([r.input_affine, z.input_affine, n.input_affine]))
+    return GruGrad(s.t, dh_output, dh_next, dh, r, z, n, dh_prev_kept, dh_prev_gates, dh_prev, dx)

@@ -20,7 +20,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Array, DirectionParams, Gate, GateGrad
-from .common import affine, gate, gate_grad, sigmoid, sigmoid_derivative, tanh, tanh_derivative
+from .common import (
+    Rounding,
+    affine,
+    exact,
+    gate,
+    gate_grad,
+    sigmoid,
+    sigmoid_derivative,
+    tanh,
+    tanh_derivative,
+)
 
 
 @dataclass(frozen=True)
@@ -47,25 +57,34 @@ class LstmStep:
         return (self.i, self.f, self.g, self.o)
 
 
-def step(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> LstmStep:
+def step(
+    p: DirectionParams,
+    t: int,
+    x: Array,
+    x_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rounded: Rounding = exact,
+) -> LstmStep:
     """One step. ``x_affine`` is W_ih x_t + b_ih for all four gates, (4H,): the network computes it
-    for every step at once."""
+    for every step at once. ``rounded`` is applied to each value the step computes (see
+    cells.common.Rounding)."""
     assert c_prev is not None  # the network carries c_t for a cell with a cell state
-    h_affine = affine(p.weight_hh, h_prev, p.bias_hh)  # W_hh h_{t-1} + b_hh, (4H,)
+    h_affine = rounded(affine(p.weight_hh, h_prev, p.bias_hh))  # W_hh h_{t-1} + b_hh, (4H,)
     x_i, x_f, x_g, x_o = np.split(x_affine, 4)  # W_ik x_t + b_ik, (H,) each
     h_i, h_f, h_g, h_o = np.split(h_affine, 4)  # W_hk h_{t-1} + b_hk, (H,) each
-    i = gate("i", x_i, h_i, sigmoid)
-    f = gate("f", x_f, h_f, sigmoid)
-    g = gate("g", x_g, h_g, tanh)
-    o = gate("o", x_o, h_o, sigmoid)
-    forget_term = f.activation * c_prev  # f_t ⊙ c_{t-1}
-    input_term = i.activation * g.activation  # i_t ⊙ g_t
-    c = forget_term + input_term  # c_t
-    tanh_c = np.tanh(c)
-    h = o.activation * tanh_c  # h_t = o_t ⊙ tanh(c_t)
+    i = gate("i", x_i, h_i, sigmoid, rounded)
+    f = gate("f", x_f, h_f, sigmoid, rounded)
+    g = gate("g", x_g, h_g, tanh, rounded)
+    o = gate("o", x_o, h_o, sigmoid, rounded)
+    forget_term = rounded(f.activation * c_prev)  # f_t ⊙ c_{t-1}
+    input_term = rounded(i.activation * g.activation)  # i_t ⊙ g_t
+    c = rounded(forget_term + input_term)  # c_t
+    tanh_c = rounded(np.tanh(c))
+    h = rounded(o.activation * tanh_c)  # h_t = o_t ⊙ tanh(c_t)
     h_unprojected = None
     if p.weight_hr is not None:
-        h_unprojected, h = h, p.weight_hr @ h  # h_t = W_hr (o_t ⊙ tanh(c_t)), (H_out,)
+        h_unprojected, h = h, rounded(p.weight_hr @ h)  # h_t = W_hr (o_t ⊙ tanh(c_t)), (H_out,)
     return LstmStep(t, x, h_prev, c_prev, i, f, g, o, forget_term, input_term, c, tanh_c, h_unprojected, h)
 
 
@@ -94,8 +113,16 @@ class LstmGrad:
         return (self.i, self.f, self.g, self.o)
 
 
-def backward(p: DirectionParams, s: LstmStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> LstmGrad:
-    """The gradients of step ``s``, from those that reach h_t and c_t from the output and the next step.
+def backward(
+    p: DirectionParams,
+    s: LstmStep,
+    dh_output: Array,
+    dh_next: Array,
+    dc_next: Array | None,
+    rounded: Rounding = exact,
+) -> LstmGrad:
+    """The gradients of step ``s``, from those that reach h_t and c_t from the output and the next step;
+    ``rounded`` is applied to each gradient computed (see cells.common.Rounding).
 
     Equations (δ_k the gradient of gate k's preactivation):
         ∂L/∂h_t = ∂L/∂h_t (output) + ∂L/∂h_t (next)
@@ -106,17 +133,17 @@ def backward(p: DirectionParams, s: LstmStep, dh_output: Array, dh_next: Array, 
         ∂L/∂h_{t-1} = W_hhᵀ δ_t,   ∂L/∂c_{t-1} = f_t ⊙ ∂L/∂c_t,   ∂L/∂x_t = W_ihᵀ δ_t
     """
     assert dc_next is not None  # the network carries ∂L/∂c_t for a cell with a cell state
-    dh = dh_output + dh_next
-    dh_unprojected = None if p.weight_hr is None else p.weight_hr.T @ dh  # ∂L/∂(o_t ⊙ tanh(c_t)), (H,)
+    dh = rounded(dh_output + dh_next)
+    dh_unprojected = None if p.weight_hr is None else rounded(p.weight_hr.T @ dh)  # ∂L/∂(o_t ⊙ tanh(c_t)), (H,)
     d_gated = dh if dh_unprojected is None else dh_unprojected
-    do = d_gated * s.tanh_c
-    dc = dc_next + d_gated * s.o.activation * (1.0 - s.tanh_c**2)
-    i = gate_grad(s.i, dc * s.g.activation, sigmoid_derivative)
-    f = gate_grad(s.f, dc * s.c_prev, sigmoid_derivative)
-    g = gate_grad(s.g, dc * s.i.activation, tanh_derivative)
-    o = gate_grad(s.o, do, sigmoid_derivative)
+    do = rounded(d_gated * s.tanh_c)
+    dc = rounded(dc_next + d_gated * s.o.activation * (1.0 - s.tanh_c**2))
+    i = gate_grad(s.i, rounded(dc * s.g.activation), sigmoid_derivative, rounded)
+    f = gate_grad(s.f, rounded(dc * s.c_prev), sigmoid_derivative, rounded)
+    g = gate_grad(s.g, rounded(dc * s.i.activation), tanh_derivative, rounded)
+    o = gate_grad(s.o, do, sigmoid_derivative, rounded)
     delta = np.concatenate([i.preactivation, f.preactivation, g.preactivation, o.preactivation])  # δ_t, (4H,)
-    dh_prev = p.weight_hh.T @ delta
-    dc_prev = s.f.activation * dc
-    dx = p.weight_ih.T @ delta
+    dh_prev = rounded(p.weight_hh.T @ delta)
+    dc_prev = rounded(s.f.activation * dc)
+    dx = rounded(p.weight_ih.T @ delta)
     return LstmGrad(s.t, dh_output, dh_next, dh, dh_unprojected, dc_next, dc, i, f, g, o, dh_prev, dc_prev, dx)

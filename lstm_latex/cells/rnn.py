@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model import Array, DirectionParams, Gate, GateGrad
-from .common import affine, gate, gate_grad, relu, relu_derivative, tanh, tanh_derivative
+from .common import Rounding, affine, exact, gate, gate_grad, relu, relu_derivative, tanh, tanh_derivative
 
 
 @dataclass(frozen=True)
@@ -45,20 +45,37 @@ def _step(
     x: Array,
     x_affine: Array,
     h_prev: Array,
+    rounded: Rounding,
 ) -> RnnStep:
-    h_affine = affine(p.weight_hh, h_prev, p.bias_hh)  # W_hh h_{t-1} + b_hh, (H,)
-    h = gate("h", x_affine, h_affine, activation)  # h_t = activation(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    h_affine = rounded(affine(p.weight_hh, h_prev, p.bias_hh))  # W_hh h_{t-1} + b_hh, (H,)
+    h = gate("h", x_affine, h_affine, activation, rounded)  # h_t = activation(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
     return RnnStep(t, x, h_prev, h, h.activation)
 
 
-def step_tanh(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> RnnStep:
+def step_tanh(
+    p: DirectionParams,
+    t: int,
+    x: Array,
+    x_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rounded: Rounding = exact,
+) -> RnnStep:
     """One step of rnn_tanh. ``x_affine`` is W_ih x_t + b_ih, (H,); ``c_prev`` is None."""
-    return _step(tanh, p, t, x, x_affine, h_prev)
+    return _step(tanh, p, t, x, x_affine, h_prev, rounded)
 
 
-def step_relu(p: DirectionParams, t: int, x: Array, x_affine: Array, h_prev: Array, c_prev: Array | None) -> RnnStep:
+def step_relu(
+    p: DirectionParams,
+    t: int,
+    x: Array,
+    x_affine: Array,
+    h_prev: Array,
+    c_prev: Array | None,
+    rounded: Rounding = exact,
+) -> RnnStep:
     """One step of rnn_relu. ``x_affine`` is W_ih x_t + b_ih, (H,); ``c_prev`` is None."""
-    return _step(relu, p, t, x, x_affine, h_prev)
+    return _step(relu, p, t, x, x_affine, h_prev, rounded)
 
 
 @dataclass(frozen=True)
@@ -85,21 +102,40 @@ class RnnGrad:
 
 
 def _backward(
-    derivative: Callable[[Gate], Array], p: DirectionParams, s: RnnStep, dh_output: Array, dh_next: Array
+    derivative: Callable[[Gate], Array],
+    p: DirectionParams,
+    s: RnnStep,
+    dh_output: Array,
+    dh_next: Array,
+    rounded: Rounding,
 ) -> RnnGrad:
-    dh = dh_output + dh_next
-    delta = gate_grad(s.affine, dh, derivative)  # δ_t = ∂L/∂h_t ⊙ tanh'(·) or ReLU'(·)
-    return RnnGrad(
-        s.t, dh_output, dh_next, dh, delta, p.weight_hh.T @ delta.preactivation, p.weight_ih.T @ delta.preactivation
-    )
+    dh = rounded(dh_output + dh_next)
+    delta = gate_grad(s.affine, dh, derivative, rounded)  # δ_t = ∂L/∂h_t ⊙ tanh'(·) or ReLU'(·)
+    dh_prev = rounded(p.weight_hh.T @ delta.preactivation)  # W_hhᵀ δ_t
+    dx = rounded(p.weight_ih.T @ delta.preactivation)  # W_ihᵀ δ_t
+    return RnnGrad(s.t, dh_output, dh_next, dh, delta, dh_prev, dx)
 
 
-def backward_tanh(p: DirectionParams, s: RnnStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> RnnGrad:
+def backward_tanh(
+    p: DirectionParams,
+    s: RnnStep,
+    dh_output: Array,
+    dh_next: Array,
+    dc_next: Array | None,
+    rounded: Rounding = exact,
+) -> RnnGrad:
     """The gradients of a step of rnn_tanh: δ_t = ∂L/∂h_t ⊙ (1 − h_t²); ``dc_next`` is None."""
-    return _backward(tanh_derivative, p, s, dh_output, dh_next)
+    return _backward(tanh_derivative, p, s, dh_output, dh_next, rounded)
 
 
-def backward_relu(p: DirectionParams, s: RnnStep, dh_output: Array, dh_next: Array, dc_next: Array | None) -> RnnGrad:
+def backward_relu(
+    p: DirectionParams,
+    s: RnnStep,
+    dh_output: Array,
+    dh_next: Array,
+    dc_next: Array | None,
+    rounded: Rounding = exact,
+) -> RnnGrad:
     """The gradients of a step of rnn_relu: δ_t = ∂L/∂h_t where the preactivation is > 0, else 0;
     ``dc_next`` is None."""
-    return _backward(relu_derivative, p, s, dh_output, dh_next)
+    return _backward(relu_derivative, p, s, dh_output, dh_next, rounded)

@@ -79,12 +79,13 @@ def test_the_sheet_holds_no_answer_and_the_key_every_one(cell: str) -> None:
 def test_a_blank_is_its_answers_shape_in_its_gates_colour() -> None:
     made, _ = exercise("lstm", "gates", hidden_size=3)
     box = r"\boxed{\rule[-1.2ex]{0pt}{4ex}\phantom{-0.000}}"
-    column = rf"\begin{{bmatrix}} {box} \\[1ex] {box} \\[1ex] {box} \end{{bmatrix}}"
+    row = rf"\, {box} \,"
+    column = rf"\begin{{bmatrix}} {row} \\[2ex] {row} \\[2ex] {row} \end{{bmatrix}}"
     assert r"\lstmgatef{f_{1}} &= \sigma" in made.sheet
     assert rf"= \lstmgatef{{{column}}}" in made.sheet  # f_1: three rows, in the forget gate's colour
     cell_state = r"c_{1} &= \lstmgatef{f_{1}} \odot c_{0} + \lstmgatei{i_{1}} \odot \lstmgateg{g_{1}}"
     assert f"{cell_state} = {column}" in made.sheet  # c_1: the same shape, no colour
-    weight_gradient = rf"\begin{{bmatrix}} {' & '.join([box] * 2)} \\[1ex] "  # ∂L/∂W_if: 3 by 2
+    weight_gradient = rf"\begin{{bmatrix}} \, {box} & {box} \, \\[2ex] "  # ∂L/∂W_if: 3 by 2
     assert rf"\partial L/\partial \lstmgatef{{W_{{if}}}} &= {weight_gradient}" in made.sheet
 
 

@@ -24,6 +24,7 @@ from .loaders import load
 from .model import DirectionTrace, Example, Gate, Trace
 from .network import forward
 from .render import Style, render
+from .selection import Indices, Selection
 
 if TYPE_CHECKING:
     from .check import CheckReport, cross_check
@@ -49,6 +50,7 @@ __all__ = [
     "GruGrad",
     "GruStep",
     "HandPass",
+    "Indices",
     "InputError",
     "LstmGrad",
     "LstmLatexError",
@@ -57,6 +59,7 @@ __all__ = [
     "RenderError",
     "RnnGrad",
     "RnnStep",
+    "Selection",
     "Step",
     "Style",
     "Trace",

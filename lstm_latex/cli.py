@@ -19,6 +19,7 @@ from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, 
 from .model import Example, Network, Trace
 from .network import forward
 from .render import MAX_STEPS, OutputFormat, Style, check_size, render
+from .selection import PARTS, Indices, Selection
 from .values import MAX_NUMBERS
 from .worksheet import BLANKS, Blank
 
@@ -94,6 +95,38 @@ def _source_options(function: F) -> F:
     )(function)
 
 
+def _indices(ctx: click.Context, param: click.Parameter, value: str | None) -> Indices | None:
+    """--steps and --layers: numbers and ranges, 1,3-4; a mistake in how they are written is a usage error."""
+    try:
+        return None if value is None else Indices.parse(value)
+    except LstmLatexError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """--directions, --gates and --part: names separated by commas."""
+    if value is None:
+        return None
+    names = tuple(name.strip() for name in value.split(","))
+    if "" in names:
+        raise click.BadParameter(f"{value!r} has an empty name: separate names by one comma, as f,o")
+    return names
+
+
+def _selection_options(function: F) -> F:
+    """--steps, --layers, --directions, --gates and --part: what a document shows."""
+    options = [
+        ("--steps", _indices, "Show only these steps t: 1,3-4 (1-based, ranges inclusive)."),
+        ("--layers", _indices, "Show only these layers: 0 or 0-1 (0-based, as torch's _l0)."),
+        ("--directions", _names, "Show only these directions: forward, reverse or forward,reverse."),
+        ("--gates", _names, "Show only these gates, by torch's letters: i,f,g,o (LSTM), r,z,n (GRU), h (RNN)."),
+        ("--part", _names, f"Show only these parts: {','.join(PARTS)}."),
+    ]
+    for name, callback, text in reversed(options):
+        function = click.option(name, callback=callback, metavar="LIST", help=text)(function)
+    return function
+
+
 _check = click.option(
     "--check/--no-check",
     default=None,
@@ -159,8 +192,9 @@ _hand = click.option(
     type=click.IntRange(min=0),
     default=MAX_STEPS,
     show_default=True,
-    help="Refuse documents of more step blocks (T x layers x directions); 0: no limit.",
+    help="Refuse documents of more step blocks (T x layers x directions shown); 0: no limit.",
 )
+@_selection_options
 def render_(
     file: str,
     output: str | None,
@@ -180,6 +214,11 @@ def render_(
     title: str | None,
     heading_level: HeadingLevel | None,
     max_steps: int,
+    steps: Indices | None,
+    layers: Indices | None,
+    directions: tuple[str, ...] | None,
+    gates: tuple[str, ...] | None,
+    part: tuple[str, ...] | None,
 ) -> None:
     """Render the derivation of FILE (JSON weights and inputs, a .pt/.pth state_dict, or - for stdin)
     as LaTeX or Markdown."""
@@ -193,7 +232,8 @@ def render_(
     numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
     name = template or ("markdown" if output_format == "markdown" else "document")
     example = _load(file, inputs, prefix, cell)
-    check_size(example, max_steps)  # before the forward pass and the check: a refused input costs nothing
+    selection = Selection(steps, layers, directions, gates, part)
+    check_size(example, max_steps, selection)  # before the forward pass and the check: a refused input costs nothing
     trace = _forward(example)
     gradients = _backward(trace)
     report = _check_trace(trace, check, gradients)
@@ -201,7 +241,7 @@ def render_(
     if worked is not None:
         trace, gradients = worked.trace, worked.gradients
     style = Style(numbers, color)
-    with _progress("rendering", trace.example) as tick:
+    with _progress("rendering", trace.example, selection) as tick:
         text = render(
             trace,
             name,
@@ -214,6 +254,7 @@ def render_(
             output_format=output_format,
             gradients=gradients,
             heading_level=heading_level,
+            selection=selection,
             hand=worked,
         )
     if pdf and output is not None:
@@ -325,10 +366,14 @@ PROGRESS_FROM = 500  # steps (T x layers x directions): shorter runs end before 
 
 
 @contextmanager
-def _progress(label: str, example: Example) -> Iterator[Callable[[], None] | None]:
+def _progress(label: str, example: Example, selection: Selection | None = None) -> Iterator[Callable[[], None] | None]:
     """A progress bar on stderr for a long run, and only when stderr is a terminal: a callback
-    to call once a step, or None."""
-    total = example.inputs.x.shape[0] * len(example.network.directions)
+    to call once a step (of those ``selection`` shows, when rendering), or None."""
+    if selection is None:
+        total = example.inputs.x.shape[0] * len(example.network.directions)
+    else:
+        steps, layers, directions = selection.blocks(example)
+        total = steps * layers * directions
     if total < PROGRESS_FROM or not sys.stderr.isatty():
         yield None
         return

@@ -192,21 +192,20 @@ class Trace(Generic[StepT]):
     def _repr_markdown_(self) -> str:
         """In Jupyter, a trace shows itself as its derivation: Markdown with $$ math. A trace of
         more step blocks than a document holds (render.MAX_STEPS) shows each direction's first
-        steps and says how many it leaves out; showing never raises."""
+        steps, which the derivation says, and names the call that writes them all; showing never
+        raises."""
         from .errors import LstmLatexError
         from .latex import escape_markdown
         from .render import MAX_STEPS, render  # render reads this module: imported when first shown
+        from .selection import Selection
 
         trace, seq_len, count = cast("Trace[Step]", self), self.example.inputs.x.shape[0], len(self.directions)
         try:
             if seq_len * count <= MAX_STEPS:
                 return render(trace, "markdown")
-            shown = max(1, MAX_STEPS // count)
-            text = render(trace, "markdown", first_steps=shown, max_steps=max(MAX_STEPS, count))
+            first = Selection(first_steps=max(1, MAX_STEPS // count))
+            text = render(trace, "markdown", selection=first, max_steps=max(MAX_STEPS, count))
         except LstmLatexError as error:
             return f"*This trace cannot be shown: {escape_markdown(str(error))}*\n"
-        note = (
-            f"> The first {shown} of the T = {seq_len} steps of each direction are shown here;"
-            f' `lstm_latex.render(trace, "markdown", max_steps=0)` writes them all.'
-        )
+        note = '> Too long to show whole: `lstm_latex.render(trace, "markdown", max_steps=0)` writes every step.'
         return f"{note}\n\n{text}"

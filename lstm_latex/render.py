@@ -19,6 +19,7 @@ from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset
 from .model import DirectionTrace, Example, GateParams, Trace
+from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -90,7 +91,7 @@ def render(
     output_format: OutputFormat | None = None,
     gradients: Gradients | None = None,
     heading_level: HeadingLevel | None = None,
-    first_steps: int | None = None,
+    selection: Selection = EVERYTHING,
     hand: HandPass | None = None,
     context: Mapping[str, Any] | None = None,
 ) -> str:
@@ -107,18 +108,19 @@ def render(
     ``heading_level`` puts the derivation's top headings at that level and the ones inside them
     below it (section, subsection, subsubsection, paragraph; none: bold titles, no sectioning
     command); None: the template's own, section for a document, subsection for a snippet.
-    ``first_steps`` shows only the first steps each direction ran (forward and backward), and
-    says how many were left out; the results and the gradients' sums still hold every step.
+    ``selection`` shows only some steps, layers, directions, gates or parts (forward and
+    backward), and the document says what it leaves out; the results and the gradients' sums
+    still hold every step. A selection of what ``trace`` does not have is a RenderError.
     ``progress`` is called once for each step the derivation shows.
     ``hand``, the hand arithmetic of the example (lstm_latex.hand_pass) whose ``trace`` is the one
     given, is what the derivation shows: its numbers printed to its decimals, its rule stated at the
     start and its largest difference from float64 in the results; ``check`` is still of the exact
     values.
-    Refuses (RenderError) a document of more than ``max_steps`` step blocks; 0 means no limit.
+    Refuses (RenderError) a document of more than ``max_steps`` step blocks shown; 0 means no limit.
     ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
-    check_size(trace.example, max_steps, first_steps)
+    check_size(trace.example, max_steps, selection)
     if heading_level is not None and heading_level not in HEADING_LEVELS:
         raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
     entry = _entry(template, template_dir, output_format)
@@ -131,7 +133,7 @@ def render(
         gradients = backward(trace)
     network = trace.example.network
     directions = [
-        _labelled(d, network.num_layers, network.bidirectional, progress, first_steps) for d in trace.directions
+        _labelled(d, network.num_layers, network.bidirectional, progress, selection) for d in trace.directions
     ]
     pass_name = "forward pass" if gradients is None else "forward and backward pass"
     try:
@@ -146,6 +148,8 @@ def render(
             backward=None if gradients is None else _backward_order(directions, gradients),
             title=title or f"A worked {CELLS[network.cell].title} {pass_name}",
             title_given=bool(title),
+            selection=selection,
+            selection_note=selection.note(trace.example, checked=check is not None),
             heading_level=heading_level,
             style=style,
             check=check,
@@ -181,18 +185,19 @@ def _worked_by_hand(
     ), hand.gradients
 
 
-def check_size(example: Example, max_steps: int = MAX_STEPS, first_steps: int | None = None) -> None:
-    """Refuse a document with more than ``max_steps`` step blocks (T x layers x directions, of
-    only the ``first_steps`` of each direction when given), before it takes minutes and
-    gigabytes; 0 means no limit."""
-    network, seq_len = example.network, example.inputs.x.shape[0]
-    if first_steps is not None:
-        seq_len = min(seq_len, first_steps)
-    blocks = seq_len * network.num_layers * network.num_directions
+def check_size(example: Example, max_steps: int = MAX_STEPS, selection: Selection = EVERYTHING) -> None:
+    """Refuse a selection of what ``example`` does not have, and a document with more than
+    ``max_steps`` step blocks (the steps x layers x directions it shows), before it takes minutes
+    and gigabytes; 0 means no limit."""
+    selection.check(example)
+    steps, layers, directions = selection.blocks(example)
+    blocks = steps * layers * directions
     if 0 < max_steps < blocks:
+        seq_len = example.inputs.x.shape[0]
+        shown = f"T = {seq_len}" if steps == seq_len else f"{steps} of T = {seq_len} steps"
         raise RenderError(
-            f"the document would have {blocks} step blocks (T = {seq_len} x {network.num_layers} layer(s)"
-            f" x {network.num_directions} direction(s)), more than the limit of {max_steps}:"
+            f"the document would have {blocks} step blocks ({shown} x {layers} layer(s)"
+            f" x {directions} direction(s)), more than the limit of {max_steps}:"
             f" pass --max-steps {blocks} (max_steps= in Python) to render it anyway"
         )
 
@@ -236,21 +241,26 @@ class LabelledDirection:
     heading: str  # "Layer 1, reverse direction"; empty for a single forward layer
     sup: str  # LaTeX superscript for its symbols: "", "^{(1)}", "^{(0)\leftarrow}", ...
     on_step: Callable[[], None] | None = None  # told of each step a template shows
-    shown: int | None = None  # how many of its steps a document shows, the first ones run; None: all
+    selection: Selection = EVERYTHING  # what a document shows of it
+
+    @property
+    def shown(self) -> bool:
+        """Whether a document shows this layer and direction's parameters and steps."""
+        return self.selection.shows_direction(self.trace.params)
 
     @property
     def steps(self) -> Iterator[Step]:
         """The steps a document shows, in the order they ran, telling ``on_step`` of each as a
         template reaches it."""
-        for step in self.trace.steps[: self.shown]:
+        for step in self.selection.pick(self.trace.steps, _t):
             yield step
             if self.on_step is not None:
                 self.on_step()
 
     @property
     def left_out(self) -> int:
-        """How many of its steps a document leaves out (see ``shown``)."""
-        return len(self.trace.steps) - len(self.trace.steps[: self.shown])
+        """How many of its steps a document leaves out (see ``selection``)."""
+        return len(self.trace.steps) - len(self.selection.pick(self.trace.steps, _t))
 
     @property
     def prev_symbol(self) -> str:
@@ -293,8 +303,12 @@ class LabelledGradients:
 
     @property
     def shown_steps(self) -> list[tuple[Step, Grad]]:
-        """The steps a document shows one by one: the first ones the backward pass ran."""
-        return self.steps[: self.direction.shown]
+        """The steps a document shows one by one, in the order the backward pass ran them."""
+        return self.direction.selection.pick(self.steps, lambda pair: pair[0].t)
+
+
+def _t(step: Step) -> int:
+    return step.t
 
 
 def _backward_order(directions: list[LabelledDirection], gradients: Gradients) -> list[LabelledGradients]:
@@ -312,7 +326,7 @@ def _labelled(
     num_layers: int,
     bidirectional: bool,
     on_step: Callable[[], None] | None,
-    shown: int | None = None,
+    selection: Selection = EVERYTHING,
 ) -> LabelledDirection:
     params = trace.params
     parts, marks = [], ""
@@ -322,7 +336,7 @@ def _labelled(
     if bidirectional:
         parts.append("reverse direction" if params.reverse else "forward direction")
         marks += r"\leftarrow" if params.reverse else r"\rightarrow"
-    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step, shown)
+    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step, selection)
 
 
 class _Loader(jinja2.FileSystemLoader):

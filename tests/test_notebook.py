@@ -1,9 +1,10 @@
-"""The Markdown in notebooks: its math through LaTeX as nbconvert and pandoc make a PDF of it,
-traces and examples displayed in Jupyter, and the Markdown snippet for a cell."""
+"""The Markdown in notebooks: made a PDF by pandoc, traces and examples displayed in Jupyter, and
+the Markdown snippet for a cell."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,20 +29,24 @@ def test_every_gate_colour_is_a_name_css_and_xcolor_both_know() -> None:
     assert len({names["i"], names["f"], names["g"], names["o"]}) == 4  # an LSTM's gates apart
 
 
-def test_the_markdown_math_compiles_through_xcolor(latex) -> None:  # type: ignore[no-untyped-def]
-    """What `jupyter nbconvert --to pdf` and pandoc make of the $$ displays: \\[ … \\] in a LaTeX
-    document that loads amsmath, amssymb and xcolor, as their templates do."""
-    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "lstm_backward.json"))
-    blocks = math_blocks(lstm_latex.render(trace, "markdown"))
-    assert any(r"\textcolor{" in block for block in blocks)
-    assert not any("#" in block for block in blocks)  # xcolor's "Illegal parameter number"
-    body = "\n".join(rf"\[{block}\]" for block in blocks)
-    run = latex(
-        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage{xcolor}\n"
-        f"\\begin{{document}}\n{body}\n\\end{{document}}\n"
+def test_the_markdown_becomes_a_pdf_through_pandoc(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The Markdown as a notebook's or a blog's reader turns it into a PDF: pandoc's LaTeX (its
+    default template, which loads xcolor) compiled with pdflatex. Every cell's colours and the
+    backward pass are in it."""
+    pypandoc = pytest.importorskip("pypandoc", reason="pandoc comes with the test extra: pypandoc-binary")
+    samples = [SAMPLES / "lstm_backward.json", SAMPLES / "gru.json"]
+    traces = [lstm_latex.forward(lstm_latex.load(sample)) for sample in samples]
+    markdown = "\n\n".join(lstm_latex.render(trace, "markdown") for trace in traces)
+    assert not any("#" in block for block in math_blocks(markdown))  # xcolor's "Illegal parameter number"
+    (tmp_path / "notebook.md").write_text(markdown, encoding="utf-8")
+    subprocess.run(
+        [pypandoc.get_pandoc_path(), "notebook.md", "--standalone", "-o", "notebook.tex"], cwd=tmp_path, check=True
     )
+    run = latex((tmp_path / "notebook.tex").read_text(encoding="utf-8"), name="notebook")
     assert "Undefined color" not in run.log
     assert "W_{ii}" not in run.text  # typeset, not printed as source
+    for trace in traces:  # each network's last h_t, in the results as the PDF shows them
+        assert f"{trace.output[-1, 0]:.4f}" in run.text
 
 
 def test_a_long_trace_displays_its_first_steps_and_says_how_many_are_left_out() -> None:
@@ -49,7 +54,8 @@ def test_a_long_trace_displays_its_first_steps_and_says_how_many_are_left_out() 
     with pytest.raises(lstm_latex.RenderError, match="300 step blocks"):
         lstm_latex.render(trace, "markdown")
     shown = trace._repr_markdown_()
-    assert shown.startswith("> The first 50 of the T = 150 steps of each direction are shown here;")
+    assert shown.startswith('> Too long to show whole: `lstm_latex.render(trace, "markdown", max_steps=0)`')
+    assert "\nShown here: the first 50 of the T = 150 steps each direction ran. " in shown
     assert len(re.findall(r"^#+ Step \$t = \d+\$$", shown, flags=re.MULTILINE)) == 100
     assert "### Step $t = 50$" in shown  # the forward direction's first 50
     assert "### Step $t = 101$" in shown  # the reverse direction's, from t = 150 down

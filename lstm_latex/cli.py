@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import click
 from . import __version__
 from .cells import CELLS, Step
 from .errors import InputError, LstmLatexError
+from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, HeadingLevel
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
@@ -26,7 +28,6 @@ from .worksheet import BLANKS, Blank
 if TYPE_CHECKING:
     from .backprop import Gradients
     from .check import CheckReport
-    from .generate import NetworkSpec
     from .hand import HandPass
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -446,26 +447,16 @@ def _write(text: str | Iterable[str], output: str | None) -> None:
 def _network_options(function: F) -> F:
     """The network `new` draws, as its options: torch's constructor's, the sequence and the numbers
     (see generate.NetworkSpec); `worksheet` takes them too, to draw its variants."""
-    from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE
-
     options = [
-        click.option("--cell", type=click.Choice(list(CELLS)), default="lstm", show_default=True, help="The cell."),
-        click.option("--input-size", type=click.IntRange(1, MAX_SIZE), default=2, show_default=True),
-        click.option("--hidden-size", type=click.IntRange(1, MAX_SIZE), default=2, show_default=True),
-        click.option("--steps", type=click.IntRange(1, MAX_SIZE), default=2, show_default=True, help="T."),
-        click.option("--layers", type=click.IntRange(1, MAX_LAYERS), default=1, show_default=True),
+        click.option("--cell", type=click.Choice(list(CELLS)), default=NetworkSpec.cell, show_default=True),
+        _count("--input-size", MAX_SIZE, "The size of x_t."),
+        _count("--hidden-size", MAX_SIZE, "The size of h_t (and c_t)."),
+        _count("--steps", MAX_SIZE, "T, the number of x_t."),
+        _count("--layers", MAX_LAYERS, "Stacked layers."),
         click.option("--bidirectional", is_flag=True, help="Both directions."),
-        click.option(
-            "--proj-size", type=click.IntRange(0, MAX_SIZE - 1), default=0, help="An LSTM's projection (below H)."
-        ),
+        click.option("--proj-size", type=click.IntRange(0, MAX_SIZE - 1), default=0, help="An LSTM's projection."),
         click.option("--bias/--no-bias", default=True, show_default=True, help="Biases, as torch's bias=."),
-        click.option(
-            "--decimals",
-            type=click.IntRange(1, MAX_DECIMALS),
-            default=1,
-            show_default=True,
-            help="Decimals of every number drawn.",
-        ),
+        _count("--decimals", MAX_DECIMALS, "Decimals of every number drawn."),
         click.option("--random-state", is_flag=True, help="Draw h0 (and c0) too; else they are zero."),
         click.option("--target", is_flag=True, help="A target: a backward exercise."),
     ]
@@ -474,19 +465,13 @@ def _network_options(function: F) -> F:
     return function
 
 
-_NETWORK_OPTIONS = (
-    "cell",
-    "input_size",
-    "hidden_size",
-    "steps",
-    "layers",
-    "bidirectional",
-    "proj_size",
-    "bias",
-    "decimals",
-    "random_state",
-    "target",
-)
+def _count(name: str, maximum: int, what: str) -> Callable[[F], F]:
+    """An option of `new` from 1 to ``maximum``, its default NetworkSpec's."""
+    default = getattr(NetworkSpec, name.removeprefix("--").replace("-", "_"))
+    return click.option(name, type=click.IntRange(1, maximum), default=default, show_default=True, help=what)
+
+
+_NETWORK_OPTIONS = tuple(field.name for field in dataclasses.fields(NetworkSpec))  # as the options above name them
 _seed = click.option(
     "--seed",
     type=click.IntRange(0, 2**64 - 1),
@@ -496,8 +481,6 @@ _seed = click.option(
 
 def _spec(options: dict[str, Any]) -> NetworkSpec:
     """The generate.NetworkSpec of new's options; one out of range is a usage error."""
-    from .generate import NetworkSpec
-
     spec = NetworkSpec(**{name: options[name] for name in _NETWORK_OPTIONS})
     try:
         spec.validate()

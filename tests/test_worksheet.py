@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEED
 from networks import random_lstm
-from test_markdown import katex_failures, math_blocks
 
 from lstm_latex.cli import main
 from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
@@ -90,7 +89,7 @@ def test_a_blank_is_its_answers_shape_in_its_gates_colour() -> None:
 
 
 def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: Path) -> None:
-    args = ["--variants", "3", "--seed", "2026", "--target", "--cell", "gru", "--precision", "2"]
+    args = ["--variants", "2", "--seed", "2026", "--target", "--cell", "gru", "--precision", "2"]
     written = []
     for attempt in ("a", "b"):
         (tmp_path / attempt).mkdir()
@@ -102,15 +101,15 @@ def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: P
         written.append([f.read_bytes() for f in files])
     assert written[0] == written[1]
     answers, key, sheet = (data.decode() for data in written[0])
-    assert sheet.count(r"\clearpage") == 2  # a page each
+    assert sheet.count(r"\clearpage") == 1  # a page each
     assert sheet.count(r"\begin{document}") == sheet.count(r"\end{document}") == 1
-    for k in (1, 2, 3):
+    for k in (1, 2):
         assert rf"\noindent\textbf{{Variant {k}}}\hfill Name:" in sheet
         assert rf"\noindent\textbf{{Variant {k}}}" in key
     variants = json.loads(answers)["variants"]
-    seeds = variant_seeds(2026, 3)
+    seeds = variant_seeds(2026, 2)
     spec = NetworkSpec(cell="gru", target=True)
-    assert [v["variant"] for v in variants] == [1, 2, 3]
+    assert [v["variant"] for v in variants] == [1, 2]
     assert [v["seed"] for v in variants] == seeds
     for variant, seed in zip(variants, seeds, strict=True):
         assert variant["weights"] == json.loads(new_network(spec, seed))  # as `new --seed` draws it
@@ -126,17 +125,16 @@ def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: P
             assert all(Decimal(str(new)) + Decimal(str(keep)) == Decimal(str(h)) for new, keep, h in terms)
 
 
-def test_markdown_sheets_and_keys_are_named_by_the_extension_and_render_in_katex(tmp_path: Path) -> None:
+def test_markdown_sheets_and_keys_are_named_by_the_extension(tmp_path: Path) -> None:
+    # Their math renders in KaTeX: test_markdown renders every worksheet's block with the others.
     result = run("--seed", "4", "--cell", "rnn_tanh", "-o", str(tmp_path / "sheet.md"))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-answers.json", "sheet-answers.md", "sheet.md"]
-    lstm, _ = exercise("lstm", output_format="markdown")
-    gru, _ = exercise("gru", output_format="markdown", target=False)
-    # Every line of a key is a line of its sheet with numbers in: the RNN's key stands for the others'.
-    texts = [(tmp_path / name).read_text() for name in ("sheet.md", "sheet-answers.md")] + [lstm.sheet, gru.sheet]
-    blocks = [block for text in texts for block in math_blocks(text)]
-    assert sum(BOX in block for block in blocks) > 20
-    assert katex_failures(blocks) == []
+    sheet, key = (tmp_path / "sheet.md").read_text(), (tmp_path / "sheet-answers.md").read_text()
+    assert sheet.startswith("Name: ")
+    assert key.startswith("# Exercise: the tanh RNN forward pass: answers\n")
+    assert BOX in sheet
+    assert BOX not in key
 
 
 def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) -> None:
@@ -208,14 +206,12 @@ def test_a_given_file_is_one_sheet(tmp_path: Path) -> None:
 def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # An LSTM with a projection and a target: its sheet, then its key, in one document.
     lstm, _ = exercise("lstm", proj_size=1, random_state=True)
-    # Two GRU variants in both directions, and an RNN of two layers: in another.
-    spec = NetworkSpec(cell="gru", input_size=3, bidirectional=True, target=True)
+    # Two GRU variants of one step in both directions, and an RNN of two layers: in another.
+    spec = NetworkSpec(cell="gru", input_size=3, steps=1, bidirectional=True, target=True)
     gru = make_worksheet(drawn_variants(spec, 9, 2, None), blank="gates")
     rnn, _ = exercise("rnn_relu", layers=2, bias=False, steps=1)
     for name, documents in (("lstm", [lstm.sheet, lstm.key]), ("gru", [gru.sheet, gru.key, rnn.sheet, rnn.key])):
-        run = latex(joined(documents), name)
-        assert run.overfull == [], name
-        assert "Variant 2" in run.text or name == "lstm"
+        assert latex(joined(documents), name).overfull == [], name
 
 
 def joined(documents: list[str]) -> str:

@@ -15,12 +15,13 @@ from click.testing import CliRunner
 from conftest import SEED
 from networks import random_lstm
 
+import lstm_latex
 from lstm_latex.cli import main
 from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
 from lstm_latex.latex import NumberFormat
 from lstm_latex.model import Example
 from lstm_latex.render import Style
-from lstm_latex.worksheet import BLANKS, Blank, Worksheet, drawn_variants, make_worksheet
+from lstm_latex.worksheet import BLANKS, Blank, Worksheet, drawn_variants, given_variant, make_worksheet
 
 PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).
@@ -33,10 +34,14 @@ def run(*args: str):  # type: ignore[no-untyped-def]
 
 
 def exercise(
-    cell: str, blank: Blank = "all", output_format: str = "latex", **options: Any
+    cell: str, blank: Blank = "all", output_format: str = "latex", lr: float | None = None, **options: Any
 ) -> tuple[Worksheet, Example]:
+    """The worksheet of a network drawn with ``options`` (and a target), with a learning rate ``lr``
+    for a step of SGD when given."""
     spec = NetworkSpec(**{"cell": cell, "target": True, **options})  # 2 inputs, 2 hidden, 2 steps unless told
     variants = drawn_variants(spec, 5, None, None)
+    if lr is not None:
+        variants = [given_variant(lstm_latex.load({**variants[0].weights, "lr": lr}))]
     style = Style(NumberFormat(precision=PRECISION))
     made = make_worksheet(variants, blank=blank, style=style, output_format=output_format)  # type: ignore[arg-type]
     return made, variants[0].example
@@ -62,7 +67,8 @@ def given_numbers(example: Example) -> set[str]:
 def test_the_sheet_holds_no_answer_and_the_key_every_one(cell: str) -> None:
     boxes = []
     for blank in BLANKS:
-        made, example = exercise(cell, blank, bidirectional=cell == "gru", proj_size=1 if cell == "lstm" else 0)
+        lstm, gru = cell == "lstm", cell == "gru"  # with a projection and a step of SGD; in both directions
+        made, example = exercise(cell, blank, lr=0.5 if lstm else None, bidirectional=gru, proj_size=int(lstm))
         sheet_numbers, key_numbers = numbers(made.sheet), numbers(made.key)
         given = given_numbers(example)
         # The sheet prints the numbers given and nothing else: no computed value leaks into it.
@@ -204,8 +210,8 @@ def test_a_given_file_is_one_sheet(tmp_path: Path) -> None:
 
 
 def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # An LSTM with a projection and a target: its sheet, then its key, in one document.
-    lstm, _ = exercise("lstm", proj_size=1, random_state=True)
+    # An LSTM with a projection, a target and a step of SGD: its sheet, then its key, in one document.
+    lstm, _ = exercise("lstm", lr=0.5, proj_size=1, random_state=True)
     # Two GRU variants of one step in both directions, and an RNN of two layers: in another.
     spec = NetworkSpec(cell="gru", input_size=3, steps=1, bidirectional=True, target=True)
     gru = make_worksheet(drawn_variants(spec, 9, 2, None), blank="gates")

@@ -237,3 +237,13 @@ def joined(documents: list[str]) -> str:
         + "\n\\clearpage\n".join(bodies)
         + "\\end{document}\n"
     )
+
+
+def test_without_a_seed_one_is_drawn_printed_and_listed(tmp_path: Path) -> None:
+    result = run("--cell", "rnn_relu", "--blank", "states", "-o", str(tmp_path / "sheet.tex"))
+    assert result.exit_code == 0, result.output
+    seed = re.fullmatch(r"seed: (\d+)\n", result.stderr)
+    assert seed is not None
+    (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
+    assert variant["seed"] == int(seed[1])
+    assert variant["weights"] == json.loads(new_network(NetworkSpec(cell="rnn_relu"), int(seed[1])))

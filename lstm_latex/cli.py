@@ -489,6 +489,13 @@ def _spec(options: dict[str, Any]) -> NetworkSpec:
     return spec
 
 
+def _as_given(ctx: click.Context, name: str) -> str:
+    """The option ``name`` as the command line gave it: --no-bias rather than --bias."""
+    option = next(param for param in ctx.command.params if param.name == name)
+    off = isinstance(option, click.Option) and option.secondary_opts and ctx.params[name] is False
+    return option.secondary_opts[0] if off else option.opts[0]
+
+
 def _seed_or_random(seed: int | None) -> int:
     """The seed given, or a random one, printed on stderr so that the run can be made again."""
     if seed is not None:
@@ -572,7 +579,7 @@ def worksheet(
         raise click.UsageError(f"-o {output}: a worksheet is written as .tex or .md files, not a PDF")
     output_format = output_format or "latex"
     generating = [
-        "--" + name.replace("_", "-")
+        _as_given(ctx, name)
         for name in ("variants", "names", "seed", *_NETWORK_OPTIONS)
         if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
     ]

@@ -118,6 +118,7 @@ def test_a_missing_seed_is_drawn_and_printed_on_stderr(tmp_path: Path) -> None:
     seed = re.fullmatch(r"seed: (\d+)\n", result.stderr)
     assert seed is not None
     assert run("--seed", seed[1]).stdout == out.read_text()
+    assert CliRunner().invoke(main, ["render", str(out), "--no-check"]).exit_code == 0  # render takes it
     other = run()
     assert other.stderr != result.stderr  # a new seed each run (two equal in 2^64: never)
 

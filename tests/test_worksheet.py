@@ -161,7 +161,7 @@ def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) ->
     [
         (["--names", "NAMES", "--variants", "3"], 2, "--variants 3, but"),
         ([str(SEED), "--variants", "2"], 2, "FILE gives the network; --variants draw networks instead"),
-        ([str(SEED), "--cell", "gru", "--seed", "1"], 2, "--seed, --cell draw networks instead"),
+        ([str(SEED), "--no-bias", "--seed", "1"], 2, "--seed, --no-bias draw networks instead"),
         (["--proj-size", "1", "--cell", "rnn_tanh"], 2, "--proj-size needs an LSTM"),
         (["--precision", "5"], 2, "--precision"),
         (["--precision", "1", "--decimals", "2"], 2, "give --precision 2 or more"),

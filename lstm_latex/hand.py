@@ -34,7 +34,7 @@ RULE = "half away from zero, on the decimal value, of every printed quantity, fr
 MAX_DECIMALS = 12  # as --precision
 GUARD = 6  # decimals beyond the printed ones that float64's error is taken off at: 0.1499999999999999944 is 0.15
 FINEST = 14  # ... but no finer than this many decimals, where float64's error is as large as a digit
-LARGEST = 1e10  # a value this large is printed in scientific notation (latex.NumberFormat), not with decimals
+LARGEST = 1e10  # a matrix with a value this large has a power of ten in front (latex.NumberFormat), not decimals
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ def hand_pass(
 
     ``exact`` and ``exact_gradients``, the float64 passes of ``example`` when already computed, are
     what the hand values are compared with; computed here when not given. Raises InputError when a
-    value reaches 1e10, which the document would print in scientific notation rather than with
-    decimals.
+    value reaches 1e10, which the document would print with a power of ten in front rather than
+    with decimals.
     """
     if not 0 <= decimals <= MAX_DECIMALS:
         raise InputError(f"hand arithmetic takes 0 to {MAX_DECIMALS} decimals, not {decimals}")

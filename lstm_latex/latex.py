@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 import numpy as np
 
@@ -78,11 +79,22 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|$&~" else " " if ch < " " else ch for ch in text)
 
 
+# Digits enough for any float64 rounded to any decimals a page shows (1e308 has 309), so that
+# quantize never runs out of precision (decimal's default of 28 digits fails at 1e20 with 12 decimals).
+_EXACT = Context(prec=1200)
+
+
 def round_decimal(value: float, decimals: int) -> Decimal:
     """``value`` rounded to ``decimals`` decimals, half away from zero, on its exact decimal value
     (0.125 gives 0.13, as on paper; Python's format gives 0.12, the even neighbour). Every printed
     fixed-point number is this one, so the hand arithmetic and the page agree digit for digit."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(_unit(decimals), rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+@lru_cache(maxsize=64)
+def _unit(decimals: int) -> Decimal:
+    """The last place of ``decimals`` decimals, 0.01 for 2, as quantize takes it."""
+    return Decimal(1).scaleb(-decimals, context=_EXACT)
 
 
 def round_array(array: Array, decimals: int) -> Array:
@@ -91,31 +103,64 @@ def round_array(array: Array, decimals: int) -> Array:
     return rounded
 
 
-_FIXED_BELOW = 1e10  # a larger magnitude is written in scientific notation: its digits would not fit a column
+# A matrix has its power of ten written in front when its largest entry has this many digits or
+# more before the point, or (with significant digits) is below 10^_SMALLEST_FIXED, 0.0001.
+_FIXED_DIGITS = 10
+_SMALLEST_FIXED = -4
 
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """Display rules. Values are rounded here for display only; the trace keeps float64."""
+    """Display rules: one notation a matrix. Values are rounded here for display only; the trace
+    keeps float64.
+
+    Every entry of a matrix has the same number of decimals, so that the decimal points align in
+    its right-aligned columns: ``precision`` decimals (0: integers), or with ``significant``
+    digits, the decimals that give the matrix's largest entry that many. Each entry is
+    ``round_decimal`` of its value (half away from zero; never ``-0.00``); one that rounds to
+    zero among others is shown as ``0.00``. Only when all of a matrix would print as zeros, or
+    its largest entry would have 10 or more digits before the point (with ``significant``: more
+    than the significant digits, or be below 0.0001), the power of ten of its largest entry is
+    written in front, ``10^{-5} [3.20, -0.11]``, and its entries are the values divided by it,
+    rounded alike. A single number is a matrix of one, written ``3.20 \\times 10^{-5}`` then.
+    ``scaled=False`` never writes a power of ten: fixed decimals always, every entry as it
+    rounds (for hand arithmetic, whose numbers are rounded to them).
+    """
 
     precision: int = 4  # decimals
     significant: int | None = None  # significant digits, instead of a fixed number of decimals
     max_size: int = 8  # a dimension longer than this is elided to its first and last entries
+    scaled: bool = True  # False: never a power of ten factored out, only fixed decimals
 
     def number(self, value: float) -> str:
-        """``value`` in LaTeX math: fixed decimals, never ``-0.0000``; too small a value in
-        scientific notation rather than rounded to zero, and too large a one (1e308 has 309
-        digits) rather than run off the page."""
-        if value == 0:
-            return f"{0:.{self.precision}f}" if self.significant is None else "0"
-        if self.significant is not None:
-            return _scientific_or_plain(f"{value:#.{self.significant}g}")
-        if abs(value) >= _FIXED_BELOW:
-            return _scientific_or_plain(f"{value:.{self.precision}e}")
-        fixed = f"{round_decimal(value, self.precision):f}"
-        if float(fixed) == 0:
-            return _scientific_or_plain(f"{value:.{max(0, self.precision - 3)}e}")
-        return fixed
+        """``value`` in LaTeX math, as the one entry of a matrix: fixed decimals, or, where
+        those would show 0 or too many digits, ``3.20 \\times 10^{-5}``."""
+        power, decimals = self.notation(np.array([value]))
+        entry = _entry(value, power, decimals)
+        return entry if power == 0 else rf"{entry} \times 10^{{{power}}}"
+
+    def notation(self, values: Array) -> tuple[int, int]:
+        """How the entries of one matrix (``values``, any shape) are printed: ``(power,
+        decimals)``, each entry as ``value / 10^power`` rounded to ``decimals`` decimals (power
+        0: the values themselves)."""
+        largest = float(np.abs(values).max(initial=0.0))
+        if self.significant is None:
+            decimals = self.precision
+            fixed = round_decimal(largest, decimals)
+            if not self.scaled or largest == 0 or (fixed != 0 and fixed.adjusted() < _FIXED_DIGITS):
+                return 0, decimals
+            return _exponent(largest, decimals), decimals
+        digits = self.significant
+        if largest == 0:
+            return 0, digits - 1
+        power = _exponent(largest, digits - 1)  # of the largest rounded to the significant digits
+        if self.scaled and not _SMALLEST_FIXED <= power < min(digits, _FIXED_DIGITS):
+            return power, digits - 1
+        return 0, max(0, digits - 1 - power)
+
+    def power(self, array: Array) -> int:
+        """The power of ten factored out of the matrix ``array`` shows (``grid``), 0 for none."""
+        return self.notation(self._shown(array))[0]
 
     def kept(self, length: int) -> list[int | None]:
         """Indices shown along a dimension; None stands for the elided middle."""
@@ -135,8 +180,9 @@ class NumberFormat:
         decide whether terms share a line), from one formatting of the entries shown.
 
         The width is calibrated on Latin Modern: a minus sign is about 1.4 digits, a point half
-        of one, a column gap 1.8, the brackets 1.5."""
-        grid = self.grid(array)
+        of one, a column gap 1.8, the brackets 1.5; a power of ten in front, its 10 and its
+        exponent at the size of a superscript, 0.7."""
+        grid, power = self._grid(array)
         body = " \\\\ ".join(" & ".join(row) for row in grid)
         if portable:
             body = rf"\left[\begin{{array}}{{{'r' * len(grid[0])}}} {body} \end{{array}}\right]"
@@ -147,22 +193,39 @@ class NumberFormat:
         if any(None in self.kept(n) for n in array.shape):
             shape = str(array.shape[0]) if array.ndim == 1 else rf"{array.shape[0]} \times {array.shape[1]}"
             body = rf"\underbrace{{{body}}}_{{{shape}}}"
+        if power:  # a scalar in front, as in W x + 10^{-5} b: the matrix holds b / 10^{-5}
+            body = rf"10^{{{power}}} {body}"
+            width += 2 + 0.7 * _digits_wide(str(power))
         return body, width
 
     def grid(self, array: Array) -> list[list[str]]:
         """The entries of a matrix (a 1-D array as a column) shown, as text, row by row, with dots
-        where rows or columns are elided."""
+        where rows or columns are elided; divided by ``10^power(array)`` where that is not 0."""
+        return self._grid(array)[0]
+
+    def _grid(self, array: Array) -> tuple[list[list[str]], int]:
         grid = array[:, np.newaxis] if array.ndim == 1 else array
         rows, columns = self.kept(grid.shape[0]), self.kept(grid.shape[1])
-        return [
+        power, decimals = self.notation(self._shown(array))
+        entries = [
             [
                 (r"\ddots" if c is None else r"\vdots")
                 if r is None
-                else (r"\cdots" if c is None else self.number(grid[r, c]))
+                else (r"\cdots" if c is None else _entry(grid[r, c], power, decimals))
                 for c in columns
             ]
             for r in rows
         ]
+        return entries, power
+
+    def _shown(self, array: Array) -> Array:
+        """The entries of ``array`` a matrix of it shows, without the elided ones."""
+        if max(array.shape) <= self.max_size:
+            return array  # nothing elided
+        grid = array[:, np.newaxis] if array.ndim == 1 else array
+        rows, columns = ([k for k in self.kept(n) if k is not None] for n in grid.shape)
+        shown: Array = grid[rows][:, columns]
+        return shown
 
     def columns_shown(self, length: int) -> int:
         """How many alignment columns a matrix with ``length`` columns takes."""
@@ -170,22 +233,23 @@ class NumberFormat:
 
 
 def _digits_wide(entry: str) -> float:
-    """A digit is 1, a minus sign 1.4, a point 0.5, `` \\times 10^`` 4 and braces nothing."""
+    """A digit is 1, a minus sign 1.4, a point 0.5 and braces nothing; dots are 2."""
     if entry.startswith("\\") and entry.endswith("dots"):
         return 2.0
-    entry = entry.replace(r" \times 10^", "*")
-    return (
-        len(entry)
-        + 0.4 * entry.count("-")
-        - 0.5 * entry.count(".")
-        + 3.0 * entry.count("*")
-        - (entry.count("{") + entry.count("}"))
-    )
+    return len(entry) + 0.4 * entry.count("-") - 0.5 * entry.count(".") - (entry.count("{") + entry.count("}"))
 
 
-def _scientific_or_plain(text: str) -> str:
-    """Python's ``1.5e-05`` as ``1.5 \\times 10^{-5}``; text without an exponent unchanged."""
-    if "e" not in text:
-        return text.rstrip(".")
-    mantissa, exponent = text.split("e")
-    return rf"{mantissa.rstrip('.')} \times 10^{{{int(exponent)}}}"
+def _exponent(value: float, decimals: int) -> int:
+    """The power of ten of ``value``'s leading digit once it is rounded to ``decimals`` decimals
+    at that power: 9.9996e-6 at 3 decimals is 1.000e-5, so -5."""
+    power = Decimal(value).adjusted()
+    return power + 1 if abs(round_decimal(value, decimals - power)).adjusted() > power else power
+
+
+def _entry(value: float, power: int, decimals: int) -> str:
+    """``value / 10^power`` rounded to ``decimals`` decimals (``round_decimal``: the scaling is
+    exact in decimal), never ``-0.00``."""
+    rounded = round_decimal(value, decimals - power)
+    if power:
+        rounded = rounded.scaleb(-power, context=_EXACT)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"

@@ -68,10 +68,12 @@ class Typeset:
 @dataclass(frozen=True)
 class StateTable:
     """A direction's states, a row per step in time order: the step's t, then the numbers, with
-    dots where steps or entries are elided."""
+    dots where steps or entries are elided; the numbers are the states divided by ``10^power``
+    (0: the states themselves), one notation for the table as for a matrix."""
 
     columns: int  # columns of numbers, a column of dots included
     rows: list[tuple[str, ...]]
+    power: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,11 @@ class Layout:
     def state_table(self, trace: DirectionTrace[Step], name: str) -> StateTable:
         """The states ``name`` ("h" or "c") of each step of ``trace``, elided as a matrix is."""
         steps = sorted(trace.steps, key=lambda step: step.t)
-        grid = self.typeset.numbers.grid(np.stack([getattr(step, name) for step in steps]))
+        states = np.stack([getattr(step, name) for step in steps])  # (T, H)
+        grid = self.typeset.numbers.grid(states)
         labels = [r"\vdots" if step is None else str(step.t) for step in self.elided(steps)]
-        return StateTable(len(grid[0]), [(label, *row) for label, row in zip(labels, grid, strict=True)])
+        rows = [(label, *row) for label, row in zip(labels, grid, strict=True)]
+        return StateTable(len(grid[0]), rows, self.typeset.numbers.power(states))
 
     def tables_beside(self, *sizes: int) -> bool:
         """Whether state tables of these sizes share a display."""

@@ -173,7 +173,8 @@ def render(
 def _worked_by_hand(
     hand: HandPass, trace: Trace[Step], style: Style, gradients: Gradients | None
 ) -> tuple[Style, Gradients | None]:
-    """The style and gradients of a render of ``hand``: its numbers to its decimals, its gradients."""
+    """The style and gradients of a render of ``hand``: its numbers in fixed decimals, its own,
+    never with a power of ten in front; its gradients."""
     if trace is not hand.trace or (gradients is not None and gradients is not hand.gradients):
         raise RenderError("hand= is the hand arithmetic of another trace: render hand.trace (and hand.gradients)")
     if style.numbers.significant is not None:
@@ -181,7 +182,7 @@ def _worked_by_hand(
             f"hand arithmetic is worked to {hand.decimals} decimals: it prints fixed decimals, not significant digits"
         )
     return dataclasses.replace(
-        style, numbers=dataclasses.replace(style.numbers, precision=hand.decimals)
+        style, numbers=dataclasses.replace(style.numbers, precision=hand.decimals, scaled=False)
     ), hand.gradients
 
 

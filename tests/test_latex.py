@@ -14,10 +14,10 @@ from lstm_latex.latex import NumberFormat, escape_latex, round_array
         (0.0, "0.0000"),
         (-0.0, "0.0000"),
         (12.345678, "12.3457"),
-        (-0.00004, r"-4.0 \times 10^{-5}"),
-        (3.2e-5, r"3.2 \times 10^{-5}"),
+        (-0.00004, r"-4.0000 \times 10^{-5}"),  # 0.0000 at 4 decimals: scaled instead
+        (3.2e-5, r"3.2000 \times 10^{-5}"),
         (0.00005, "0.0001"),  # rounds to a visible digit: stays fixed
-        (-1e-300, r"-1.0 \times 10^{-300}"),
+        (-1e-300, r"-1.0000 \times 10^{-300}"),
     ],
 )
 def test_fixed_decimals_never_show_a_rounded_zero(value: float, text: str) -> None:

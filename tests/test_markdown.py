@@ -63,8 +63,17 @@ def test_every_markdown_math_block_renders_in_katex() -> None:
             found = [block for block in found if r"\boxed{" in block]
         blocks += found
         owners += ["a worksheet"] * len(found)
+    # Weights of about 1e-16 and inputs of about 1e11: matrices and a state table with a power of
+    # ten in front (in one style: colour does not change the notation).
+    tiny_and_huge = random_lstm(2, 2, steps=1)
+    tiny_and_huge["state_dict"] = {name: 1e-16 * value for name, value in tiny_and_huge["state_dict"].items()}
+    tiny_and_huge["x"] *= 1e11
+    found = math_blocks(lstm_latex.render(lstm_latex.forward(lstm_latex.load(tiny_and_huge)), "markdown"))
+    blocks, owners = blocks + found, owners + ["weights of 1e-16, inputs of 1e11"] * len(found)
     assert len(blocks) > 20
     assert any(r"\vdots & \vdots & \vdots & \ddots" in block for block in blocks)
+    for scaled in (r"10^{-17} \left[\begin{array}", r"10^{10} \left[\begin{array}", r"10^{6} {h_{t}}^{\top}"):
+        assert any(scaled in block for block in blocks), scaled
     assert sum(r"\boxed{" in block for block in blocks) > 20
     failures = katex_failures(blocks)
     assert failures == [], [(owners[int(f["index"])], f["message"]) for f in failures]  # type: ignore[call-overload]

@@ -108,7 +108,7 @@ def test_export_round_17_of_1e300_writes_it_back(tmp_path: Path) -> None:
         (-1.7976931348623157e308, r"-1.7977 \times 10^{308}"),
         (12345678901.5, r"1.2346 \times 10^{10}"),
         (-18000000.25, "-18000000.2500"),  # fits: fixed decimals, as before
-        (0.00001, r"1.0 \times 10^{-5}"),
+        (0.00001, r"1.0000 \times 10^{-5}"),
     ],
 )
 def test_a_number_too_large_for_a_column_is_scientific(value: float, text: str) -> None:

@@ -20,6 +20,7 @@ from conftest import SAMPLES, SEED
 
 import lstm_latex
 from lstm_latex import NumberFormat, RenderError, Style
+from lstm_latex.model import Array
 from lstm_latex.render import TEMPLATES, precompile
 
 CLI = Path(sys.executable).parent / "lstm-latex"
@@ -151,7 +152,7 @@ def test_an_unreadable_precompiled_file_is_ignored(
 
 
 class UnprintableNumbers(NumberFormat):
-    def number(self, value: float) -> str:
+    def layout(self, array: Array, *, portable: bool = False) -> tuple[str, float]:
         raise ZeroDivisionError("no number today")
 
 

@@ -7,7 +7,7 @@ PRECOMPILED := lstm_latex/templates/precompiled.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test quick lint tex katex golden bench wheel clean
+.PHONY: install demo worksheet test quick lint tex katex golden bench wheel clean
 
 install: $(STAMP) $(PRECOMPILED)
 
@@ -44,6 +44,18 @@ demo: install
 	  $(BIN)/lstm-latex render samples/seed.json -o derivation.tex \
 	    && echo "wrote derivation.tex (for the PDF, install pdflatex: make tex)"; \
 	fi
+
+# The sample worksheet of the README: an exercise drawn from seed 2026 (an LSTM with a target), its
+# key and answers in samples/worksheet/, and, with pdflatex and pdftoppm, the second page of each as a PNG.
+WORKSHEET := samples/worksheet
+worksheet: install
+	$(BIN)/lstm-latex worksheet --seed 2026 --target -o $(WORKSHEET)/sheet.tex
+	@if command -v pdflatex >/dev/null && command -v pdftoppm >/dev/null; then \
+	  build=$$(mktemp -d) && for name in sheet sheet-answers; do \
+	    pdflatex -interaction=nonstopmode -halt-on-error -output-directory $$build $(WORKSHEET)/$$name.tex >/dev/null \
+	      && pdftoppm -png -r 60 -f 2 -l 2 -singlefile $$build/$$name.pdf $(WORKSHEET)/$$name-page || exit 1; \
+	  done; rm -rf $$build; echo "wrote $(WORKSHEET)/: the sheet, its key and answers, a page of each as PNG"; \
+	else echo "wrote $(WORKSHEET)/: the sheet, its key and answers (for the pictures: make tex)"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import click
 from . import __version__
 from .cells import CELLS, Step
 from .errors import InputError, LstmLatexError, RenderError
+from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
@@ -21,6 +23,7 @@ from .network import forward
 from .render import MAX_STEPS, OutputFormat, Style, check_size, render
 from .selection import PARTS, Indices, Selection
 from .values import MAX_NUMBERS
+from .worksheet import BLANKS, Blank
 
 if TYPE_CHECKING:
     from .backprop import Gradients
@@ -469,3 +472,165 @@ def _write(text: str | Iterable[str], output: str | None) -> None:
     from .output import write_text  # tempfile, signal: only when there is something to write
 
     write_text(text, output)
+
+
+def _network_options(function: F) -> F:
+    """The network `new` draws, as its options: torch's constructor's, the sequence and the numbers
+    (see generate.NetworkSpec); `worksheet` takes them too, to draw its variants."""
+    options = [
+        click.option("--cell", type=click.Choice(list(CELLS)), default=NetworkSpec.cell, show_default=True),
+        _count("--input-size", MAX_SIZE, "The size of x_t."),
+        _count("--hidden-size", MAX_SIZE, "The size of h_t (and c_t)."),
+        _count("--steps", MAX_SIZE, "T, the number of x_t."),
+        _count("--layers", MAX_LAYERS, "Stacked layers."),
+        click.option("--bidirectional", is_flag=True, help="Both directions."),
+        click.option("--proj-size", type=click.IntRange(0, MAX_SIZE - 1), default=0, help="An LSTM's projection."),
+        click.option("--bias/--no-bias", default=True, show_default=True, help="Biases, as torch's bias=."),
+        _count("--decimals", MAX_DECIMALS, "Decimals of every number drawn."),
+        click.option("--random-state", is_flag=True, help="Draw h0 (and c0) too; else they are zero."),
+        click.option("--target", is_flag=True, help="A target: a backward exercise."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _count(name: str, maximum: int, what: str) -> Callable[[F], F]:
+    """An option of `new` from 1 to ``maximum``, its default NetworkSpec's."""
+    default = getattr(NetworkSpec, name.removeprefix("--").replace("-", "_"))
+    return click.option(name, type=click.IntRange(1, maximum), default=default, show_default=True, help=what)
+
+
+_NETWORK_OPTIONS = tuple(field.name for field in dataclasses.fields(NetworkSpec))  # as the options above name them
+_seed = click.option(
+    "--seed",
+    type=click.IntRange(0, 2**64 - 1),
+    help="Draw from this seed (NumPy's PCG64); without it, a random one, printed on stderr.",
+)
+
+
+def _spec(options: dict[str, Any]) -> NetworkSpec:
+    """The generate.NetworkSpec of new's options; one out of range is a usage error."""
+    spec = NetworkSpec(**{name: options[name] for name in _NETWORK_OPTIONS})
+    try:
+        spec.validate()
+    except InputError as error:
+        raise click.UsageError(str(error)) from None
+    return spec
+
+
+def _as_given(ctx: click.Context, name: str) -> str:
+    """The option ``name`` as the command line gave it: --no-bias rather than --bias."""
+    option = next(param for param in ctx.command.params if param.name == name)
+    off = isinstance(option, click.Option) and option.secondary_opts and ctx.params[name] is False
+    return option.secondary_opts[0] if off else option.opts[0]
+
+
+def _seed_or_random(seed: int | None) -> int:
+    """The seed given, or a random one, printed on stderr so that the run can be made again."""
+    if seed is not None:
+        return seed
+    from .generate import random_seed
+
+    seed = random_seed()
+    click.echo(f"seed: {seed}", err=True)
+    return seed
+
+
+@_command("new")
+@_output
+@_network_options
+@_seed
+def new(output: str | None, seed: int | None, **options: Any) -> None:
+    """Write a small network for hand calculation in lstm-latex's JSON format: weights, biases and x
+    in [-1, 1] with few decimals (no row all zeros), h0 and c0 zero unless --random-state."""
+    from .generate import new_network
+
+    spec = _spec(options)
+    _write(new_network(spec, _seed_or_random(seed)), output)
+
+
+@_command("worksheet")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The sheet; its key and answers are written beside it (sheet.tex: sheet-answers.tex, sheet-answers.json).",
+)
+@click.option(
+    "--blank",
+    type=click.Choice(BLANKS),
+    default="all",
+    show_default=True,
+    help="What the sheet asks for: c_t and h_t (states), also the gates (gates), every computed vector (all).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["latex", "markdown"]),
+    help="LaTeX, or Markdown with $$ math.  [default: from -o's extension]",
+)
+@click.option("--title", help="The sheet's title (printed literally).")
+@click.option("--precision", type=click.IntRange(1, 4), default=4, show_default=True, help="Decimals of every answer.")
+@click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
+@click.option("--variants", type=click.IntRange(1, 500), help="Draw this many networks, a sheet each (default 1).")
+@click.option(
+    "--names",
+    type=click.Path(dir_okay=False),
+    help="A file of names, one a line: a sheet for each, headed with the name.",
+)
+@_seed
+@_network_options
+@click.pass_context
+def worksheet(
+    ctx: click.Context,
+    /,
+    file: str | None,
+    output: str,
+    blank: Blank,
+    output_format: OutputFormat | None,
+    title: str | None,
+    precision: int,
+    color: bool,
+    variants: int | None,
+    names: str | None,
+    seed: int | None,
+    **options: Any,
+) -> None:
+    """Write an exercise sheet for FILE's network, or for networks drawn as `new` draws them (one, or
+    --variants of them, each from its own seed derived from --seed): the sheet, with a box to fill in
+    for every value it asks for, its key, and the key's numbers as JSON."""
+    from .worksheet import drawn_variants, given_variant, make_worksheet, output_names, read_names
+
+    output_format, pdf = _output_format(output, output_format)
+    if pdf:
+        raise click.UsageError(f"-o {output}: a worksheet is written as .tex or .md files, not a PDF")
+    output_format = output_format or "latex"
+    generating = [
+        _as_given(ctx, name)
+        for name in ("variants", "names", "seed", *_NETWORK_OPTIONS)
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    ]
+    if file is not None and generating:
+        raise click.UsageError(
+            f"FILE gives the network; {', '.join(generating)} draw networks instead: give one or the other"
+        )
+    if file is not None:
+        chosen = [given_variant(_load(file, None, None, None))]
+    else:
+        given_names = None if names is None else read_names(names, output_format == "latex")
+        if given_names is not None and variants is not None and variants != len(given_names):
+            raise click.UsageError(f"--variants {variants}, but {names} has {len(given_names)} names")
+        spec = _spec(options)
+        if precision < spec.decimals:
+            raise click.UsageError(
+                f"--precision {precision} would round the numbers drawn to --decimals {spec.decimals}:"
+                f" give --precision {spec.decimals} or more"
+            )
+        chosen = drawn_variants(spec, _seed_or_random(seed), variants, given_names)
+    style = Style(NumberFormat(precision=precision), color)
+    made = make_worksheet(chosen, blank=blank, style=style, title=title, output_format=output_format)
+    for text, name in zip((made.sheet, made.key, made.answers), output_names(output), strict=True):
+        _write(text, name)

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -94,6 +94,7 @@ def render(
     heading_level: HeadingLevel | None = None,
     selection: Selection = EVERYTHING,
     hand: HandPass | None = None,
+    context: Mapping[str, Any] | None = None,
     width: str | None = None,
 ) -> str:
     """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
@@ -121,6 +122,7 @@ def render(
     start and its largest difference from float64 in the results; ``check`` is still of the exact
     values.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks shown; 0 means no limit.
+    ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
     check_size(trace.example, max_steps, selection)
@@ -166,6 +168,7 @@ def render(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
+            **(context or {}),
         )
     except LstmLatexError:
         raise  # said already: a title pdflatex cannot typeset
@@ -216,7 +219,7 @@ def _entry(template: str, template_dir: Path | None, output_format: OutputFormat
     if not found:
         stem = Path(template.removeprefix("default:")).name.split(".")[0]
         if any(path.name.split(".")[0] == stem for path in PARTIALS.glob("*.j2")):
-            entries = ", ".join(sorted(path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")))
+            entries = ", ".join(sorted({path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")}))
             raise RenderError(f"{template!r} is a part of the built-in templates, not a document: use one of {entries}")
         raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})")
     if output_format is None:

@@ -142,6 +142,11 @@ def _encode(value: Any, depth: int) -> str:
     return json.dumps(value)
 
 
+def encode_json(value: Any) -> str:
+    """``value`` as JSON laid out as a trace is: an object a key a line, a matrix a row a line."""
+    return _encode(value, 0)
+
+
 def _check_record(check: CheckReport) -> dict[str, Any]:
     return {
         "torch_version": check.torch_version,

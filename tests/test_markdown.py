@@ -13,6 +13,8 @@ from conftest import ROOT, SAMPLES
 from networks import random_lstm
 
 import lstm_latex
+from lstm_latex.generate import NetworkSpec
+from lstm_latex.worksheet import drawn_variants, make_worksheet
 
 KATEX = ROOT / "node_modules" / "katex"
 
@@ -54,6 +56,13 @@ def test_every_markdown_math_block_renders_in_katex() -> None:
             found = math_blocks(text)
             blocks += found
             owners += [trace.example.source] * len(found)
+    # Worksheets, in the same run: the boxes of every cell's exercise, and a key.
+    for text in worksheet_texts():
+        found = math_blocks(text)
+        if r"\boxed{" in text:  # a sheet: its blocks of boxes (the others are the document's)
+            found = [block for block in found if r"\boxed{" in block]
+        blocks += found
+        owners += ["a worksheet"] * len(found)
     # Weights of about 1e-16 and inputs of about 1e11: matrices and a state table with a power of
     # ten in front (in one style: colour does not change the notation).
     tiny_and_huge = random_lstm(2, 2, steps=1)
@@ -65,5 +74,15 @@ def test_every_markdown_math_block_renders_in_katex() -> None:
     assert any(r"\vdots & \vdots & \vdots & \ddots" in block for block in blocks)
     for scaled in (r"10^{-17} \left[\begin{array}", r"10^{10} \left[\begin{array}", r"10^{6} {h_{t}}^{\top}"):
         assert any(scaled in block for block in blocks), scaled
+    assert sum(r"\boxed{" in block for block in blocks) > 20
     failures = katex_failures(blocks)
     assert failures == [], [(owners[int(f["index"])], f["message"]) for f in failures]  # type: ignore[call-overload]
+
+
+def worksheet_texts() -> list[str]:
+    """Markdown worksheets: the sheets of an LSTM, a GRU and an RNN with its backward pass, and a key."""
+    made = [
+        make_worksheet(drawn_variants(NetworkSpec(cell=cell, target=target), 5, None, None), output_format="markdown")
+        for cell, target in (("lstm", False), ("gru", False), ("rnn_relu", True), ("rnn_tanh", False))
+    ]
+    return [*(worksheet.sheet for worksheet in made[:3]), made[3].key]

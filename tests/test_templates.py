@@ -60,7 +60,7 @@ def test_a_partial_is_refused_naming_the_templates(name: str) -> None:
     assert result.stdout == ""
     assert result.stderr == (
         f"Error: {name!r} is a part of the built-in templates, not a document:"
-        " use one of beamer, document, frames, markdown, markdown-snippet, snippet\n"
+        " use one of beamer, document, frames, markdown, markdown-snippet, snippet, worksheet\n"
     )
 
 

@@ -1,0 +1,249 @@
+"""`lstm-latex worksheet`: the sheet never holds an answer, the key holds every one, and the same
+command writes the same bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import SEED
+from networks import random_lstm
+
+import lstm_latex
+from lstm_latex.cli import main
+from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
+from lstm_latex.latex import NumberFormat
+from lstm_latex.model import Example
+from lstm_latex.render import Style
+from lstm_latex.worksheet import BLANKS, Blank, Worksheet, drawn_variants, given_variant, make_worksheet
+
+PRECISION = 3
+# A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).
+NUMBER = re.compile(rf"-?\d+(?:\.\d+)? \\times 10\^\{{-?\d+\}}|(?<![\d.])-?\d+\.\d{{{PRECISION}}}(?!\d)")
+BOX = r"\boxed{"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["worksheet", *args])
+
+
+def exercise(
+    cell: str, blank: Blank = "all", output_format: str = "latex", lr: float | None = None, **options: Any
+) -> tuple[Worksheet, Example]:
+    """The worksheet of a network drawn with ``options`` (and a target), with a learning rate ``lr``
+    for a step of SGD when given."""
+    spec = NetworkSpec(**{"cell": cell, "target": True, **options})  # 2 inputs, 2 hidden, 2 steps unless told
+    variants = drawn_variants(spec, 5, None, None)
+    if lr is not None:
+        variants = [given_variant(lstm_latex.load({**variants[0].weights, "lr": lr}))]
+    style = Style(NumberFormat(precision=PRECISION))
+    made = make_worksheet(variants, blank=blank, style=style, output_format=output_format)  # type: ignore[arg-type]
+    return made, variants[0].example
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers a document displays, where every value given or asked for is (the text's examples,
+    such as the rounding rule's, and the widths of the boxes, \\phantom{-0.000}, left out)."""
+    displays = re.findall(r"\\begin\{(align\*|alignat\*)\}(.*?)\\end\{\1\}", text, flags=re.DOTALL)
+    return NUMBER.findall(re.sub(r"\\phantom\{[^}]*\}", "", "\n".join(body for _, body in displays)))
+
+
+def given_numbers(example: Example) -> set[str]:
+    """Every number the exercise gives, as printed: parameters, inputs, initial states, target."""
+    inputs, loss = example.inputs, example.inputs.loss
+    arrays = [*example.network.state_dict().values(), inputs.x, inputs.h0]
+    arrays += [a for a in (inputs.c0, None if loss is None else loss.target) if a is not None]
+    number = NumberFormat(precision=PRECISION).number
+    return {number(float(v)) for array in arrays for v in np.ravel(array)}
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+def test_the_sheet_holds_no_answer_and_the_key_every_one(cell: str) -> None:
+    boxes = []
+    for blank in BLANKS:
+        lstm, gru = cell == "lstm", cell == "gru"  # with a projection and a step of SGD; in both directions
+        made, example = exercise(cell, blank, lr=0.5 if lstm else None, bidirectional=gru, proj_size=int(lstm))
+        sheet_numbers, key_numbers = numbers(made.sheet), numbers(made.key)
+        given = given_numbers(example)
+        # The sheet prints the numbers given and nothing else: no computed value leaks into it.
+        assert set(sheet_numbers) <= given, (blank, set(sheet_numbers) - given)
+        # The key is the sheet with each box filled in by a number: as many numbers more as boxes.
+        assert made.sheet.count(BOX) == len(key_numbers) - len(sheet_numbers) > 0, blank
+        assert BOX not in made.key
+        assert set(key_numbers) - given  # computed values, printed
+        boxes.append(made.sheet.count(BOX))
+    assert boxes[0] < boxes[1] < boxes[2]  # states, gates, all: each asks for more
+
+
+def test_a_blank_is_its_answers_shape_in_its_gates_colour() -> None:
+    made, _ = exercise("lstm", "gates", hidden_size=3)
+    box = r"\boxed{\rule[-1.2ex]{0pt}{4ex}\phantom{-0.000}}"
+    row = rf"\, {box} \,"
+    column = rf"\begin{{bmatrix}} {row} \\[2ex] {row} \\[2ex] {row} \end{{bmatrix}}"
+    assert r"\lstmgatef{f_{1}} &= \sigma" in made.sheet
+    assert rf"= \lstmgatef{{{column}}}" in made.sheet  # f_1: three rows, in the forget gate's colour
+    cell_state = r"c_{1} &= \lstmgatef{f_{1}} \odot c_{0} + \lstmgatei{i_{1}} \odot \lstmgateg{g_{1}}"
+    assert f"{cell_state} = {column}" in made.sheet  # c_1: the same shape, no colour
+    weight_gradient = rf"\begin{{bmatrix}} \, {box} & {box} \, \\[2ex] "  # ∂L/∂W_if: 3 by 2
+    assert rf"\partial L/\partial \lstmgatef{{W_{{if}}}} &= {weight_gradient}" in made.sheet
+
+
+def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: Path) -> None:
+    args = ["--variants", "2", "--seed", "2026", "--target", "--cell", "gru", "--precision", "2"]
+    written = []
+    for attempt in ("a", "b"):
+        (tmp_path / attempt).mkdir()
+        result = run(*args, "-o", str(tmp_path / attempt / "class.tex"))
+        assert result.exit_code == 0, result.output
+        assert result.stdout == result.stderr == ""
+        files = sorted((tmp_path / attempt).iterdir())
+        assert [f.name for f in files] == ["class-answers.json", "class-answers.tex", "class.tex"]
+        written.append([f.read_bytes() for f in files])
+    assert written[0] == written[1]
+    answers, key, sheet = (data.decode() for data in written[0])
+    assert sheet.count(r"\clearpage") == 1  # a page each
+    assert sheet.count(r"\begin{document}") == sheet.count(r"\end{document}") == 1
+    for k in (1, 2):
+        assert rf"\noindent\textbf{{Variant {k}}}\hfill Name:" in sheet
+        assert rf"\noindent\textbf{{Variant {k}}}" in key
+    variants = json.loads(answers)["variants"]
+    seeds = variant_seeds(2026, 2)
+    spec = NetworkSpec(cell="gru", target=True)
+    assert [v["variant"] for v in variants] == [1, 2]
+    assert [v["seed"] for v in variants] == seeds
+    for variant, seed in zip(variants, seeds, strict=True):
+        assert variant["weights"] == json.loads(new_network(spec, seed))  # as `new --seed` draws it
+        trace = variant["trace"]
+        assert trace["cell"] == "gru"
+        for value in np.ravel(trace["output"]):  # the answers' values, as the key prints them
+            assert value == round(value, 2)
+            assert f"{value:.2f}".replace("-0.00", "0.00") in key
+        assert trace["loss"]["value"] == round(trace["loss"]["value"], 2)
+        assert trace["hand"]["decimals"] == 2
+        for step in trace["layers"][0]["steps"]:  # hand arithmetic: h_t the sum of its printed terms
+            terms = zip(step["new_term"], step["keep_term"], step["h"], strict=True)
+            assert all(Decimal(str(new)) + Decimal(str(keep)) == Decimal(str(h)) for new, keep, h in terms)
+
+
+def test_markdown_sheets_and_keys_are_named_by_the_extension(tmp_path: Path) -> None:
+    # Their math renders in KaTeX: test_markdown renders every worksheet's block with the others.
+    result = run("--seed", "4", "--cell", "rnn_tanh", "-o", str(tmp_path / "sheet.md"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-answers.json", "sheet-answers.md", "sheet.md"]
+    sheet, key = (tmp_path / "sheet.md").read_text(), (tmp_path / "sheet-answers.md").read_text()
+    assert sheet.startswith("Name: ")
+    assert key.startswith("# Exercise: the tanh RNN forward pass: answers\n")
+    assert BOX in sheet
+    assert BOX not in key
+
+
+def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) -> None:
+    names = tmp_path / "students.txt"
+    names.write_text("Ada & Co\n\n  Émile_2 \n")
+    result = run("--names", str(names), "--seed", "1", "-o", str(tmp_path / "class.tex"))
+    assert result.exit_code == 0, result.output
+    sheet = (tmp_path / "class.tex").read_text()
+    assert r"\noindent\textbf{Ada \& Co}" in sheet
+    assert r"\noindent\textbf{Émile\_2}" in sheet
+    assert "Name:" not in sheet
+    variants = json.loads((tmp_path / "class-answers.json").read_text())["variants"]
+    assert [(v["variant"], v["name"]) for v in variants] == [(1, "Ada & Co"), (2, "Émile_2")]
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["--names", "NAMES", "--variants", "3"], 2, "--variants 3, but"),
+        ([str(SEED), "--variants", "2"], 2, "FILE gives the network; --variants draw networks instead"),
+        ([str(SEED), "--no-bias", "--seed", "1"], 2, "--seed, --no-bias draw networks instead"),
+        (["--proj-size", "1", "--cell", "rnn_tanh"], 2, "--proj-size needs an LSTM"),
+        (["--precision", "5"], 2, "--precision"),
+        (["--precision", "1", "--decimals", "2"], 2, "give --precision 2 or more"),
+        (["--names", "BAD"], 1, "line 2: cannot typeset"),
+        (["BIG"], 1, "a worksheet shows every number, and its hidden size is 9: at most 8"),
+    ],
+)
+def test_bad_options_are_one_error_line_and_write_nothing(
+    args: list[str], status: int, message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "names.txt").write_text("Ada\nBob\n")
+    (tmp_path / "bad.txt").write_text("Ada\n\u03c3\n")
+    big = random_lstm(2, 9, steps=1)
+    big["state_dict"] = {key: value.tolist() for key, value in big["state_dict"].items()}
+    (tmp_path / "big.json").write_text(json.dumps({**big, "x": big["x"].tolist()}))
+    replaced = {"NAMES": "names.txt", "BAD": "bad.txt", "BIG": "big.json"}
+    args = [str(tmp_path / replaced[a]) if a in replaced else a for a in args]
+    result = run(*args, "-o", str(tmp_path / "out" / "sheet.tex"))
+    assert result.exit_code == status, result.output
+    assert message in result.stderr
+    assert result.stderr.startswith(("Error: ", "Usage: "))
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_pdf_or_no_output_is_a_usage_error(tmp_path: Path) -> None:
+    assert run(str(SEED), "-o", str(tmp_path / "sheet.pdf")).exit_code == 2
+    assert run(str(SEED)).exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_given_file_is_one_sheet(tmp_path: Path) -> None:
+    result = run(str(SEED), "--blank", "states", "-o", str(tmp_path / "sheet.tex"), "--title", "Week 3 & 4")
+    assert result.exit_code == 0, result.output
+    sheet = (tmp_path / "sheet.tex").read_text()
+    assert r"{\Large\bfseries Week 3 \& 4}" in sheet
+    assert "Variant" not in sheet
+    (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
+    assert variant["seed"] is None
+    assert variant["weights"]["x"] == json.loads(SEED.read_text())["x"]
+    key = (tmp_path / "sheet-answers.tex").read_text()
+    difference = variant["trace"]["hand"]["largest_difference"]
+    assert 0 < difference < 1e-3
+    shown = NumberFormat(significant=2).number(difference)
+    assert f"the exact float64 value of the same quantity is ${shown}$" in key
+
+
+def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # An LSTM with a projection, a target and a step of SGD: its sheet, then its key, in one document.
+    lstm, _ = exercise("lstm", lr=0.5, proj_size=1, random_state=True)
+    # Two GRU variants of one step in both directions, and an RNN of two layers: in another.
+    spec = NetworkSpec(cell="gru", input_size=3, steps=1, bidirectional=True, target=True)
+    gru = make_worksheet(drawn_variants(spec, 9, 2, None), blank="gates")
+    rnn, _ = exercise("rnn_relu", layers=2, bias=False, steps=1)
+    for name, documents in (("lstm", [lstm.sheet, lstm.key]), ("gru", [gru.sheet, gru.key, rnn.sheet, rnn.key])):
+        assert latex(joined(documents), name).overfull == [], name
+
+
+def joined(documents: list[str]) -> str:
+    """Several documents as one: the first one's preamble (with every cell's colour macros), each one's body."""
+    head, _, _ = documents[0].partition(r"\begin{document}")
+    colours = {
+        line
+        for text in documents
+        for line in text.splitlines()
+        if line.startswith((r"\definecolor", r"\providecommand*"))
+    }
+    bodies = [text.partition(r"\begin{document}")[2].replace(r"\end{document}", "") for text in documents]
+    return (
+        head
+        + "\n".join(sorted(colours - set(head.splitlines())))
+        + "\n\\begin{document}\n"
+        + "\n\\clearpage\n".join(bodies)
+        + "\\end{document}\n"
+    )
+
+
+def test_without_a_seed_one_is_drawn_printed_and_listed(tmp_path: Path) -> None:
+    result = run("--cell", "rnn_relu", "--blank", "states", "-o", str(tmp_path / "sheet.tex"))
+    assert result.exit_code == 0, result.output
+    seed = re.fullmatch(r"seed: (\d+)\n", result.stderr)
+    assert seed is not None
+    (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
+    assert variant["seed"] == int(seed[1])
+    assert variant["weights"] == json.loads(new_network(NetworkSpec(cell="rnn_relu"), int(seed[1])))

@@ -11,8 +11,7 @@ import pytest
 from conftest import SAMPLES, SEED, as_handout
 from hypothesis import given
 from hypothesis import strategies as st
-from networks import random_lstm
-from test_markdown import katex_failures, math_blocks
+from networks import random_lstm, with_target
 from test_properties import FAST, valid_documents
 
 import lstm_latex
@@ -140,15 +139,6 @@ def test_without_lr_there_is_no_update() -> None:
     assert backward(lstm_latex.forward(example)).updated_state_dict() is None
 
 
-def with_target(name: str, lr: float | None = 0.1) -> dict[str, Any]:
-    """A sample with a target of its output's shape (and a learning rate), as a document."""
-    document: dict[str, Any] = json.loads((SAMPLES / name).read_text())
-    example = lstm_latex.load(document)
-    shape = (example.inputs.x.shape[0], example.network.num_directions * example.network.output_size)
-    document["target"] = np.random.default_rng(5).uniform(-1, 1, shape).round(2).tolist()
-    return document | ({} if lr is None else {"lr": lr})
-
-
 def test_the_document_shows_the_loss_every_gradient_and_the_sgd_step() -> None:
     example = lstm_latex.load(SAMPLES / "lstm_backward.json")
     trace = lstm_latex.forward(example)
@@ -198,18 +188,6 @@ def test_backward_documents_compile_and_fit_the_page(sample: str, template: str,
     run = latex(as_handout(text) if template == "beamer" else text)  # slides: a page a frame
     assert run.overfull == []
     assert "backward" in run.text
-
-
-def test_every_backward_math_block_renders_in_katex() -> None:
-    # One KaTeX run for the three cells' backward partials (the LSTM's with a projection and both
-    # directions); the LSTM's plain backward pass is samples/lstm_backward.json, in test_markdown.py.
-    blocks = []
-    for sample in ("gru.json", "rnn_tanh.json", "stacked_bidirectional_lstm.json"):
-        text = lstm_latex.render(lstm_latex.forward(lstm_latex.load(with_target(sample))), "markdown")
-        found = math_blocks(text)
-        assert any(r"\partial L" in block for block in found), sample
-        blocks += found
-    assert katex_failures(blocks) == []
 
 
 def test_export_keeps_the_target_loss_and_learning_rate(tmp_path: Path) -> None:

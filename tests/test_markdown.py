@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLES
-from networks import random_lstm
+from networks import random_lstm, with_target
 
 import lstm_latex
 from lstm_latex.generate import NetworkSpec
@@ -44,16 +44,25 @@ def test_katex_rejects_what_it_cannot_render() -> None:
     assert [f["index"] for f in failures] == [1]
 
 
+# The samples given a target, for every cell's backward partial (the LSTM's with a projection and
+# both directions); lstm_backward.json has its own.
+WITH_TARGET = ("gru.json", "rnn_tanh.json", "stacked_bidirectional_lstm.json")
+
+
 def test_every_markdown_math_block_renders_in_katex() -> None:
-    traces = [lstm_latex.forward(lstm_latex.load(p)) for p in sorted(SAMPLES.glob("*.json"))]
+    sources = [with_target(p.name) if p.name in WITH_TARGET else p for p in sorted(SAMPLES.glob("*.json"))]
+    traces = [lstm_latex.forward(lstm_latex.load(source)) for source in sources]
     # Rows and columns elided, at the smallest size that elides them (layers and directions: the samples).
     traces.append(lstm_latex.forward(lstm_latex.load(random_lstm(9, 9, steps=1))))
     blocks, owners = [], []
-    for trace in traces:
-        for style in (lstm_latex.Style(), lstm_latex.Style(color=False)):
+    for k, trace in enumerate(traces):
+        # Without colour too, once: the same math with no \textcolor.
+        for style in (lstm_latex.Style(), lstm_latex.Style(color=False))[: 2 if k == 0 else 1]:
             text = lstm_latex.render(trace, "markdown", style=style)
             assert text.count("$$") == 2 * len(math_blocks(text))  # no display left unmatched
             found = math_blocks(text)
+            if trace.example.inputs.loss is not None:
+                assert any(r"\partial L" in block for block in found), trace.example.source
             blocks += found
             owners += [trace.example.source] * len(found)
     # Worksheets, in the same run: the boxes of every cell's exercise, and a key.

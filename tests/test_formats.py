@@ -30,11 +30,9 @@ SLIDES = [SAMPLES / f"{name}.json" for name in ("seed", *sorted(HANDOUT))]
 @pytest.mark.latex
 @pytest.mark.parametrize("sample", SLIDES, ids=lambda p: p.stem)
 def test_each_cell_compiles_as_slides(sample: Path, latex) -> None:  # type: ignore[no-untyped-def]
-    # As a document and as a snippet: test_compile.py. Of the two layers and directions, their
-    # first steps: each later step is laid out as the first.
-    stacked = sample.stem == "stacked_bidirectional_lstm"
-    selection = lstm_latex.Selection.parse(steps="1") if stacked else lstm_latex.Selection()
-    source = lstm_latex.render(trace_of(sample), "beamer", selection=selection)
+    # As a document and as a snippet: test_compile.py. The first step of each layer and direction:
+    # a later step is laid out as the first.
+    source = lstm_latex.render(trace_of(sample), "beamer", selection=lstm_latex.Selection.parse(steps="1"))
     slides = latex(as_handout(source) if sample.stem in HANDOUT else source, name="slides")
     assert slides.overfull == []
     assert "Step t = 1" in slides.text

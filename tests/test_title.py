@@ -25,7 +25,10 @@ def glyphs(text: str) -> str:
 
 
 def render_title(title: str, *options: str) -> str:
-    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--title", title, *options])
+    # The network's part alone: the title is on the first page, whatever follows it.
+    result = CliRunner().invoke(
+        main, ["render", str(SEED), "--no-check", "--part", "network", "--title", title, *options]
+    )
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -61,7 +64,7 @@ def test_line_breaks_and_control_characters_become_spaces(latex) -> None:  # typ
 
 
 def test_a_character_pdflatex_cannot_typeset_is_refused_by_name() -> None:
-    result = CliRunner().invoke(main, ["render", str(SEED), "--title", "the σ gate"])
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--title", "the σ gate"])
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == "Error: cannot typeset 'σ' (U+03C3) with pdflatex: use ASCII or Latin-1 characters\n"

@@ -19,11 +19,11 @@ def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
 
 
 # A slide for each line of a chain (a pause ends every line, in every cell's chains): the slides
-# are compiled as a handout, a page a frame (stacked_bidirectional_lstm: 230 pages, 85 as a
-# handout), but for the seed's, overlays and all.
-HANDOUT = {"gru", "rnn_tanh", "stacked_bidirectional_lstm"}
-# Each cell's partial, and the labels of layers and directions. The backward pass's frames are
-# compiled in a deck of their own (test_hosts.py); rnn_relu differs from rnn_tanh in one word.
+# are compiled as a handout, a page a frame, but for the seed's, overlays and all.
+HANDOUT = {"gru", "rnn_tanh"}
+# Each cell's partial. The backward pass's frames are compiled in a deck of their own
+# (test_hosts.py); rnn_relu differs from rnn_tanh in one word, and the stacked, bidirectional
+# sample's labels are the documents' (test_compile.py).
 SLIDES = [SAMPLES / f"{name}.json" for name in ("seed", *sorted(HANDOUT))]
 
 

@@ -36,7 +36,8 @@ def test_the_markdown_becomes_a_pdf_through_pandoc(latex, tmp_path: Path) -> Non
     pypandoc = pytest.importorskip("pypandoc", reason="pandoc comes with the test extra: pypandoc-binary")
     samples = [SAMPLES / "lstm_backward.json", SAMPLES / "gru.json"]
     traces = [lstm_latex.forward(lstm_latex.load(sample)) for sample in samples]
-    markdown = "\n\n".join(lstm_latex.render(trace, "markdown") for trace in traces)
+    # At the text width of pandoc's page, an article's: a4 (the default fits a web page's column).
+    markdown = "\n\n".join(lstm_latex.render(trace, "markdown", width="a4") for trace in traces)
     assert not any("#" in block for block in math_blocks(markdown))  # xcolor's "Illegal parameter number"
     (tmp_path / "notebook.md").write_text(markdown, encoding="utf-8")
     subprocess.run(
@@ -44,6 +45,7 @@ def test_the_markdown_becomes_a_pdf_through_pandoc(latex, tmp_path: Path) -> Non
     )
     run = latex((tmp_path / "notebook.tex").read_text(encoding="utf-8"), name="notebook")
     assert "Undefined color" not in run.log
+    assert run.overfull == []
     assert "W_{ii}" not in run.text  # typeset, not printed as source
     for trace in traces:  # each network's last h_t, in the results as the PDF shows them
         assert f"{trace.output[-1, 0]:.4f}" in run.text

@@ -90,7 +90,9 @@ def render_compiled(output: Path, *options: str):  # type: ignore[no-untyped-def
 
     from lstm_latex.cli import main
 
-    return CliRunner().invoke(main, ["render", str(SEED), "--no-check", "-o", str(output), "--compile", *options])
+    # The network's part alone: these tests are about the compile, not the derivation.
+    args = ["render", str(SEED), "--no-check", "--part", "network", "-o", str(output), "--compile", *options]
+    return CliRunner().invoke(main, args)
 
 
 def test_compile_needs_a_tex_suffix_and_touches_nothing_else(tmp_path: Path) -> None:

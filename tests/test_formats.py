@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -51,21 +52,30 @@ def test_slides_of_a_wider_network_fit_their_frames(hidden_size: int, latex) -> 
     assert lstm_latex.NumberFormat().number(trace.directions[0].steps[0].h[-1]) in slides.text.replace(" ", "")
 
 
+# The widest default case (every column shown), every entry as wide as it prints, the widest
+# elided (3 columns, dots, 3 columns), tall and wide weights, and a second layer.
+WIDE_CASES: list[tuple[int, int, dict[str, Any]]] = [
+    (8, 8, {}),
+    (8, 8, {"negative": True}),
+    (9, 9, {"negative": True}),
+    (3, 8, {}),
+    (8, 3, {}),
+    (4, 8, {"num_layers": 2}),
+]
+
+
 @pytest.mark.latex
-@pytest.mark.parametrize(
-    ("input_size", "hidden_size", "options"),
-    [
-        (8, 8, {}),  # the widest default case: every column shown
-        (8, 8, {"negative": True}),  # ... and every entry as wide as it prints
-        (9, 9, {"negative": True}),  # the widest elided: 3 columns, dots, 3 columns
-        (3, 8, {}),
-        (8, 3, {}),
-        (4, 8, {"num_layers": 2}),
-    ],
-)
-def test_no_line_is_wider_than_the_page(input_size: int, hidden_size: int, options: dict, latex) -> None:  # type: ignore[no-untyped-def,type-arg]
-    run = latex(lstm_latex.render(trace_of(random_lstm(input_size, hidden_size, **options))))
+def test_no_line_is_wider_than_the_page(latex) -> None:  # type: ignore[no-untyped-def]
+    # One pdflatex run: the documents share their preamble, so their bodies go under the first's.
+    documents = [
+        lstm_latex.render(trace_of(random_lstm(inputs, hidden, **options))) for inputs, hidden, options in WIDE_CASES
+    ]
+    preambles, bodies = zip(*(document.split("\\begin{document}") for document in documents), strict=True)
+    assert len(set(preambles)) == 1
+    body = "\\clearpage\n".join(body.replace("\\end{document}", "") for body in bodies)
+    run = latex(f"{preambles[0]}\\begin{{document}}{body}\\end{{document}}\n")
     assert run.overfull == []
+    assert run.text.count("Step t = 1") == len(WIDE_CASES) + 1  # the second layer's too
 
 
 @pytest.mark.latex

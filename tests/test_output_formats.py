@@ -66,7 +66,7 @@ def test_a_format_the_name_contradicts_is_a_usage_error(
 @pytest.mark.latex
 def test_a_pdf_name_gets_the_compiled_pdf_and_nothing_beside_it(tmp_path: Path) -> None:
     (tmp_path / "notes.tex").write_bytes(b"the author's own notes")
-    result = render("-o", str(tmp_path / "notes.pdf"), "--format", "latex")
+    result = render("-o", str(tmp_path / "notes.pdf"), "--format", "latex", "--part", "network")  # a page
     assert result.exit_code == 0, result.output
     assert (tmp_path / "notes.pdf").read_bytes().startswith(b"%PDF-")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.pdf", "notes.tex"]

@@ -20,12 +20,12 @@ def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
 
 
 # A slide for each line of a chain (a pause ends every line, in every cell's chains): the slides
-# are compiled as a handout, a page a frame, but for the seed's, overlays and all.
-HANDOUT = {"gru", "rnn_tanh"}
+# are compiled as a handout, a page a frame, but for the smallest, the RNN's, overlays and all.
+HANDOUT = {"gru", "seed"}
 # Each cell's partial. The backward pass's frames are compiled in a deck of their own
 # (test_hosts.py); rnn_relu differs from rnn_tanh in one word, and the stacked, bidirectional
 # sample's labels are the documents' (test_compile.py).
-SLIDES = [SAMPLES / f"{name}.json" for name in ("seed", *sorted(HANDOUT))]
+SLIDES = [SAMPLES / f"{name}.json" for name in (*sorted(HANDOUT), "rnn_tanh")]
 
 
 @pytest.mark.latex

@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 # The built-in templates compiled ahead of time, which a render reads instead of parsing them (most
 # of its start-up otherwise); rewritten when a template, the environment or Jinja changes. A render
 # uses a template's code only while it matches the template, so a stale file is just slower.
+# With it, the package's bytecode, as pip writes it for an installed package (an editable install
+# has none, and where PYTHONDONTWRITEBYTECODE is set every process would compile every module).
 $(PRECOMPILED): $(STAMP) lstm_latex/render.py $(wildcard lstm_latex/templates/*.j2 lstm_latex/templates/partials/*.j2)
 	$(BIN)/python -m lstm_latex.precompile
+	$(BIN)/python -m compileall -q lstm_latex
 
 # TeX from Debian's packages, when pdflatex is not there yet.
 tex:

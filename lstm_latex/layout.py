@@ -159,8 +159,15 @@ class Typeset:
     def _entry(self, array: Array) -> tuple[Array, str, float, NumberFormat]:
         entry = self._shown.get(id(array))
         if entry is None or entry[0] is not array:
-            numbers = self.fitting(array.shape, lambda numbers: numbers.layout(array, portable=self._portable)[1])
-            text, width = numbers.layout(array, portable=self._portable)
+            layouts: dict[NumberFormat, tuple[str, float]] = {}  # each elision tried, laid out once
+
+            def laid_out(numbers: NumberFormat) -> tuple[str, float]:
+                if numbers not in layouts:
+                    layouts[numbers] = numbers.layout(array, portable=self._portable)
+                return layouts[numbers]
+
+            numbers = self.fitting(array.shape, lambda numbers: laid_out(numbers)[1])
+            text, width = laid_out(numbers)
             entry = self._shown[id(array)] = (array, text, width, numbers)
         return entry
 

@@ -143,10 +143,19 @@ BYTES_PER_NUMBER = 32  # what a file may spend on each number it holds: a float6
 
 
 def read_file(path: Path, max_numbers: int = MAX_NUMBERS) -> bytes:
-    """The bytes of a regular file, refused unread when it is larger than ``max_numbers`` numbers need.
+    """The bytes of a regular file, refused unread when it is larger than ``max_numbers`` numbers need."""
+    with open_regular(path) as (stream, size):
+        _require_bytes(size, max_numbers)
+        try:
+            return read_stream(stream, max_numbers)
+        except OSError as error:
+            raise InputError(f"cannot read the file ({error.strerror})") from None
 
-    A FIFO, a device or a directory is refused without reading it: /dev/zero would never end.
-    """
+
+@contextmanager
+def open_regular(path: Path) -> Iterator[tuple[BinaryIO, int]]:
+    """A regular file open for reading, and its size in bytes. A FIFO, a device or a directory is
+    refused without reading it: /dev/zero would never end."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores the flag.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -156,11 +165,7 @@ def read_file(path: Path, max_numbers: int = MAX_NUMBERS) -> bytes:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise InputError(f"cannot read the file: not a regular file ({_file_kind(status.st_mode)})")
-        _require_bytes(status.st_size, max_numbers)
-        try:
-            return read_stream(stream, max_numbers)
-        except OSError as error:
-            raise InputError(f"cannot read the file ({error.strerror})") from None
+        yield stream, status.st_size
 
 
 def read_stream(stream: BinaryIO, max_numbers: int = MAX_NUMBERS) -> bytes:

@@ -19,7 +19,7 @@ from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
 from .hand import HandPass, hand_pass
 from .latex import escape_latex
-from .loaders import load
+from .loaders import load, open_regular
 from .model import Example
 from .render import OutputFormat, Style, render
 
@@ -170,10 +170,12 @@ def read_names(path: str, latex: bool) -> list[str]:
     """The names in a file, one a line (blank lines skipped), each at most MAX_NAME characters and,
     for LaTeX, one pdflatex can typeset. Raises InputError naming the line."""
     try:
-        with open(path, "rb") as stream:
+        with open_regular(Path(path)) as (stream, _):
             data = stream.read(MAX_VARIANTS * (MAX_NAME + 2) + 1)
     except OSError as error:
         raise InputError(f"cannot read the file ({error.strerror})", path) from None
+    except InputError as error:
+        raise error.within(path) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -152,7 +152,7 @@ class Selection:
             if gate not in cell.gate_names:
                 names = ", ".join(cell.gate_names)
                 raise RenderError(f"--gates {gate}: there is no gate {gate} in this {cell.title}; its gates: {names}")
-        parts = PARTS if example.inputs.loss is not None else PARTS[:-1]
+        parts = _parts(example)
         for part in self.parts or ():
             if part not in parts:
                 why = "without a target or grad_output" if part == "backward" else ""
@@ -193,7 +193,7 @@ class Selection:
         with ``checked``: whether the torch check ran."""
         network, seq_len = example.network, example.inputs.x.shape[0]
         cell = CELLS[network.cell]
-        parts = [part for part in PARTS if part != "backward" or example.inputs.loss is not None]
+        parts = _parts(example)
         steps = seq_len if self.steps is None else len(self.steps)
         shown = []
         if self.steps is not None and steps < seq_len:
@@ -223,6 +223,11 @@ class Selection:
 
 
 EVERYTHING = Selection()  # the whole derivation
+
+
+def _parts(example: Example) -> tuple[str, ...]:
+    """The parts ``example``'s document has: the backward pass only with a target or grad_output."""
+    return PARTS if example.inputs.loss is not None else tuple(part for part in PARTS if part != "backward")
 
 
 def _s(count: int) -> str:

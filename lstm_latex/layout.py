@@ -338,7 +338,7 @@ class Layout:
                 continue
             if not terms:
                 terms.append([])
-            terms[-1] += self._pieces("", *symbols, self._item(item))
+            terms[-1] += self._term("", *symbols, self._item(item))
             symbols = []
         for symbol in symbols:  # text after the last matrix, such as "> 0\bigr]"
             terms[-1][-1] = _joined(terms[-1][-1], symbol.text)
@@ -371,10 +371,6 @@ class Layout:
 
     @staticmethod
     def _term(operator: str, *factors: Piece) -> Term:
-        return Layout._pieces(operator, *factors)
-
-    @staticmethod
-    def _pieces(operator: str, *factors: Piece) -> list[Piece]:
         """The term ``operator factor factor …`` as the pieces a line may break between: each
         factor, with a symbol that binds (``\\odot``, a learning rate) kept with the one after it,
         and the operator with the first."""

@@ -255,16 +255,13 @@ def render_(
     name = template or ("markdown" if output_format == "markdown" else "document")
     if max_size is None:
         max_size = SLIDE_MAX_SIZE if name in SLIDES else NumberFormat.max_size
-    numbers = NumberFormat(precision=4 if precision is None else precision, significant=sig, max_size=max_size)
+    numbers = NumberFormat(
+        precision=NumberFormat.precision if precision is None else precision, significant=sig, max_size=max_size
+    )
     example = _load(file, inputs, prefix, cell)
     selection = Selection(steps, layers, directions, gates, part)
     check_size(example, max_steps, selection)  # before the forward pass and the check: a refused input costs nothing
-    trace = _forward(example)
-    gradients = _backward(trace)
-    report = _check_trace(trace, check, gradients)
-    worked = _hand_pass(trace, gradients, numbers.precision) if hand else None
-    if worked is not None:
-        trace, gradients = worked.trace, worked.gradients
+    trace, gradients, report, worked = _passes(example, check, numbers.precision if hand else None)
     style = Style(numbers, color)
     with _progress("rendering", trace.example, selection) as tick:
         text = render(
@@ -345,14 +342,8 @@ def trace(
     pass) as JSON: golden vectors, with the torch check's result; with --hand, the values of hand arithmetic."""
     if precision is not None and not hand:
         raise click.ClickException("--precision sets the decimals of --hand: give --hand too")
-    computed = _forward(_load(file, inputs, prefix, cell))
-    gradients = _backward(computed)
-    report = _check_trace(computed, check, gradients)
-    worked = (
-        _hand_pass(computed, gradients, NumberFormat.precision if precision is None else precision) if hand else None
-    )
-    if worked is not None:
-        computed, gradients = worked.trace, worked.gradients
+    decimals = NumberFormat.precision if precision is None else precision
+    computed, gradients, report, worked = _passes(_load(file, inputs, prefix, cell), check, decimals if hand else None)
     from .serialize import trace_to_json
 
     _write(trace_to_json(computed, report, gradients, worked), output)
@@ -430,11 +421,21 @@ def _backward(trace: Trace[Step]) -> Gradients | None:
     return backward(trace)
 
 
-def _hand_pass(trace: Trace[Step], gradients: Gradients | None, decimals: int) -> HandPass:
-    """The example of ``trace`` worked by hand to ``decimals`` decimals, compared with ``trace`` and ``gradients``."""
+def _passes(
+    example: Example, check: bool | None, hand_decimals: int | None
+) -> tuple[Trace[Step], Gradients | None, CheckReport | None, HandPass | None]:
+    """The forward and backward pass of ``example`` and the torch check of them; with
+    ``hand_decimals``, the example worked by hand to so many decimals too, whose trace and
+    gradients are then the ones returned (the check stays of the exact ones)."""
+    trace = _forward(example)
+    gradients = _backward(trace)
+    report = _check_trace(trace, check, gradients)
+    if hand_decimals is None:
+        return trace, gradients, report, None
     from .hand import hand_pass
 
-    return hand_pass(trace.example, decimals, exact=trace, exact_gradients=gradients)
+    worked = hand_pass(example, hand_decimals, exact=trace, exact_gradients=gradients)
+    return worked.trace, worked.gradients, report, worked
 
 
 def _forward(example: Example) -> Trace[Step]:

@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .errors import RenderError
@@ -44,25 +44,44 @@ def compile_text(text: str, pdf: Path, warn: Warn | None = None) -> Path:
     return _compile(text.encode("utf-8"), pdf, pdf, warn)
 
 
+# pdflatex as both commands run it: never a shell command from the document (\write18).
+PDFLATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
+
+
 def _command() -> list[str]:
     if shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None:
-        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-silent", f"{JOB}.tex"]
+        # -norc: no latexmkrc (Perl run by latexmk, such as one that turns shell escape on) is
+        # read, the user's included; then latexmk runs our pdflatex command, not the one it is set to.
+        return ["latexmk", "-norc", "-pdf", f"-pdflatex={' '.join(PDFLATEX)} %O %S", "-silent", f"{JOB}.tex"]
     if shutil.which("pdflatex") is not None:
-        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"{JOB}.tex"]
+        return [*PDFLATEX, f"{JOB}.tex"]
     raise RenderError(
         f"--compile needs pdflatex, which is not installed; on Debian or Ubuntu: apt-get install {TEX_PACKAGES}"
     )
 
 
+def tex_environment(inherited: Mapping[str, str]) -> dict[str, str]:
+    """The environment TeX runs in: ``inherited`` without TEXINPUTS (nor its forms for one program,
+    ``TEXINPUTS.pdflatex``, ``TEXINPUTS_pdflatex``), so that a document's \\usepackage and \\input
+    find files in TeX's own tree (and the private directory it runs in) and nowhere else; and in
+    kpathsea's paranoid mode, so that TeX opens no file outside that directory by name (an absolute
+    path, ``..``, a dot file), without TEXMFOUTPUT (where that mode lets absolute paths through);
+    and with no shell command."""
+    kept = {
+        name: value
+        for name, value in inherited.items()
+        if name not in ("TEXINPUTS", "TEXMFOUTPUT") and not name.startswith(("TEXINPUTS.", "TEXINPUTS_"))
+    }
+    return {**kept, "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
+
+
 def _compile(source: bytes, named: Path, target: Path, warn: Warn | None = None) -> Path:
     """``source`` compiled in a private directory to ``target``; ``named`` is the file the user
-    named, for messages and for the directory a template's \\input reads from."""
+    named, for messages. Nothing is read from ``named``'s directory (see ``tex_environment``)."""
     command = _command()
     with tempfile.TemporaryDirectory(prefix="lstm-latex-") as directory:
         work = Path(directory)
         (work / f"{JOB}.tex").write_bytes(source)
-        # The named file's own directory too, for a user template's \input; then TeX's defaults (the empty entry).
-        inputs = os.pathsep.join([str(named.parent.resolve()), os.environ.get("TEXINPUTS", "")])
         try:
             run = subprocess.run(
                 command,
@@ -71,7 +90,7 @@ def _compile(source: bytes, named: Path, target: Path, warn: Warn | None = None)
                 capture_output=True,
                 timeout=600,
                 check=False,
-                env={**os.environ, "TEXINPUTS": inputs},
+                env=tex_environment(os.environ),
             )
         except subprocess.TimeoutExpired:
             raise RenderError(f"{named}: LaTeX did not finish within 10 minutes") from None

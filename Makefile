@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PRECOMPILED := lstm_latex/templates/precompiled.json
+PRECOMPILED := lstm_latex/templates/precompiled-jinja/index.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,test]'
 	touch $@
 
-# The built-in templates compiled ahead of time, which a render reads instead of parsing them (most
-# of its start-up otherwise); rewritten when a template, the environment or Jinja changes. A render
-# uses a template's code only while it matches the template, so a stale file is just slower.
-# With it, the package's bytecode, as pip writes it for an installed package (an editable install
-# has none, and where PYTHONDONTWRITEBYTECODE is set every process would compile every module).
-$(PRECOMPILED): $(STAMP) lstm_latex/render.py $(wildcard lstm_latex/templates/*.j2 lstm_latex/templates/partials/*.j2)
+# The built-in templates compiled ahead of time (a Python module each, and the digests in index.json),
+# which a render reads instead of parsing them (most of its start-up otherwise); rewritten when a
+# template, the environment or Jinja changes. A render uses a template's module only while it
+# matches the template, so a stale one is just slower.
+# With it, the package's bytecode (the templates' modules' too), as pip writes it for an installed
+# package (an editable install has none, and where PYTHONDONTWRITEBYTECODE is set every process
+# would compile every module).
+$(PRECOMPILED): $(STAMP) lstm_latex/render.py lstm_latex/environment.py $(wildcard lstm_latex/templates/*.j2 lstm_latex/templates/partials/*.j2)
 	$(BIN)/python -m lstm_latex.precompile
 	$(BIN)/python -m compileall -q lstm_latex
 
@@ -86,4 +88,4 @@ wheel: install
 	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 clean:
-	rm -rf $(VENV) node_modules build dist *.egg-info derivation.* $(PRECOMPILED)
+	rm -rf $(VENV) node_modules build dist *.egg-info derivation.* $(dir $(PRECOMPILED))

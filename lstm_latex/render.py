@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -16,6 +14,8 @@ import jinja2
 
 from .cells import CELLS, Grad, Step
 from .cells.common import split_params
+from .environment import PRECOMPILED, TEMPLATES, render_template, template_environment
+from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Typeset, layout_at, text_width
@@ -29,37 +29,10 @@ if TYPE_CHECKING:
     from .check import CheckReport
     from .hand import HandPass
 
-# The entry templates, one a document: document, snippet, beamer, markdown. The parts they are
-# made of are in partials/, and are not documents of their own.
-TEMPLATES = Path(__file__).parent / "templates"
+# The entry templates, one a document: document, snippet, beamer, markdown (in TEMPLATES). The
+# parts they are made of are in partials/, and are not documents of their own.
 PARTIALS = TEMPLATES / "partials"
 MARKDOWN = ".md.j2"  # a template of this suffix writes Markdown; any other, LaTeX
-
-# The built-in templates compiled ahead of time (Jinja's Python code for each), written by
-# `python -m lstm_latex.precompile` when the package is installed or built, never by a render.
-# Parsing the templates is otherwise most of a render's start-up. Not in git; a template's code
-# is used only while it matches (see _BuiltinLoader), so a stale or missing file is just slower.
-PRECOMPILED = TEMPLATES / "precompiled.json"
-
-# How every template is written and compiled: nbconvert's LaTeX-safe delimiters, an undefined name
-# an error, a block tag's line left out of the output. Written once, here: the precompiled
-# templates depend on these options as they do on their source.
-OPTIONS: dict[str, Any] = {
-    "block_start_string": "((*",
-    "block_end_string": "*))",
-    "variable_start_string": "(((",
-    "variable_end_string": ")))",
-    "comment_start_string": "((=",
-    "comment_end_string": "=))",
-    "undefined": jinja2.StrictUndefined,
-    "trim_blocks": True,
-    "lstrip_blocks": True,
-    "keep_trailing_newline": True,
-    "autoescape": False,
-    # Jinja's constant folding adds a tenth to compiling a template and saves nothing here, where
-    # a user's templates (or built-in ones without their precompiled code) are compiled every run.
-    "optimized": False,
-}
 
 # One colour a gate letter, the same in every cell that has it (see cells.GateKind): for Markdown,
 # by a name KaTeX, MathJax and xcolor all know (see cells.NAMED_COLORS).
@@ -144,7 +117,8 @@ def render(
     ]
     pass_name = "forward pass" if gradients is None else "forward and backward pass"
     try:
-        return env.get_template(entry).render(
+        return render_template(
+            env.get_template(entry),
             trace=trace,
             network=network,
             cell=CELLS[network.cell],
@@ -348,93 +322,18 @@ def _labelled(
     return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step, selection)
 
 
-class _Loader(jinja2.FileSystemLoader):
-    """Templates from one directory, read as UTF-8: a file that is not is an error at its line."""
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        try:
-            return super().get_source(environment, template)
-        except UnicodeDecodeError as error:
-            line = error.object[: error.start].count(b"\n") + 1
-            file = str(Path(self.searchpath[0]) / template)
-            message = f"not UTF-8 text: byte {error.object[error.start]:#04x}"
-            raise jinja2.TemplateSyntaxError(message, line, template, file) from None
-
-
-class _BuiltinLoader(_Loader):
-    """The built-in templates: each from its precompiled code while that was generated from the
-    same source by the same Jinja, options and filters, else compiled from its source as any
-    template is. Either way its errors name the template's file and line."""
-
-    def __init__(self, folder: Path, precompiled: Path) -> None:
-        super().__init__(folder)
-        self.precompiled = precompiled
-        self._records: dict[str, Any] | None = None  # the precompiled file's, by template name; read at first use
-
-    def load(
-        self, environment: jinja2.Environment, name: str, globals: MutableMapping[str, Any] | None = None
-    ) -> jinja2.Template:
-        # ChoiceLoader and PrefixLoader call this, as Environment does, with the name of the file.
-        source, filename, uptodate = self.get_source(environment, name)
-        precompiled = self._precompiled(environment, name, source)
-        if precompiled is None:
-            code = environment.compile(source, name, filename)
-        else:
-            code = compile(precompiled, filename, "exec")
-        return environment.template_class.from_code(environment, code, globals or {}, uptodate)
-
-    def _precompiled(self, environment: jinja2.Environment, name: str, source: str) -> str | None:
-        """The Python code of template ``name`` from the precompiled file, if it was generated
-        from ``source`` by this Jinja with these options and filters; else None."""
-        if self._records is None:
-            try:
-                written = json.loads(self.precompiled.read_text(encoding="utf-8"))
-            except (OSError, ValueError):  # missing, or not JSON
-                written = {}
-            fits = isinstance(written, dict) and written.get("environment") == _compiled_with(environment)
-            records = written.get("templates") if fits else None
-            self._records = records if isinstance(records, dict) else {}
-        record = self._records.get(name)
-        if not isinstance(record, dict) or record.get("sha256") != _sha256(source):
-            return None
-        code = record.get("code")
-        return code if isinstance(code, str) else None
-
-
-def _compiled_with(environment: jinja2.Environment) -> str:
-    """What Jinja's code for a template depends on besides its source: Jinja's version, the
-    environment's options, and the filters' names and how each is called (with the context or not)."""
-    filters = {name: getattr(environment.filters[name], "jinja_pass_arg", None) for name in sorted(environment.filters)}
-    return f"jinja2 {jinja2.__version__}, {OPTIONS!r}, filters {filters!r}"
-
-
-def precompile(path: Path = PRECOMPILED) -> list[str]:
-    """Write the code Jinja generates for every built-in template to ``path``, for a render to use
-    instead of parsing them (`python -m lstm_latex.precompile`); returns their names."""
+def precompile(folder: Path = PRECOMPILED) -> list[str]:
+    """Compile every built-in template into ``folder``, for a render to use instead of parsing them
+    (`python -m lstm_latex.precompile`); returns their names."""
     environment, _ = _environment(Style(), None, False)  # every style's filters are called alike
-    templates = {}
-    for file in sorted(TEMPLATES.rglob("*.j2")):
-        name, source = file.relative_to(TEMPLATES).as_posix(), file.read_text(encoding="utf-8")
-        templates[name] = {"sha256": _sha256(source), "code": environment.compile(source, name, str(file), raw=True)}
-    written = {"environment": _compiled_with(environment), "templates": templates}
-    partial_file = path.with_name(path.name + ".part")  # then renamed: a render never reads half a file
-    partial_file.write_text(json.dumps(written, indent=1) + "\n", encoding="utf-8")
-    partial_file.replace(path)
-    return list(templates)
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return precompile_into(environment, folder)
 
 
 @lru_cache(maxsize=8)
 def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tuple[jinja2.Environment, Typeset]:
     """The environment of templates in ``style``: kept, with the templates it has compiled, for
     the next render in the same style; and the typesetting its filters share for one render."""
-    builtin = _BuiltinLoader(TEMPLATES, PRECOMPILED)
-    loaders: list[jinja2.BaseLoader] = [] if template_dir is None else [_Loader(template_dir)]
-    loaders += [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **OPTIONS)
+    env = template_environment(template_dir)  # a user's templates in a sandbox
     typeset = Typeset(style.numbers, _paint(style.color, markdown), portable=markdown)
     env.filters.update(
         num=style.numbers.number,

@@ -15,6 +15,8 @@ import markupsafe
 import numpy
 from conftest import ROOT, SEED
 
+from lstm_latex.environment import PRECOMPILED
+
 # What a checkout holds besides the project: built or installed things, caches.
 NOT_THE_PROJECT = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
@@ -49,6 +51,10 @@ def test_the_wheel_builds_without_warnings_and_renders_from_a_fresh_venv(tmp_pat
     names = zipfile.ZipFile(wheel).namelist()
     assert "lstm_latex/templates/document.tex.j2" in names
     assert "lstm_latex/templates/partials/lstm.tex.j2" in names
+    # the templates' precompiled modules, when `make install` has written them (pyproject.toml's package-data)
+    folder = PRECOMPILED.relative_to(ROOT).as_posix()
+    precompiled = sorted(f"{folder}/{p.name}" for p in PRECOMPILED.glob("*") if p.is_file())
+    assert sorted(name for name in names if name.startswith(f"{folder}/")) == precompiled
     # A venv without pip of its own: this pip installs into it, from the wheel alone.
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

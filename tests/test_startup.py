@@ -1,6 +1,6 @@
 """Start-up: a plain render reads its templates and writes nothing but its output, in the home
-directory or anywhere else; the built-in templates' precompiled code renders exactly what their
-sources do, and is used only while it matches them."""
+directory or anywhere else; the built-in templates' precompiled modules render exactly what their
+sources do, and are used only while they match them and are the modules then written."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from conftest import SAMPLES, SEED
 
 import lstm_latex
 from lstm_latex import NumberFormat, RenderError, Style
+from lstm_latex.environment import TEMPLATES
 from lstm_latex.model import Array
-from lstm_latex.render import TEMPLATES, precompile
+from lstm_latex.render import precompile
 
 CLI = Path(sys.executable).parent / "lstm-latex"
 RENDER = importlib.import_module("lstm_latex.render")  # the module: lstm_latex.render is the function
+ENVIRONMENT = importlib.import_module("lstm_latex.environment")
 ENTRIES = ["document", "snippet", "beamer", "markdown"]
 # Every cell's partials, forward and backward (the other samples use the same ones, only larger).
 SAMPLE_NAMES = ("seed.json", "gru.json", "rnn_tanh.json", "lstm_backward.json")
@@ -47,10 +49,10 @@ def test_a_render_writes_nothing_to_the_home_directory(tmp_path: Path) -> None:
 
 @pytest.fixture
 def use_precompiled(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
-    """Renders from here on read the built-in templates' precompiled code from the given file."""
+    """Renders from here on read the built-in templates' precompiled modules from the given folder."""
 
-    def use(path: Path) -> None:
-        monkeypatch.setattr(RENDER, "PRECOMPILED", path)
+    def use(folder: Path) -> None:
+        monkeypatch.setattr(ENVIRONMENT, "PRECOMPILED", folder)
         RENDER._environment.cache_clear()  # environments keep the templates they have compiled
 
     yield use
@@ -78,18 +80,18 @@ def renders(template: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def precompiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in templates precompiled once, for every test of this module that reads them."""
-    path = tmp_path_factory.mktemp("precompiled") / "precompiled.json"
-    precompile(path)
-    return path
+    folder = tmp_path_factory.mktemp("precompiled") / "precompiled"
+    precompile(folder)
+    return folder
 
 
 def test_the_precompiled_templates_render_what_their_sources_do(
     tmp_path: Path, precompiled: Path, use_precompiled: Callable[[Path], None], compiles: list[str]
 ) -> None:
-    use_precompiled(tmp_path / "missing.json")
+    use_precompiled(tmp_path / "missing")
     from_sources = {template: renders(template) for template in ENTRIES}  # the partials compiled once
     assert compiles  # the built-in templates, from their source
-    assert not (tmp_path / "missing.json").exists()  # a render writes none
+    assert not (tmp_path / "missing").exists()  # a render writes none
     use_precompiled(precompiled)
     compiles.clear()
     for template in ENTRIES:
@@ -97,37 +99,59 @@ def test_the_precompiled_templates_render_what_their_sources_do(
     assert compiles == []  # not one parsed
 
 
-def source_sha256(name: str) -> str:
-    return hashlib.sha256((TEMPLATES / name).read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+def test_precompiling_again_replaces_the_folder_whole(tmp_path: Path) -> None:
+    folder = tmp_path / "precompiled"
+    names = precompile(folder)
+    (folder / "tmpl_left_from_before.py").write_text("raise SystemExit\n", encoding="utf-8")
+    assert precompile(folder) == names
+    modules = sorted(p.name for p in folder.glob("*.py"))
+    assert modules == sorted(jinja2.ModuleLoader.get_module_filename(name) for name in names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precompiled"]
 
 
-def with_the_snippets_code_as_the_documents(path: Path, sha256: str, environment: str | None = None) -> None:
-    """A precompiled file whose record of document.tex.j2 holds the code of snippet.tex.j2, as if
-    generated from a source whose digest is ``sha256``, by the environment said (default: this one)."""
-    precompile(path)
-    written = json.loads(path.read_text(encoding="utf-8"))
-    templates = written["templates"]
-    templates["document.tex.j2"] = {"sha256": sha256, "code": templates["snippet.tex.j2"]["code"]}
-    written["environment"] = environment or written["environment"]
-    path.write_text(json.dumps(written), encoding="utf-8")
+def with_the_snippets_module_as_the_documents(folder: Path, source: str, module: str | None = None) -> None:
+    """Precompiled modules where document.tex.j2's is snippet.tex.j2's, as if compiled from a source
+    whose digest is ``source`` and written with the digest ``module`` (default: its own)."""
+    precompile(folder)
+    document, snippet = (
+        folder / jinja2.ModuleLoader.get_module_filename(name) for name in ("document.tex.j2", "snippet.tex.j2")
+    )
+    document.write_bytes(snippet.read_bytes())
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    index["templates"]["document.tex.j2"] = {"source": source, "module": module or sha256(document.read_bytes())}
+    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def test_a_precompiled_template_is_used_while_it_matches_its_source(
     tmp_path: Path, use_precompiled: Callable[[Path], None]
 ) -> None:
     trace = TRACES[SEED.name]
-    with_the_snippets_code_as_the_documents(tmp_path / "p.json", source_sha256("document.tex.j2"))
-    use_precompiled(tmp_path / "p.json")
-    # What the precompiled file says is what renders: so the next tests see its code ignored.
+    with_the_snippets_module_as_the_documents(tmp_path / "p", sha256((TEMPLATES / "document.tex.j2").read_bytes()))
+    use_precompiled(tmp_path / "p")
+    # What the precompiled module says is what renders: so the next tests see it ignored.
     assert lstm_latex.render(trace, "document") == lstm_latex.render(trace, "snippet")
 
 
 def test_a_stale_template_is_compiled_from_its_source(tmp_path: Path, use_precompiled: Callable[[Path], None]) -> None:
     trace = TRACES[SEED.name]
     expected = lstm_latex.render(trace, "document")
-    older = hashlib.sha256(b"an older document.tex.j2").hexdigest()
-    with_the_snippets_code_as_the_documents(tmp_path / "stale.json", older)
-    use_precompiled(tmp_path / "stale.json")
+    with_the_snippets_module_as_the_documents(tmp_path / "stale", sha256(b"an older document.tex.j2"))
+    use_precompiled(tmp_path / "stale")
+    assert lstm_latex.render(trace, "document") == expected
+
+
+def test_a_module_that_is_not_the_one_written_is_not_run(
+    tmp_path: Path, use_precompiled: Callable[[Path], None]
+) -> None:
+    trace = TRACES[SEED.name]
+    expected = lstm_latex.render(trace, "document")
+    source = sha256((TEMPLATES / "document.tex.j2").read_bytes())
+    with_the_snippets_module_as_the_documents(tmp_path / "p", source, module=sha256(b"the module compiled then"))
+    use_precompiled(tmp_path / "p")
     assert lstm_latex.render(trace, "document") == expected
 
 
@@ -136,20 +160,31 @@ def test_templates_precompiled_by_another_jinja_are_compiled_from_their_source(
 ) -> None:
     trace = TRACES[SEED.name]
     expected = lstm_latex.render(trace, "document")
-    other = "jinja2 2.11.3, other options"
-    with_the_snippets_code_as_the_documents(tmp_path / "p.json", source_sha256("document.tex.j2"), other)
-    use_precompiled(tmp_path / "p.json")
+    with_the_snippets_module_as_the_documents(tmp_path / "p", sha256((TEMPLATES / "document.tex.j2").read_bytes()))
+    index = json.loads((tmp_path / "p" / "index.json").read_text(encoding="utf-8"))
+    index["environment"] = "jinja2 2.11.3, other options"
+    (tmp_path / "p" / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    use_precompiled(tmp_path / "p")
     assert lstm_latex.render(trace, "document") == expected
 
 
-@pytest.mark.parametrize("content", ["", "{not json", "[]", '{"environment": 1}'])
-def test_an_unreadable_precompiled_file_is_ignored(
-    content: str, tmp_path: Path, use_precompiled: Callable[[Path], None]
+def test_the_sandbox_compiles_the_built_in_templates_for_itself(
+    tmp_path: Path, precompiled: Path, use_precompiled: Callable[[Path], None], compiles: list[str]
 ) -> None:
+    # Their precompiled modules call functions unchecked: in the sandbox every call is checked.
+    use_precompiled(precompiled)
+    (tmp_path / "mine.tex.j2").write_text('((* extends "default:document.tex.j2" *))', encoding="utf-8")
+    assert lstm_latex.render(TRACES[SEED.name], "mine", template_dir=tmp_path) == renders("document")[SEED.name]
+    assert "document.tex.j2" in compiles
+
+
+@pytest.mark.parametrize("content", ["", "{not json", "[]", '{"environment": 1}'])
+def test_an_unreadable_index_is_ignored(content: str, tmp_path: Path, use_precompiled: Callable[[Path], None]) -> None:
     trace = TRACES[SEED.name]
     expected = lstm_latex.render(trace, "document")
-    (tmp_path / "p.json").write_text(content, encoding="utf-8")
-    use_precompiled(tmp_path / "p.json")
+    with_the_snippets_module_as_the_documents(tmp_path / "p", sha256((TEMPLATES / "document.tex.j2").read_bytes()))
+    (tmp_path / "p" / "index.json").write_text(content, encoding="utf-8")
+    use_precompiled(tmp_path / "p")
     assert lstm_latex.render(trace, "document") == expected
 
 
@@ -163,8 +198,8 @@ def test_an_error_in_a_precompiled_template_names_its_file_and_line(
 ) -> None:
     trace, style = TRACES[SEED.name], Style(numbers=UnprintableNumbers())
     messages = []
-    for path in (tmp_path / "missing.json", tmp_path / "precompiled.json"):
-        if path.name == "precompiled.json":
+    for path in (tmp_path / "missing", tmp_path / "precompiled"):
+        if path.name == "precompiled":
             precompile(path)
         use_precompiled(path)
         with pytest.raises(RenderError) as error:

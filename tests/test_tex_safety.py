@@ -133,10 +133,11 @@ def test_latexmk_reads_no_rc_file_and_runs_pdflatex_paranoid(tmp_path: Path, mon
     record = tmp_path / "record"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, script in {
-        "latexmk": f'printf "%s\\n" "$@" > {record}; echo "openin_any=$openin_any openout_any=$openout_any" >> {record}',
+    scripts = {
+        "latexmk": f'printf "%s\\n" "$@" "openin_any=$openin_any openout_any=$openout_any" > {record}',
         "pdflatex": "exit 1",
-    }.items():
+    }
+    for name, script in scripts.items():
         (bin_dir / name).write_text(f"#!/bin/sh\n{script}\nexit 1\n", encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))

@@ -109,61 +109,58 @@ def test_precompiling_again_replaces_the_folder_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precompiled"]
 
 
-def with_the_snippets_module_as_the_documents(folder: Path, source: str, module: str | None = None) -> None:
-    """Precompiled modules where document.tex.j2's is snippet.tex.j2's, as if compiled from a source
-    whose digest is ``source`` and written with the digest ``module`` (default: its own)."""
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def with_the_snippets_module_as_the_documents(folder: Path) -> dict[str, Any]:
+    """Precompiled modules where document.tex.j2's is snippet.tex.j2's, its digests in the index
+    as if compiled from document.tex.j2 as it is; returns the index."""
     precompile(folder)
     document, snippet = (
         folder / jinja2.ModuleLoader.get_module_filename(name) for name in ("document.tex.j2", "snippet.tex.j2")
     )
     document.write_bytes(snippet.read_bytes())
-    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-    index["templates"]["document.tex.j2"] = {"source": source, "module": module or sha256(document.read_bytes())}
+    index: dict[str, Any] = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    index["templates"]["document.tex.j2"]["module"] = sha256(document.read_bytes())
     (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return index
 
 
 def test_a_precompiled_template_is_used_while_it_matches_its_source(
     tmp_path: Path, use_precompiled: Callable[[Path], None]
 ) -> None:
     trace = TRACES[SEED.name]
-    with_the_snippets_module_as_the_documents(tmp_path / "p", sha256((TEMPLATES / "document.tex.j2").read_bytes()))
+    with_the_snippets_module_as_the_documents(tmp_path / "p")
     use_precompiled(tmp_path / "p")
-    # What the precompiled module says is what renders: so the next tests see it ignored.
+    # What the precompiled module says is what renders: so the next test sees it ignored.
     assert lstm_latex.render(trace, "document") == lstm_latex.render(trace, "snippet")
 
 
-def test_a_stale_template_is_compiled_from_its_source(tmp_path: Path, use_precompiled: Callable[[Path], None]) -> None:
-    trace = TRACES[SEED.name]
-    expected = lstm_latex.render(trace, "document")
-    with_the_snippets_module_as_the_documents(tmp_path / "stale", sha256(b"an older document.tex.j2"))
-    use_precompiled(tmp_path / "stale")
-    assert lstm_latex.render(trace, "document") == expected
-
-
-def test_a_module_that_is_not_the_one_written_is_not_run(
-    tmp_path: Path, use_precompiled: Callable[[Path], None]
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("source", sha256(b"an older document.tex.j2")),  # a stale module
+        ("module", sha256(b"the module compiled then")),  # a module changed since it was written
+        ("environment", "jinja2 2.11.3, other options"),  # compiled by another Jinja
+        ("index.json", ""),
+        ("index.json", "{not json"),
+        ("index.json", "[]"),
+        ("index.json", '{"environment": 1}'),
+    ],
+)
+def test_a_precompiled_module_that_does_not_match_is_not_used(
+    tmp_path: Path, use_precompiled: Callable[[Path], None], key: str, value: str
 ) -> None:
     trace = TRACES[SEED.name]
     expected = lstm_latex.render(trace, "document")
-    source = sha256((TEMPLATES / "document.tex.j2").read_bytes())
-    with_the_snippets_module_as_the_documents(tmp_path / "p", source, module=sha256(b"the module compiled then"))
-    use_precompiled(tmp_path / "p")
-    assert lstm_latex.render(trace, "document") == expected
-
-
-def test_templates_precompiled_by_another_jinja_are_compiled_from_their_source(
-    tmp_path: Path, use_precompiled: Callable[[Path], None]
-) -> None:
-    trace = TRACES[SEED.name]
-    expected = lstm_latex.render(trace, "document")
-    with_the_snippets_module_as_the_documents(tmp_path / "p", sha256((TEMPLATES / "document.tex.j2").read_bytes()))
-    index = json.loads((tmp_path / "p" / "index.json").read_text(encoding="utf-8"))
-    index["environment"] = "jinja2 2.11.3, other options"
-    (tmp_path / "p" / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    index = with_the_snippets_module_as_the_documents(tmp_path / "p")
+    if key == "environment":
+        index[key] = value
+    elif key != "index.json":
+        index["templates"]["document.tex.j2"][key] = value
+    text = value if key == "index.json" else json.dumps(index)
+    (tmp_path / "p" / "index.json").write_text(text, encoding="utf-8")
     use_precompiled(tmp_path / "p")
     assert lstm_latex.render(trace, "document") == expected
 
@@ -176,16 +173,6 @@ def test_the_sandbox_compiles_the_built_in_templates_for_itself(
     (tmp_path / "mine.tex.j2").write_text('((* extends "default:document.tex.j2" *))', encoding="utf-8")
     assert lstm_latex.render(TRACES[SEED.name], "mine", template_dir=tmp_path) == renders("document")[SEED.name]
     assert "document.tex.j2" in compiles
-
-
-@pytest.mark.parametrize("content", ["", "{not json", "[]", '{"environment": 1}'])
-def test_an_unreadable_index_is_ignored(content: str, tmp_path: Path, use_precompiled: Callable[[Path], None]) -> None:
-    trace = TRACES[SEED.name]
-    expected = lstm_latex.render(trace, "document")
-    with_the_snippets_module_as_the_documents(tmp_path / "p", sha256((TEMPLATES / "document.tex.j2").read_bytes()))
-    (tmp_path / "p" / "index.json").write_text(content, encoding="utf-8")
-    use_precompiled(tmp_path / "p")
-    assert lstm_latex.render(trace, "document") == expected
 
 
 class UnprintableNumbers(NumberFormat):

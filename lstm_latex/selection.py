@@ -253,7 +253,7 @@ def _number(digits: str) -> int:
     if len(digits.lstrip("0")) > len(str(_LARGEST)):
         shown = digits if len(digits) <= 20 else f"{digits[:20]}... ({len(digits)} digits)"
         raise RenderError(f"{shown} is larger than any sequence or network")
-    return int(digits)
+    return int(digits.lstrip("0") or "0")
 
 
 def _parts(example: Example) -> tuple[str, ...]:

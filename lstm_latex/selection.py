@@ -110,8 +110,14 @@ class Selection:
                 )
         for name in ("directions", "gates", "parts"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
-                raise RenderError(f'Selection({name}=...) is {kind(value)}, expected a tuple of names, as ("f", "o")')
+            if value is None or (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
+                continue
+            wrong = (
+                kind(value)
+                if not isinstance(value, tuple)
+                else "a tuple holding " + ", ".join(kind(v) for v in value if not isinstance(v, str))
+            )
+            raise RenderError(f'Selection({name}=...) is {wrong}, expected a tuple of names, as ("f", "o")')
         first = self.first_steps
         if first is not None and (isinstance(first, bool) or not isinstance(first, Integral)):
             raise RenderError(f"Selection(first_steps=...) is {kind(first)}, expected a whole number of steps")

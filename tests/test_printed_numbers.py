@@ -208,3 +208,23 @@ def test_messages_name_what_was_given(tmp_path: Path) -> None:
         1,
         "Error: --steps 1-99999999999: the range is not within the sequence, which has T = 2 steps, t = 1 and 2\n",
     )
+
+
+def test_a_value_torch_cannot_hold_is_a_disagreement_said_without_nan() -> None:
+    from lstm_latex.check import CheckReport, Difference
+
+    gap = Difference("loss", math.inf, math.inf, trace_value=0.5, torch_value=math.inf, index=(0,), agrees=False)
+    with pytest.raises(lstm_latex.CheckError, match=r"loss\[0\] is 0.5 here and inf in torch \(not a finite number,"):
+        CheckReport("2.0", (gap,)).require_agreement()
+
+
+@pytest.mark.torch
+def test_the_check_of_torch_against_itself_stays_finite() -> None:
+    pytest.importorskip("torch")
+    from lstm_latex.check import cross_check
+
+    example = lstm_latex.load({**SMALL, "lr": 0.5})
+    trace = lstm_latex.forward(example)
+    report = cross_check(trace, lstm_latex.backward(trace))
+    assert report.agrees, report.table()
+    assert all(math.isfinite(d.float64) and math.isfinite(d.float32) for d in report.differences)

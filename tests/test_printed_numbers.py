@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +229,11 @@ def test_the_check_of_torch_against_itself_stays_finite() -> None:
     report = cross_check(trace, lstm_latex.backward(trace))
     assert report.agrees, report.table()
     assert all(math.isfinite(d.float64) and math.isfinite(d.float32) for d in report.differences)
+
+
+def test_a_small_learning_rate_compiles_as_a_power_of_ten(latex: Callable[[str], Any]) -> None:
+    example = lstm_latex.load({**SMALL, "lr": 1e-5})
+    run = latex(lstm_latex.render(lstm_latex.forward(example)))
+    text = " ".join(run.text.split())
+    assert "learning rate η = 1 \u00d7 10-5 ," in text  # 1 \times 10^{-5}, as pdftotext reads it
+    assert "e − 05" not in text

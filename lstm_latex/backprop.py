@@ -7,6 +7,8 @@ Notation: L the loss, δ_t a step's gradients of its gates' preactivations stack
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +16,7 @@ import numpy as np
 from .cells import CELLS, Cell, Grad, LstmStep, Step
 from .cells.common import Rounding, exact
 from .errors import InputError
-from .model import Array, DirectionParams, DirectionTrace, Loss, Trace
+from .model import Array, DirectionParams, DirectionTrace, GateGrad, Loss, Trace
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,29 @@ def backward(trace: Trace[Step], rounded: Rounding = exact) -> Gradients:
     The top layer's ∂L/∂output comes from the loss; each layer's ∂L/∂x_t, summed over its
     directions, is the output gradient of the layer below. ``rounded`` is applied to every value
     computed (see cells.common.Rounding): exact by default; lstm_latex.hand rounds. Raises
-    InputError when the example has no target or grad_output.
+    InputError when the example has no target or grad_output, and when the loss, a gradient or
+    the parameters after the step of SGD (with the loss's lr) overflow float64.
     """
     example = trace.example
-    network, loss = example.network, example.inputs.loss
+    loss = example.inputs.loss
     if loss is None:
         raise InputError("no loss to differentiate: give a target (or grad_output)").within(example.source)
+    try:
+        # Finite but huge values can overflow to inf: refused by name below, without NumPy's warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _backward(trace, loss, rounded)
+    except InputError as error:
+        raise error.within(example.source) from None
+
+
+def _backward(trace: Trace[Step], loss: Loss, rounded: Rounding) -> Gradients:
+    network = trace.example.network
     cell = CELLS[network.cell]
-    d_output = loss_gradient(loss, trace.output, rounded)  # (T, D·H_out)
+    value = loss_value(loss, trace.output, rounded)
+    if not math.isfinite(value):
+        why = "grad_output too large" if loss.grad_output is not None else "the output and target too far apart"
+        raise InputError(f"the loss L overflows float64: {why}")
+    d_output = loss_gradient(loss, trace.output, rounded)  # (T, D·H_out), finite where L is
     found: dict[int, DirectionGradients] = {}
     d_layer_output = d_output
     for layer in reversed(range(network.num_layers)):
@@ -133,17 +150,60 @@ def backward(trace: Trace[Step], rounded: Rounding = exact) -> Gradients:
             d_layer_input = dx if d_layer_input is None else rounded(d_layer_input + dx)
             found[index] = gradients
         assert d_layer_input is not None
+        _require_finite(d_layer_input, f"∂L/∂x_t of layer {layer}", _TOO_LARGE)
         d_layer_output = d_layer_input  # the layer below's ∂L/∂output (T, D·H_out), or ∂L/∂x (T, I)
     directions = tuple(found[index] for index in range(len(trace.directions)))
-    return Gradients(
+    result = Gradients(
         loss=loss,
-        value=loss_value(loss, trace.output, rounded),
+        value=value,
         d_output=d_output,
         directions=directions,
         x=d_layer_output,
         h0=np.stack([d.h0 for d in directions]),
         c0=np.stack([d.c0 for d in directions if d.c0 is not None]) if cell.has_cell_state else None,
     )
+    for name, parameter in (result.updated_state_dict() or {}).items():
+        if not np.isfinite(parameter).all():
+            raise InputError(f"the step of SGD overflows float64 ({name} − lr ∂L/∂{name}): lr too large")
+    return result
+
+
+_TOO_LARGE = "weights, inputs, target or grad_output too large"
+
+# How a message names each gradient of a step (cells' *Grad records), by field.
+_GRADIENT_NAMES = {
+    "dh_output": "∂L/∂h_t through the output",
+    "dh_next": "∂L/∂h_t through the next step",
+    "dh": "∂L/∂h_t",
+    "dh_unprojected": "∂L/∂(o_t ⊙ tanh(c_t))",
+    "dc_next": "∂L/∂c_t through the next step",
+    "dc": "∂L/∂c_t",
+    "dh_prev_kept": "∂L/∂h_{t-1} through z_t ⊙ h_{t-1}",
+    "dh_prev_gates": "∂L/∂h_{t-1} through the gates",
+    "dh_prev": "∂L/∂h_{t-1}",
+    "dc_prev": "∂L/∂c_{t-1}",
+    "dx": "∂L/∂x_t",
+}
+
+
+def _require_finite(array: Array, name: str, why: str) -> None:
+    """Every gradient must be a float64 number: inf or nan would print as text no one can check."""
+    if not np.isfinite(array).all():
+        raise InputError(f"the backward pass overflows float64 ({name}): {why}")
+
+
+def _require_finite_step(grad: Grad, params: DirectionParams) -> None:
+    """Every gradient of one step, in the order the step computes them, named as the document does."""
+    where = f"at layer {params.layer}{' reverse' if params.reverse else ''}, t = {grad.t}"
+    for field in dataclasses.fields(grad):
+        value = getattr(grad, field.name)
+        if isinstance(value, GateGrad):
+            _require_finite(value.activation, f"∂L/∂{value.name}_t {where}", _TOO_LARGE)
+            _require_finite(
+                np.concatenate([value.preactivation, value.hidden_affine]), f"δ_{value.name} {where}", _TOO_LARGE
+            )
+        elif isinstance(value, np.ndarray):
+            _require_finite(value, f"{_GRADIENT_NAMES.get(field.name, field.name)} {where}", _TOO_LARGE)
 
 
 def _backward_direction(
@@ -157,6 +217,7 @@ def _backward_direction(
     grads = []
     for step in steps:
         grad = cell.backward(params, step, d_output[step.t - 1], dh_next, dc_next, rounded)
+        _require_finite_step(grad, params)
         grads.append(grad)
         dh_next, dc_next = grad.dh_prev, grad.dc_prev
     input_deltas = np.stack([np.concatenate([g.input_affine for g in grad.gates]) for grad in grads])  # Δ, (T, G·H)
@@ -170,7 +231,7 @@ def _backward_direction(
         )
         weight_hr = rounded(np.stack([grad.dh for grad in grads]).T @ unprojected)
     has_bias = params.bias_ih is not None
-    return DirectionGradients(
+    gradients = DirectionGradients(
         params=params,
         steps=tuple(grads),
         weight_ih=rounded(input_deltas.T @ xs),
@@ -182,3 +243,6 @@ def _backward_direction(
         c0=dc_next,
         rounded=rounded,
     )
+    for name, gradient in gradients.state_dict().items():  # sums over the steps
+        _require_finite(gradient, f"∂L/∂{name}", _TOO_LARGE)
+    return gradients

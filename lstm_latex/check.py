@@ -95,9 +95,14 @@ class CheckReport:
                 position = "".join(f"[{k}]" for k in d.index)
                 raise CheckError(
                     f"the NumPy trace disagrees with torch {self.torch_version} in float64: {d.quantity}{position}"
-                    f" is {d.trace_value!r} here and {d.torch_value!r} in torch (difference"
-                    f" {abs(d.trace_value - d.torch_value):.3g}, {TOLERANCE_TEXT})"
+                    f" is {d.trace_value!r} here and {d.torch_value!r} in torch ({_gap_text(d)}, {TOLERANCE_TEXT})"
                 )
+
+
+def _gap_text(d: Difference) -> str:
+    if not (math.isfinite(d.trace_value) and math.isfinite(d.torch_value)):
+        return "not a finite number"
+    return f"difference {abs(d.trace_value - d.torch_value):.3g}"
 
 
 def _is_gradient(quantity: str) -> bool:
@@ -146,10 +151,12 @@ def cross_check(trace: Trace[Step], gradients: Gradients | None = None) -> Check
     differences = []
     for quantity, value in ours.items():
         exact, single = runs[torch.float64][quantity], runs[torch.float32][quantity]
-        gap = np.abs(value - exact)
-        excess = gap / (TOLERANCE + RELATIVE_TOLERANCE * np.abs(exact))  # > 1: outside the tolerance
+        with np.errstate(over="ignore", invalid="ignore"):  # torch's inf or nan: no warning, a disagreement
+            gap = np.abs(value - exact)
+            excess = gap / (TOLERANCE + RELATIVE_TOLERANCE * np.abs(exact))  # > 1: outside the tolerance
+            excess[~np.isfinite(exact) | ~np.isfinite(value)] = math.inf
+            single_gap = np.abs(value - single)
         where = np.unravel_index(int(np.argmax(excess)), gap.shape)
-        single_gap = np.abs(value - single)
         differences.append(
             Difference(
                 quantity=quantity,

@@ -8,10 +8,8 @@ printed parts; its activation the rounding of σ or tanh of the printed preactiv
 the last gradient and the step of SGD. The cells, the network and the backward pass are the exact
 pass's own functions, given this rounding in place of the identity (cells.common.Rounding).
 
-Rounding is half away from zero on the decimal value, as on paper: 0.125 to two decimals is 0.13.
-A float64 holds most decimals only nearly (0.15 is 0.1499999999999999944…, and 0.3 · 0.5 computes
-exactly that float), so a value is first taken as the decimal it stands for, to GUARD more decimals
-than are printed, and that decimal is rounded.
+Rounding is the page's (latex.round_decimal): half away from zero on the decimal value, as on
+paper, 0.125 to two decimals is 0.13 and 0.15 to one is 0.2.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -27,13 +24,13 @@ from .backprop import Gradients, backward
 from .cells import Step
 from .cells.common import Rounding
 from .errors import InputError
+from .latex import round_array
 from .model import Array, DirectionParams, Example, Inputs, Trace
 from .network import forward
+from .values import kind
 
 RULE = "half away from zero, on the decimal value, of every printed quantity, from the printed operands"
 MAX_DECIMALS = 12  # as --precision
-GUARD = 6  # decimals beyond the printed ones that float64's error is taken off at: 0.1499999999999999944 is 0.15
-FINEST = 14  # ... but no finer than this many decimals, where float64's error is as large as a digit
 LARGEST = 1e10  # a matrix with a value this large has a power of ten in front (latex.NumberFormat), not decimals
 
 
@@ -62,18 +59,24 @@ def hand_pass(
     value reaches 1e10, which the document would print with a power of ten in front rather than
     with decimals.
     """
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise InputError(
+            f"decimals is {kind(decimals)}: hand arithmetic takes a whole number of decimals, 0 to {MAX_DECIMALS}"
+        )
     if not 0 <= decimals <= MAX_DECIMALS:
         raise InputError(f"hand arithmetic takes 0 to {MAX_DECIMALS} decimals, not {decimals}")
+    decimals = int(decimals)
+    # The exact passes first: a value that overflows float64 is said as such, not as one beyond hand arithmetic.
+    if exact is None:
+        exact = forward(example)
+    if exact_gradients is None and example.inputs.loss is not None:
+        exact_gradients = backward(exact)
     rounded = by_hand(decimals)
     try:
         trace = forward(rounded_example(example, rounded), rounded=rounded)
         gradients = None if example.inputs.loss is None else backward(trace, rounded)
     except InputError as error:
         raise error.within(example.source) from None
-    if exact is None:
-        exact = forward(example)
-    if exact_gradients is None and example.inputs.loss is not None:
-        exact_gradients = backward(exact)
     difference = max(
         (
             float(np.max(np.abs(hand - float64), initial=0.0))
@@ -85,10 +88,9 @@ def hand_pass(
 
 
 def by_hand(decimals: int) -> Rounding:
-    """The rounding of hand arithmetic to ``decimals`` decimals: each entry to the decimal it stands
-    for, then half away from zero (never −0). Raises InputError for a value of 1e10 or more."""
-    unit = Decimal(1).scaleb(-decimals)
-    fine = Decimal(1).scaleb(-min(decimals + GUARD, FINEST))
+    """The rounding of hand arithmetic to ``decimals`` decimals: each entry as the page prints it
+    (latex.round_decimal: half away from zero on the decimal it stands for; never −0). Raises
+    InputError for a value of 1e10 or more."""
 
     def rounded(value: Array) -> Array:
         value = np.asarray(value, dtype=np.float64)
@@ -97,12 +99,7 @@ def by_hand(decimals: int) -> Rounding:
             raise InputError(
                 f"hand arithmetic reaches {largest:.3g}: it writes every value with decimals, below {LARGEST:.0e}"
             )
-        hand = [
-            float(Decimal(entry).quantize(fine, ROUND_HALF_EVEN).quantize(unit, ROUND_HALF_UP))
-            for entry in value.ravel().tolist()
-        ]
-        result: Array = np.array(hand, dtype=np.float64).reshape(value.shape) + 0.0  # + 0.0: −0.0 is 0.0
-        return result
+        return round_array(value, decimals)
 
     return rounded
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 import numpy as np
@@ -82,25 +83,38 @@ def escape_markdown(text: str) -> str:
 # Digits enough for any float64 rounded to any decimals a page shows (1e308 has 309), so that
 # quantize never runs out of precision (decimal's default of 28 digits fails at 1e20 with 12 decimals).
 _EXACT = Context(prec=1200)
+GUARD = 6  # decimals beyond the printed ones at which float64's error is taken off: 0.1499999999999999944 is 0.15
+FINEST = 14  # ... but no finer than this many decimals (more for a value below 1: its 15th significant digit)
 
 
 def round_decimal(value: float, decimals: int) -> Decimal:
-    """``value`` rounded to ``decimals`` decimals, half away from zero, on its exact decimal value
-    (0.125 gives 0.13, as on paper; Python's format gives 0.12, the even neighbour). Every printed
-    fixed-point number is this one, so the hand arithmetic and the page agree digit for digit."""
-    return Decimal(value).quantize(_unit(decimals), rounding=ROUND_HALF_UP, context=_EXACT)
+    """``value`` rounded to ``decimals`` decimals, half away from zero, on the decimal value it stands
+    for, as on paper: 0.125 and 0.15 to two and one decimals are 0.13 and 0.2. The one rounding rule:
+    every printed number, the hand arithmetic and ``export --round`` go through it.
+
+    A float64 holds most decimals only nearly (0.15 is 0.1499999999999999944…, and 0.3 · 0.5
+    computes exactly that float), so the value is first taken as the decimal it stands for, to
+    GUARD more decimals than are printed (half to even), and that decimal is rounded. Raises
+    ValueError for inf or nan, which have no decimals."""
+    if not math.isfinite(value):
+        raise ValueError(f"{value} has no decimals")
+    exact = Decimal(value)
+    finest = FINEST - min(exact.adjusted(), 0)
+    stands_for = exact.quantize(_unit(max(decimals, min(decimals + GUARD, finest))), ROUND_HALF_EVEN, _EXACT)
+    return stands_for.quantize(_unit(decimals), ROUND_HALF_UP, _EXACT)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _unit(decimals: int) -> Decimal:
     """The last place of ``decimals`` decimals, 0.01 for 2, as quantize takes it."""
     return Decimal(1).scaleb(-decimals, context=_EXACT)
 
 
 def round_array(array: Array, decimals: int) -> Array:
-    """Each entry of ``array`` as ``round_decimal`` rounds it, as the float64 nearest that decimal."""
+    """Each entry of ``array`` as ``round_decimal`` rounds it, as the float64 nearest that decimal
+    (never −0.0)."""
     rounded: Array = np.vectorize(lambda value: float(round_decimal(value, decimals)), otypes=[np.float64])(array)
-    return rounded
+    return rounded + 0.0  # + 0.0: −0.0 is 0.0
 
 
 # A matrix has its power of ten written in front when its largest entry has this many digits or
@@ -139,11 +153,28 @@ class NumberFormat:
         entry = _entry(value, power, decimals)
         return entry if power == 0 else rf"{entry} \times 10^{{{power}}}"
 
+    def exact(self, value: float) -> str:
+        """A setting that is computed with as given, a learning rate, in LaTeX math with every digit
+        it has: the shortest decimal that is the same float64 (0.1, 0.12345649), never rounded, so
+        that what follows from it follows from the number printed. As ``number`` places it: fixed
+        decimals, or below 0.0001 or from 10^10, ``2.5 \\times 10^{-5}``."""
+        if not math.isfinite(value):
+            raise RenderError(f"cannot print {value}: every printed number is finite")
+        digits = Decimal(repr(float(value))).normalize()
+        if digits.is_zero():
+            return "0"
+        power = digits.adjusted()
+        if _SMALLEST_FIXED <= power < _FIXED_DIGITS:
+            return f"{digits:f}"
+        return rf"{digits.scaleb(-power):f} \times 10^{{{power}}}"
+
     def notation(self, values: Array) -> tuple[int, int]:
         """How the entries of one matrix (``values``, any shape) are printed: ``(power,
         decimals)``, each entry as ``value / 10^power`` rounded to ``decimals`` decimals (power
-        0: the values themselves)."""
+        0: the values themselves). Raises RenderError for inf or nan."""
         largest = float(np.abs(values).max(initial=0.0))
+        if not math.isfinite(largest):
+            raise RenderError(f"cannot print {largest}: every printed number is finite")
         if self.significant is None:
             decimals = self.precision
             fixed = round_decimal(largest, decimals)

@@ -22,6 +22,7 @@ from .errors import RenderError
 from .latex import NumberFormat
 from .model import Array, DirectionTrace, Gate, GateParams
 from .slides import split_frames
+from .values import kind, quote
 
 # What stands between the matrices of a chain, in digit widths, calibrated as NumberFormat.layout is.
 GAP = 1.0  # the space after a matrix
@@ -84,16 +85,24 @@ _LENGTH = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
 def text_width(text: str) -> TextWidth:
     """The text width ``text`` names: a preset of WIDTH_PRESETS or a TeX length (``8.5cm``);
     RenderError for anything else, or a length outside WIDTH_RANGE."""
+    if not isinstance(text, str):
+        raise RenderError(f"width is {kind(text)}, expected a string: {WIDTH_FORMS}")
     preset = WIDTH_PRESETS.get(text.strip().lower())
     if preset is not None:
         return preset
     length = _LENGTH.fullmatch(text.lower())
     if length is None or length[2] not in UNITS:
-        raise RenderError(f"width {text!r} is not {WIDTH_FORMS}")
+        raise RenderError(f"width {quote(text)} is not {WIDTH_FORMS}")
     points = float(length[1]) * UNITS[length[2]]
     low, high = WIDTH_RANGE
     if not low <= points <= high:
-        raise RenderError(f"width {text!r} is {points:.0f}pt: give a width from {low:.0f}pt to {high:.0f}pt")
+        given = quote(text.strip()) + ("" if length[2] == "pt" or points > high else f" ({points:.2f}pt)")
+        why = (
+            f"narrower than {low:.0f}pt, where no matrix of three 4-decimal columns fits"
+            if points < low
+            else f"wider than {high:.0f}pt, wider than any page"
+        )
+        raise RenderError(f"width {given} is {why}: give a width from {low:.0f}pt to {high:.0f}pt")
     return TextWidth(points)
 
 

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -398,6 +399,8 @@ def _learning_rate(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"lr is {kind(value)}, expected a positive finite number")
+    if isinstance(value, int) and abs(value) > sys.float_info.max:  # float() of it would overflow
+        raise InputError("lr is an integer beyond float64's range (1.8e308), expected a positive finite number")
     if not 0 < value < math.inf:
         raise InputError(f"lr is {value!r}, expected a positive finite number")
     return float(value)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import TypeVar
 
 from .cells import CELLS
 from .errors import RenderError
 from .model import DirectionParams, Example
+from .values import kind
 
 # The parts of a document, in its order: the blocks of partials/base.j2, the network's block cut
 # into its table (network) and its equations in symbols (equations).
@@ -46,7 +48,7 @@ class Indices:
             match = _INDEX.fullmatch(item.strip())
             if match is None:
                 raise RenderError(f"{item.strip()!r} is neither a number nor a range such as 3-4")
-            first, last = int(match[1]), int(match[2] or match[1])
+            first, last = _number(match[1]), _number(match[2] or match[1])
             if last < first:
                 raise RenderError(f"the range {first}-{last} runs backwards: write {last}-{first}")
             if last > _LARGEST:
@@ -70,13 +72,11 @@ class Indices:
     def __len__(self) -> int:
         return sum(last - first + 1 for first, last in self.merged())
 
-    def outside(self, valid: range) -> int | None:
-        """A number of these that ``valid`` does not hold (the smallest such), or None."""
-        for first, last in self.merged():
-            if first not in valid:
-                return first
-            if last not in valid:
-                return valid.stop
+    def outside(self, valid: range) -> tuple[int, int] | None:
+        """The first number or range, as written, that holds a number ``valid`` does not, or None."""
+        for first, last in self.spans:
+            if first not in valid or last not in valid:
+                return first, last
         return None
 
     def __str__(self) -> str:
@@ -98,6 +98,29 @@ class Selection:
     gates: tuple[str, ...] | None = None
     parts: tuple[str, ...] | None = None
     first_steps: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse, naming the argument, a value of the wrong type: each is None or of its field's type."""
+        for name in ("steps", "layers"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Indices):
+                raise RenderError(
+                    f'Selection({name}=...) is {kind(value)}, expected Indices: Indices.parse("1,3-4"),'
+                    f' or Selection.parse({name}="1,3-4")'
+                )
+        for name in ("directions", "gates", "parts"):
+            value = getattr(self, name)
+            if value is None or (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
+                continue
+            wrong = (
+                kind(value)
+                if not isinstance(value, tuple)
+                else "a tuple holding " + ", ".join(kind(v) for v in value if not isinstance(v, str))
+            )
+            raise RenderError(f'Selection({name}=...) is {wrong}, expected a tuple of names, as ("f", "o")')
+        first = self.first_steps
+        if first is not None and (isinstance(first, bool) or not isinstance(first, Integral)):
+            raise RenderError(f"Selection(first_steps=...) is {kind(first)}, expected a whole number of steps")
 
     @classmethod
     def parse(
@@ -127,18 +150,24 @@ class Selection:
         network, seq_len = example.network, example.inputs.x.shape[0]
         cell = CELLS[network.cell]
         if self.steps is not None:
-            t = self.steps.outside(range(1, seq_len + 1))
-            if t is not None:
+            span = self.steps.outside(range(1, seq_len + 1))
+            if span is not None:
+                sequence = f"T = {seq_len} step{_s(seq_len)}, t = {_span(1, seq_len)}"
                 raise RenderError(
-                    f"--steps {t}: there is no step t = {t}; the sequence has T = {seq_len}"
-                    f" step{_s(seq_len)}, t = {_span(1, seq_len)}"
+                    f"--steps {span[0]}: there is no step t = {span[0]}; the sequence has {sequence}"
+                    if span[0] == span[1]
+                    else f"--steps {span[0]}-{span[1]}: the range is not within the sequence, which has {sequence}"
                 )
         if self.layers is not None:
-            layer = self.layers.outside(range(network.num_layers))
-            if layer is not None:
+            span = self.layers.outside(range(network.num_layers))
+            if span is not None:
+                layers = (
+                    f"{network.num_layers} layer{_s(network.num_layers)}, numbered {_span(0, network.num_layers - 1)}"
+                )
                 raise RenderError(
-                    f"--layers {layer}: there is no layer {layer}; the network has {network.num_layers}"
-                    f" layer{_s(network.num_layers)}, numbered {_span(0, network.num_layers - 1)}"
+                    f"--layers {span[0]}: there is no layer {span[0]}; the network has {layers}"
+                    if span[0] == span[1]
+                    else f"--layers {span[0]}-{span[1]}: the range is not within the network, which has {layers}"
                 )
         for direction in self.directions or ():
             if direction not in DIRECTIONS:
@@ -223,6 +252,14 @@ class Selection:
 
 
 EVERYTHING = Selection()  # the whole derivation
+
+
+def _number(digits: str) -> int:
+    """A number of an index list, refused before ``int`` reads more digits than any index has."""
+    if len(digits.lstrip("0")) > len(str(_LARGEST)):
+        shown = digits if len(digits) <= 20 else f"{digits[:20]}... ({len(digits)} digits)"
+        raise RenderError(f"{shown} is larger than any sequence or network")
+    return int(digits.lstrip("0") or "0")
 
 
 def _parts(example: Example) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import numpy as np
 from .backprop import Gradients
 from .cells import Grad, Step
 from .check import RELATIVE_TOLERANCE, TOLERANCE, CheckReport
+from .latex import round_array
 from .model import Array, DirectionParams, DirectionTrace, Gate, GateGrad, Inputs, Network, Trace
 
 if TYPE_CHECKING:
@@ -167,12 +168,13 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
     """``network`` (and ``inputs``) in the JSON format lstm-latex reads, one array a line.
 
     Without ``decimals`` every float64 is written with all its digits, so reading the text back
-    gives the same numbers; with it, each value is rounded to that many decimals.
+    gives the same numbers; with it, each value is rounded to that many decimals as a page rounds
+    it (latex.round_decimal: half away from zero, 2.5 to 3).
     """
 
     def text(array: Array) -> str:
         if decimals is not None:
-            array = round_decimals(array, decimals)
+            array = round_array(array, decimals)
         return json.dumps(array.tolist())
 
     own = network.own_names(network.state_dict())
@@ -189,15 +191,6 @@ def network_to_json(network: Network, inputs: Inputs | None = None, decimals: in
         if loss is not None and loss.lr is not None:
             parts.append(f'  "lr": {json.dumps(loss.lr)}')  # a setting, never rounded
     return "{\n" + ",\n".join(parts) + "\n}\n"
-
-
-def round_decimals(array: Array, decimals: int) -> Array:
-    """``array`` rounded to ``decimals`` decimals, never -0.0; a number too large to have that many
-    decimals in float64 (1e300) is kept as it is, where np.round would scale it past float64's range."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        rounded = np.round(array, decimals)
-    kept = np.abs(array) >= 10.0 ** (16 - decimals)  # no digit after the point to round: at most 16 significant
-    return np.where(kept | ~np.isfinite(rounded), array, rounded) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _finite(value: float) -> float | None:

@@ -115,7 +115,8 @@ def kind(value: Any) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
 def quote_any(value: Any) -> str:

@@ -77,6 +77,12 @@ def document(
     return result
 
 
+def as_decimal(latex: str) -> Decimal:
+    """A number as the document prints it, ``0.1`` or ``2.5 \\times 10^{-5}``, as a Decimal."""
+    mantissa, _, power = latex.partition(r" \times 10^")
+    return Decimal(mantissa).scaleb(int(power.strip("{}")) if power else 0)
+
+
 class Paper:
     """Arithmetic on paper at ``decimals`` decimals: numbers as the document prints them, exact
     decimal operations on them, and the rounding half away from zero."""
@@ -297,7 +303,7 @@ def _check_backward(paper: Paper, gradients: lstm_latex.Gradients, trace: lstm_l
     updated = gradients.updated_state_dict()
     if updated is not None:
         assert loss.lr is not None
-        lr = Decimal(f"{loss.lr:g}")  # as printed
+        lr = as_decimal(paper.numbers.exact(loss.lr))  # as printed
         state, grads = network.state_dict(), gradients.state_dict()
         for name, array in updated.items():
             paper.check(array, p(state[name]) - lr * p(grads[name]), f"{name} after SGD")
@@ -370,6 +376,8 @@ CASES = {
     "rnn_tanh": document("rnn_tanh", seed=5, steps=3, lr=0.1),
     "rnn_relu, stacked": document("rnn_relu", seed=6, layers=2, loss="grad_output", lr=1.0),
     "lstm, forward only": document("lstm", seed=7, loss=None),
+    "lstm, an η of many digits": document("lstm", seed=8, lr=0.12345649),
+    "rnn_tanh, a small η": document("rnn_tanh", seed=9, loss="sse", lr=1e-5),
 }
 DECIMALS = {"lstm": 1, "gru without biases": 1, "rnn_tanh": 1, "lstm, forward only": 2}  # the others: 4
 
@@ -413,7 +421,7 @@ def test_a_step_worked_by_hand() -> None:
         assert [float(value[0]) for value in found] == list(expected[gate.name]), gate.name
     # f ⊙ c_0 = 0.60·0.4 = 0.24; i ⊙ g = 0.59·0.33 = 0.1947 → 0.19; c_1 = 0.24 + 0.19 = 0.43;
     # tanh(0.43) = 0.405321… → 0.41; h_1 = 0.50·0.41 = 0.205 → 0.21, half away from zero (the float
-    # 0.205 is 0.20499999…, which the number on its own would round to 0.20).
+    # 0.205 is 0.20499999…, which rounded on its binary value would be 0.20).
     found_states = (s.forget_term, s.input_term, s.c, s.tanh_c, s.h)
     assert [float(value[0]) for value in found_states] == [0.24, 0.19, 0.43, 0.41, 0.21]
     # Exactly: c_1 = 0.596283·0.4 + 0.591459·0.327477 = 0.432203, h_1 = 0.5·tanh(0.432203) = 0.203580:

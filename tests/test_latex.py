@@ -40,14 +40,14 @@ def test_precision_sets_the_decimals() -> None:
 
 def test_rounding_is_half_away_from_zero_on_the_decimal_value() -> None:
     # 0.125 and 0.375 are exact in binary: ties, rounded away from zero (Python's format rounds
-    # them to the even neighbour). 2.675 is 2.67499999... in binary: below the tie, so down.
+    # them to the even neighbour). 2.675 is 2.67499999... in binary, but stands for 2.675: a tie, up.
     assert [NumberFormat(precision=2).number(v) for v in (0.125, -0.125, 0.375, 2.675)] == [
         "0.13",
         "-0.13",
         "0.38",
-        "2.67",
+        "2.68",
     ]
-    assert round_array(np.array([[0.125, -0.375], [2.675, 0.5]]), 2).tolist() == [[0.13, -0.38], [2.67, 0.5]]
+    assert round_array(np.array([[0.125, -0.375], [2.675, 0.5]]), 2).tolist() == [[0.13, -0.38], [2.68, 0.5]]
 
 
 def test_a_vector_is_a_right_aligned_column() -> None:

@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 import lstm_latex
 from lstm_latex.cli import main
-from lstm_latex.latex import NumberFormat
-from lstm_latex.serialize import round_decimals
+from lstm_latex.latex import NumberFormat, round_array
 
 
 def strict_json(text: str) -> Any:
@@ -84,9 +83,9 @@ def test_an_exploding_relu_rnn_agrees_within_the_relative_tolerance() -> None:
 
 def test_rounding_keeps_numbers_too_large_to_round() -> None:
     values = np.array([1e300, -1e300, 0.123456789, -0.004, 1.5e16, 123456.5])
-    np.testing.assert_array_equal(round_decimals(values, 17), [1e300, -1e300, 0.123456789, -0.004, 1.5e16, 123456.5])
-    rounded = round_decimals(values, 0)
-    np.testing.assert_array_equal(rounded, [1e300, -1e300, 0.0, 0.0, 1.5e16, 123456.0])
+    np.testing.assert_array_equal(round_array(values, 17), [1e300, -1e300, 0.123456789, -0.004, 1.5e16, 123456.5])
+    rounded = round_array(values, 0)
+    np.testing.assert_array_equal(rounded, [1e300, -1e300, 0.0, 0.0, 1.5e16, 123457.0])  # half away from zero
     assert not np.signbit(rounded[3])  # never -0.0
 
 

@@ -174,7 +174,7 @@ def test_indices_are_kept_as_ranges_and_written_merged() -> None:
     assert [i for i in range(7) if i in indices] == [1, 2, 3, 4, 5]
     huge = Indices.parse("1-999999999999")
     assert len(huge) == 999999999999  # kept as one range, not a trillion numbers
-    assert huge.outside(range(1, 201)) == 201
+    assert huge.outside(range(1, 201)) == (1, 999999999999)  # the range as written
     assert str(Indices.of(1, 3, 4)) == "1, 3\u20134"
 
 
@@ -189,7 +189,7 @@ def weights(tmp_path: Path, steps: int = 9, **shape: Any) -> str:
     [
         ("--steps", "12", "--steps 12: there is no step t = 12; the sequence has T = 9 steps, t = 1 to 9"),
         ("--steps", "0,3", "--steps 0: there is no step t = 0; the sequence has T = 9 steps, t = 1 to 9"),
-        ("--steps", "8-10", "--steps 10: there is no step t = 10; the sequence has T = 9 steps, t = 1 to 9"),
+        ("--steps", "8-10", "--steps 8-10: the range is not within the sequence, which has T = 9 steps, t = 1 to 9"),
         ("--layers", "2", "--layers 2: there is no layer 2; the network has 2 layers, numbered 0 and 1"),
         (
             "--directions",

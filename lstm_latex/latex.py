@@ -34,9 +34,9 @@ _SPECIAL = {
 
 # What pdflatex typesets from UTF-8 with the documents' fonts, Latin Modern in the T1 encoding (and
 # TS1's symbols, which LaTeX loads itself): ASCII, Latin-1, Latin Extended-A but for the letters T1
-# has no glyph for, the letters of Latin Extended-B that T1 composes (Romanian
-# Ș ș Ț ț, Croatian Ǆ ǅ ǆ, Ǎ ǎ ...) and common punctuation. Anything else stops the compilation
-# ("Unicode character ... not set up"), so it is refused here; test_latex compiles every one of these.
+# has no glyph for, the letters of Latin Extended-B that T1 composes (Romanian Ș ș Ț ț, Croatian
+# Ǆ ǅ ǆ, Ǎ ǎ ...) and common punctuation. Anything else stops the compilation ("Unicode character
+# ... not set up"), so it is refused here; test_worksheet_files compiles every one of these.
 _NO_T1_GLYPH = "ĦħĸĿŀŉŦŧſ"
 _LATIN_EXTENDED_B = "ǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǪǫǰǴǵȘșȚțȲȳȷ"
 # Dashes, quotes (curly, low, single guillemets), ..., euro, bullet, TM.

@@ -90,6 +90,8 @@ def worksheet_pieces(
     style = style or Style()
     if blank not in BLANKS:
         raise InputError(f"no --blank {blank!r}: use one of {', '.join(BLANKS)}")
+    if not variants:
+        raise InputError("a worksheet needs one variant at least")
     from .serialize import encode_json_item
 
     for k, variant in enumerate(variants):

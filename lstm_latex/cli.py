@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +23,7 @@ from .network import forward
 from .render import MAX_STEPS, OutputFormat, Style, check_size, render
 from .selection import PARTS, Indices, Selection
 from .values import MAX_NUMBERS
-from .worksheet import BLANKS, MAX_VARIANTS, Blank
+from .worksheet import BLANKS, MAX_VARIANTS, Blank, Variant
 
 if TYPE_CHECKING:
     from .backprop import Gradients
@@ -635,6 +635,7 @@ def worksheet(
         raise click.UsageError(
             f"FILE gives the network; {', '.join(generating)} draw networks instead: give one or the other"
         )
+    chosen: Sequence[Variant]
     if file is not None:
         chosen = [given_variant(_load(file, None, None, None))]
     else:

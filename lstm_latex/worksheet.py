@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, overload
 
 from .cells import CELLS
 from .errors import InputError, RenderError
@@ -129,20 +129,35 @@ def given_variant(example: Example) -> Variant:
     return Variant(1, example, json.loads(network_to_json(example.network, example.inputs)))
 
 
-def drawn_variants(spec: NetworkSpec, seed: int, count: int | None, names: Sequence[str] | None) -> list[Variant]:
+def drawn_variants(spec: NetworkSpec, seed: int, count: int | None, names: Sequence[str] | None) -> Sequence[Variant]:
     """Networks drawn as `lstm-latex new` draws them: one from ``seed`` itself, or (with a
-    ``count`` or ``names``) one a variant, each from its own seed derived from ``seed``."""
+    ``count`` or ``names``) one a variant, each from its own seed derived from ``seed``. Each is
+    drawn when it is asked for and not kept, so that a class takes the memory of one network."""
     if count is None and names is None:
         seeds = [seed]
     else:
         seeds = variant_seeds(seed, len(names) if names is not None else count or 1)
-    variants = []
-    for k, variant_seed in enumerate(seeds):
-        text = new_network(spec, variant_seed)
-        weights = json.loads(text)
-        example = load(weights, where=f"variant {k + 1} (seed {variant_seed})")
-        variants.append(Variant(k + 1, example, weights, variant_seed, None if names is None else names[k]))
-    return variants
+    return _Drawn(spec, seeds, names)
+
+
+class _Drawn(Sequence[Variant]):
+    def __init__(self, spec: NetworkSpec, seeds: Sequence[int], names: Sequence[str] | None) -> None:
+        self.spec, self.seeds, self.names = spec, seeds, names
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    @overload
+    def __getitem__(self, index: int) -> Variant: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Variant]: ...
+    def __getitem__(self, index: int | slice) -> Variant | Sequence[Variant]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        k = range(len(self))[index]  # an IndexError past the end, as a list's
+        weights = json.loads(new_network(self.spec, self.seeds[k]))
+        example = load(weights, where=f"variant {k + 1} (seed {self.seeds[k]})")
+        return Variant(k + 1, example, weights, self.seeds[k], None if self.names is None else self.names[k])
 
 
 def require_whole(example: Example, max_size: int) -> None:

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from lstm_latex.cli import main
 from lstm_latex.errors import InputError
-from lstm_latex.generate import NetworkSpec
+from lstm_latex.generate import NetworkSpec, variant_seeds
 from lstm_latex.latex import TYPESET, escape_latex
 from lstm_latex.output import write_files
 from lstm_latex.worksheet import MAX_NAMES_BYTES, drawn_variants, make_worksheet, read_names
@@ -228,3 +228,13 @@ def test_a_long_integer_is_a_usage_error_that_echoes_its_start(
     assert_refused(CliRunner().invoke(main, args), message, status=2)
     assert list(tmp_path.iterdir()) == []
     assert re.search(r"\d{100}", CliRunner().invoke(main, args).stderr) is None
+
+
+def test_drawn_variants_are_drawn_when_asked_for_as_a_list_would_give_them() -> None:
+    variants = drawn_variants(NetworkSpec(), 5, 3, None)
+    assert len(variants) == 3
+    assert [v.number for v in variants] == [1, 2, 3]
+    assert variants[-1].seed == variants[2].seed == variant_seeds(5, 3)[2]
+    assert [v.number for v in variants[1:]] == [2, 3]
+    with pytest.raises(IndexError):
+        variants[3]

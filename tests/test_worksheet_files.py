@@ -238,3 +238,12 @@ def test_drawn_variants_are_drawn_when_asked_for_as_a_list_would_give_them() -> 
     assert [v.number for v in variants[1:]] == [2, 3]
     with pytest.raises(IndexError):
         variants[3]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_a_fifo_among_the_three_is_refused_unopened(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "sheet-answers.json")  # opening it to write would wait for a reader
+    result = run("--seed", "1", "-o", str(tmp_path / "sheet.tex"))
+    fifo = tmp_path / "sheet-answers.json"
+    assert_refused(result, f"{fifo}: cannot write (not a regular file, which is replaced whole)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-answers.json"]

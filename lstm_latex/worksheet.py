@@ -141,6 +141,8 @@ def drawn_variants(spec: NetworkSpec, seed: int, count: int | None, names: Seque
 
 
 class _Drawn(Sequence[Variant]):
+    """The variants of ``seeds``, each drawn, loaded and named as it is indexed."""
+
     def __init__(self, spec: NetworkSpec, seeds: Sequence[int], names: Sequence[str] | None) -> None:
         self.spec, self.seeds, self.names = spec, seeds, names
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +23,7 @@ from .network import forward
 from .render import MAX_STEPS, OutputFormat, Style, check_size, render
 from .selection import PARTS, Indices, Selection
 from .values import MAX_NUMBERS
-from .worksheet import BLANKS, Blank
+from .worksheet import BLANKS, MAX_VARIANTS, Blank, Variant
 
 if TYPE_CHECKING:
     from .backprop import Gradients
@@ -475,6 +475,22 @@ def _write(text: str | Iterable[str], output: str | None) -> None:
     write_text(text, output)
 
 
+class _Integer(click.IntRange):
+    """click.IntRange with a least and a greatest value, but a value too long to be in range refused
+    before it is read as a number (Python reads at most 4,300 digits), and echoed only in part."""
+
+    LONGEST = 40  # characters: 2^64 has 20 digits
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and len(value) > self.LONGEST:
+            self.fail(
+                f"{value[:20]!r}... ({len(value)} characters) is not in the range {self.min}<=x<={self.max}.",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 def _network_options(function: F) -> F:
     """The network `new` draws, as its options: torch's constructor's, the sequence and the numbers
     (see generate.NetworkSpec); `worksheet` takes them too, to draw its variants."""
@@ -485,7 +501,7 @@ def _network_options(function: F) -> F:
         _count("--steps", MAX_SIZE, "T, the number of x_t."),
         _count("--layers", MAX_LAYERS, "Stacked layers."),
         click.option("--bidirectional", is_flag=True, help="Both directions."),
-        click.option("--proj-size", type=click.IntRange(0, MAX_SIZE - 1), default=0, help="An LSTM's projection."),
+        click.option("--proj-size", type=_Integer(0, MAX_SIZE - 1), default=0, help="An LSTM's projection."),
         click.option("--bias/--no-bias", default=True, show_default=True, help="Biases, as torch's bias=."),
         _count("--decimals", MAX_DECIMALS, "Decimals of every number drawn."),
         click.option("--random-state", is_flag=True, help="Draw h0 (and c0) too; else they are zero."),
@@ -499,13 +515,13 @@ def _network_options(function: F) -> F:
 def _count(name: str, maximum: int, what: str) -> Callable[[F], F]:
     """An option of `new` from 1 to ``maximum``, its default NetworkSpec's."""
     default = getattr(NetworkSpec, name.removeprefix("--").replace("-", "_"))
-    return click.option(name, type=click.IntRange(1, maximum), default=default, show_default=True, help=what)
+    return click.option(name, type=_Integer(1, maximum), default=default, show_default=True, help=what)
 
 
 _NETWORK_OPTIONS = tuple(field.name for field in dataclasses.fields(NetworkSpec))  # as the options above name them
 _seed = click.option(
     "--seed",
-    type=click.IntRange(0, 2**64 - 1),
+    type=_Integer(0, 2**64 - 1),
     help="Draw from this seed (NumPy's PCG64); without it, a random one, printed on stderr.",
 )
 
@@ -574,9 +590,9 @@ def new(output: str | None, seed: int | None, **options: Any) -> None:
     help="LaTeX, or Markdown with $$ math.  [default: from -o's extension]",
 )
 @click.option("--title", help="The sheet's title (printed literally).")
-@click.option("--precision", type=click.IntRange(1, 4), default=4, show_default=True, help="Decimals of every answer.")
+@click.option("--precision", type=_Integer(1, 4), default=4, show_default=True, help="Decimals of every answer.")
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
-@click.option("--variants", type=click.IntRange(1, 500), help="Draw this many networks, a sheet each (default 1).")
+@click.option("--variants", type=_Integer(1, MAX_VARIANTS), help="Draw this many networks, a sheet each (default 1).")
 @click.option(
     "--names",
     type=click.Path(dir_okay=False),
@@ -603,8 +619,9 @@ def worksheet(
     """Write an exercise sheet for FILE's network, or for networks drawn as `new` draws them (one, or
     --variants of them, each from its own seed derived from --seed): the sheet, with a box to fill in
     for every value it asks for, its key, and the key's numbers as JSON."""
-    from .worksheet import drawn_variants, given_variant, make_worksheet, output_names, read_names
+    from .worksheet import drawn_variants, given_variant, output_names, read_names, worksheet_pieces
 
+    outputs = output_names(output)
     output_format, pdf = _output_format(output, output_format)
     if pdf:
         raise click.UsageError(f"-o {output}: a worksheet is written as .tex or .md files, not a PDF")
@@ -618,6 +635,7 @@ def worksheet(
         raise click.UsageError(
             f"FILE gives the network; {', '.join(generating)} draw networks instead: give one or the other"
         )
+    chosen: Sequence[Variant]
     if file is not None:
         chosen = [given_variant(_load(file, None, None, None))]
     else:
@@ -632,6 +650,6 @@ def worksheet(
             )
         chosen = drawn_variants(spec, _seed_or_random(seed), variants, given_names)
     style = Style(NumberFormat(precision=precision), color)
-    made = make_worksheet(chosen, blank=blank, style=style, title=title, output_format=output_format)
-    for text, name in zip((made.sheet, made.key, made.answers), output_names(output), strict=True):
-        _write(text, name)
+    from .output import write_files
+
+    write_files(outputs, worksheet_pieces(chosen, blank=blank, style=style, title=title, output_format=output_format))

@@ -33,12 +33,21 @@ _SPECIAL = {
 }
 
 
-# What pdflatex typesets from UTF-8 with the T1 encoding: ASCII, Latin-1 and common punctuation.
-# Anything else stops the compilation ("Unicode character ... not set up"), so it is refused here.
-_PUNCTUATION = (
-    "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac\u2022\u2122"  # dashes, curly quotes, ..., euro, bullet, TM
+# What pdflatex typesets from UTF-8 with the documents' fonts, Latin Modern in the T1 encoding (and
+# TS1's symbols, which LaTeX loads itself): ASCII, Latin-1, Latin Extended-A but for the letters T1
+# has no glyph for, the letters of Latin Extended-B that T1 composes (Romanian Ș ș Ț ț, Croatian
+# Ǆ ǅ ǆ, Ǎ ǎ ...) and common punctuation. Anything else stops the compilation ("Unicode character
+# ... not set up"), so it is refused here; test_worksheet_files compiles every one of these.
+_NO_T1_GLYPH = "ĦħĸĿŀŉŦŧſ"
+_LATIN_EXTENDED_B = "ǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǪǫǰǴǵȘșȚțȲȳȷ"
+# Dashes, quotes (curly, low, single guillemets), ..., euro, bullet, TM.
+_PUNCTUATION = "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2026\u2039\u203a\u20ac\u2022\u2122"
+TYPESET = (
+    frozenset(map(chr, range(0x20, 0x7F)))
+    | frozenset(map(chr, range(0xA0, 0x180))) - frozenset(_NO_T1_GLYPH)
+    | frozenset(_LATIN_EXTENDED_B)
+    | frozenset(_PUNCTUATION)
 )
-_TYPESET = frozenset(map(chr, range(0x20, 0x7F))) | frozenset(map(chr, range(0xA0, 0x100))) | frozenset(_PUNCTUATION)
 
 
 def escape_latex(text: str) -> str:
@@ -51,8 +60,8 @@ def escape_latex(text: str) -> str:
     for k, ch in enumerate(text):
         if ch < " " or "\x7f" <= ch < "\xa0":
             ch = " "
-        elif ch not in _TYPESET:
-            raise RenderError(f"cannot typeset {ch!r} (U+{ord(ch):04X}) with pdflatex: use ASCII or Latin-1 characters")
+        elif ch not in TYPESET:
+            raise RenderError(f"cannot typeset {ch!r} (U+{ord(ch):04X}) with pdflatex and Latin Modern's T1 fonts")
         out.append(_SPECIAL.get(ch, ch))
         if ch in "-," and text[k + 1 : k + 2] == ch:
             out.append("{}")  # no ligature: -- and ,, would print as a dash and a low quote

@@ -19,14 +19,17 @@ import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
 from .values import one_line
+
+T = TypeVar("T")
 
 
 def write_text(text: str | Iterable[str], output: str | None) -> None:
@@ -41,6 +44,42 @@ def write_text(text: str | Iterable[str], output: str | None) -> None:
 
 def write_file(output: str, chunks: Iterable[bytes]) -> None:
     """``chunks`` as the file ``output``, never half-written: see the module's docstring."""
+    target, status = _target(output)
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        try:
+            with target.open("wb") as stream:  # nothing to replace: written as it comes
+                stream.writelines(chunks)
+        except OSError as error:
+            raise _cannot_write(output, error) from None
+        return
+    _replace([(output, target, status)], ([chunk] for chunk in chunks))
+
+
+def write_files(outputs: Sequence[str], texts: Iterable[Sequence[str]]) -> None:
+    """Files written together, all or none: ``texts`` yields a text for each of ``outputs`` in turn,
+    each appended to its file. Every output is checked before the first text is asked for (an empty
+    name, a read-only file or one that is not a regular file, two names of one file: nothing is
+    done), and each is written to a temporary file beside it; they are renamed over their targets
+    one after the other once ``texts`` ends. An error or an interruption before leaves every file
+    as it was and no temporary file behind; memory holds one text of each output at a time."""
+    targets = [(output, *_target(output)) for output in outputs]
+    for k, (output, target, status) in enumerate(targets):
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            raise click.ClickException(
+                f"{one_line(output)}: cannot write (not a regular file, which is replaced whole)"
+            )
+        for other, other_target, other_status in targets[:k]:
+            same = target == other_target or (
+                status is not None and other_status is not None and os.path.samestat(status, other_status)
+            )
+            if same:
+                raise click.ClickException(f"{one_line(other)} and {one_line(output)} are the same file")
+    _replace(targets, ([text.encode("utf-8") for text in pieces] for pieces in texts))
+
+
+def _target(output: str) -> tuple[Path, os.stat_result | None]:
+    """The file ``output`` names, through a symlink to its target, and its status (None for no file
+    there yet); a name that is no file, or a read-only file, refused."""
     if not output:
         raise click.ClickException("-o: the file name is empty")
     if output.endswith(("/", os.sep)):
@@ -52,30 +91,46 @@ def write_file(output: str, chunks: Iterable[bytes]) -> None:
         status = None
     except OSError as error:
         raise _cannot_write(output, error) from None
+    if status is not None and stat.S_ISREG(status.st_mode) and not status.st_mode & 0o222:
+        raise click.ClickException(f"{one_line(output)}: cannot write (the file is read-only)")
+    return target, status
+
+
+def _replace(targets: Sequence[tuple[str, Path, os.stat_result | None]], chunks: Iterable[Sequence[bytes]]) -> None:
+    """Write a temporary file beside each target, each of ``chunks`` a piece for each, and rename them
+    over the targets: one step a file, or nothing. Each keeps its target's mode (a new file: open()'s)."""
+    with _signals_as_exceptions():
+        pending: list[tuple[str, Path, str, BinaryIO]] = []  # output, target, its temporary file, open
+        try:
+            for output, target, status in targets:
+                descriptor, temporary = _written(
+                    output, tempfile.mkstemp, dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+                )
+                pending.append((output, target, temporary, os.fdopen(descriptor, "wb")))
+                mode = stat.S_IMODE(status.st_mode) if status is not None else _new_file_mode()
+                _written(output, os.fchmod, descriptor, mode)
+            for pieces in chunks:
+                for (output, _, _, stream), piece in zip(pending, pieces, strict=True):
+                    _written(output, stream.write, piece)
+            for output, _, _, stream in pending:
+                _written(output, stream.close)
+            while pending:
+                output, target, temporary, _ = pending[0]
+                _written(output, os.replace, temporary, target)
+                pending.pop(0)
+        finally:
+            for _, _, temporary, stream in pending:
+                with suppress(OSError):  # the error that brought us here is the one to report
+                    stream.close()
+                os.unlink(temporary)
+
+
+def _written(output: str, write: Callable[..., T], *args: Any, **keywords: Any) -> T:
+    """``write(*args, **keywords)``, its OSError one ``Error:`` line naming ``output``."""
     try:
-        if status is not None and not stat.S_ISREG(status.st_mode):
-            with target.open("wb") as stream:  # nothing to replace: written as it comes
-                stream.writelines(chunks)
-            return
-        if status is not None and not status.st_mode & 0o222:
-            raise click.ClickException(f"{one_line(output)}: cannot write (the file is read-only)")
-        _replace(target, chunks, stat.S_IMODE(status.st_mode) if status is not None else _new_file_mode())
+        return write(*args, **keywords)
     except OSError as error:
         raise _cannot_write(output, error) from None
-
-
-def _replace(target: Path, chunks: Iterable[bytes], mode: int) -> None:
-    """Write a temporary file beside ``target`` and rename it over ``target``: one step, or nothing."""
-    with _signals_as_exceptions():
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "wb") as stream:
-                stream.writelines(chunks)
-                os.fchmod(stream.fileno(), mode)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
 
 
 def _new_file_mode() -> int:

@@ -148,6 +148,14 @@ def encode_json(value: Any) -> str:
     return _encode(value, 0)
 
 
+def encode_json_item(key: str, item: dict[str, Any], *, first: bool, last: bool) -> str:
+    """The part of ``encode_json({key: [..., item, ...]}) + "\\n"`` that is ``item``, with the
+    object's start before the first item and its end after the last: a long list written an item
+    at a time."""
+    start = "{\n " + json.dumps(key) + ": [\n" if first else ",\n"
+    return start + "  " + _encode(item, 2) + ("\n ]\n}\n" if last else "")
+
+
 def _check_record(check: CheckReport) -> dict[str, Any]:
     return {
         "torch_version": check.torch_version,

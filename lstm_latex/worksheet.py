@@ -9,10 +9,10 @@ templates/partials/exercise-<cell>.tex.j2.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, overload
 
 from .cells import CELLS
 from .errors import InputError, RenderError
@@ -31,6 +31,7 @@ BLANKS: tuple[Blank, ...] = get_args(Blank)
 
 MAX_VARIANTS = 500
 MAX_NAME = 200  # characters of a name in --names
+MAX_NAMES_BYTES = 1_000_000  # a file of --names: MAX_VARIANTS names of MAX_NAME characters, and room to spare
 ANSWERS = "-answers"  # sheet.tex's key is sheet-answers.tex, its numbers sheet-answers.json
 
 
@@ -70,41 +71,55 @@ def make_worksheet(
     style's decimals (lstm_latex.hand): every number of the key follows from the printed numbers
     before it. Raises InputError for a network too large to show whole (every number of the
     exercise is printed, none elided)."""
+    pieces = list(worksheet_pieces(variants, blank=blank, style=style, title=title, output_format=output_format))
+    sheet, key, answers = ("".join(texts) for texts in zip(*pieces, strict=True))
+    return Worksheet(sheet, key, answers)
+
+
+def worksheet_pieces(
+    variants: Sequence[Variant],
+    *,
+    blank: Blank = "all",
+    style: Style | None = None,
+    title: str | None = None,
+    output_format: OutputFormat = "latex",
+) -> Iterator[tuple[str, str, str]]:
+    """make_worksheet's three texts a variant at a time: its sheet, its key and its answers (with the
+    document's start before the first and its end after the last), made as they are asked for, so
+    that a class of any size is written in the memory of one variant."""
     style = style or Style()
     if blank not in BLANKS:
         raise InputError(f"no --blank {blank!r}: use one of {', '.join(BLANKS)}")
-    sheets: list[str] = []
-    keys: list[str] = []
-    records: list[dict[str, Any]] = []
+    if not variants:
+        raise InputError("a worksheet needs one variant at least")
+    from .serialize import encode_json_item
+
     for k, variant in enumerate(variants):
         require_whole(variant.example, style.numbers.max_size)
         hand = hand_pass(variant.example, style.numbers.precision)
         network = variant.example.network
         pass_name = "forward pass" if hand.gradients is None else "forward and backward pass"
+        first, last = k == 0, k == len(variants) - 1
         context = {
             "asked": BLANKS[: BLANKS.index(blank) + 1],
             "variant": variant.heading if len(variants) > 1 or variant.name else None,
             "named": variant.name is not None,
-            "first": k == 0,
-            "last": k == len(variants) - 1,
+            "first": first,
+            "last": last,
         }
-        for answers, texts in ((False, sheets), (True, keys)):
-            texts.append(
-                render(
-                    hand.trace,
-                    "worksheet",
-                    style=style,
-                    title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
-                    output_format=output_format,
-                    hand=hand,
-                    context={**context, "answers": answers},
-                )
+        sheet, key = (
+            render(
+                hand.trace,
+                "worksheet",
+                style=style,
+                title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
+                output_format=output_format,
+                hand=hand,
+                context={**context, "answers": answers},
             )
-        records.append(_record(variant, hand))
-    from .serialize import encode_json
-
-    answers_json = encode_json({"variants": records}) + "\n"
-    return Worksheet("".join(sheets), "".join(keys), answers_json)
+            for answers in (False, True)
+        )
+        yield sheet, key, encode_json_item("variants", _record(variant, hand), first=first, last=last)
 
 
 def given_variant(example: Example) -> Variant:
@@ -114,20 +129,37 @@ def given_variant(example: Example) -> Variant:
     return Variant(1, example, json.loads(network_to_json(example.network, example.inputs)))
 
 
-def drawn_variants(spec: NetworkSpec, seed: int, count: int | None, names: Sequence[str] | None) -> list[Variant]:
+def drawn_variants(spec: NetworkSpec, seed: int, count: int | None, names: Sequence[str] | None) -> Sequence[Variant]:
     """Networks drawn as `lstm-latex new` draws them: one from ``seed`` itself, or (with a
-    ``count`` or ``names``) one a variant, each from its own seed derived from ``seed``."""
+    ``count`` or ``names``) one a variant, each from its own seed derived from ``seed``. Each is
+    drawn when it is asked for and not kept, so that a class takes the memory of one network."""
     if count is None and names is None:
         seeds = [seed]
     else:
         seeds = variant_seeds(seed, len(names) if names is not None else count or 1)
-    variants = []
-    for k, variant_seed in enumerate(seeds):
-        text = new_network(spec, variant_seed)
-        weights = json.loads(text)
-        example = load(weights, where=f"variant {k + 1} (seed {variant_seed})")
-        variants.append(Variant(k + 1, example, weights, variant_seed, None if names is None else names[k]))
-    return variants
+    return _Drawn(spec, seeds, names)
+
+
+class _Drawn(Sequence[Variant]):
+    """The variants of ``seeds``, each drawn, loaded and named as it is indexed."""
+
+    def __init__(self, spec: NetworkSpec, seeds: Sequence[int], names: Sequence[str] | None) -> None:
+        self.spec, self.seeds, self.names = spec, seeds, names
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    @overload
+    def __getitem__(self, index: int) -> Variant: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Variant]: ...
+    def __getitem__(self, index: int | slice) -> Variant | Sequence[Variant]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        k = range(len(self))[index]  # an IndexError past the end, as a list's
+        weights = json.loads(new_network(self.spec, self.seeds[k]))
+        example = load(weights, where=f"variant {k + 1} (seed {self.seeds[k]})")
+        return Variant(k + 1, example, weights, self.seeds[k], None if self.names is None else self.names[k])
 
 
 def require_whole(example: Example, max_size: int) -> None:
@@ -160,33 +192,53 @@ def _record(variant: Variant, hand: HandPass) -> dict[str, Any]:
 
 
 def output_names(output: str) -> tuple[str, str, str]:
-    """The sheet's file, its key's and its answers': sheet.tex, sheet-answers.tex, sheet-answers.json."""
+    """The sheet's file, its key's and its answers': sheet.tex, sheet-answers.tex, sheet-answers.json.
+    Raises InputError for a name that cannot give three files: empty, -, or a .json sheet (whose key
+    would be the answers' file)."""
+    if not output:
+        raise InputError("-o: the file name is empty")
+    if output == "-":
+        raise InputError(
+            "-o -: a worksheet is three files (the sheet, its key and its answers), not stdout: give a file name"
+        )
     path = Path(output)
-    key = path.with_name(path.stem + ANSWERS + path.suffix)
-    return output, str(key), str(path.with_name(path.stem + ANSWERS + ".json"))
+    key = str(path.with_name(path.stem + ANSWERS + path.suffix))
+    answers = str(path.with_name(path.stem + ANSWERS + ".json"))
+    if key.lower() == answers.lower():
+        raise InputError(f"-o {output}: its key would be {key}, the answers' file: name the sheet .tex or .md")
+    return output, key, answers
 
 
 def read_names(path: str, latex: bool) -> list[str]:
-    """The names in a file, one a line (blank lines skipped), each at most MAX_NAME characters and,
-    for LaTeX, one pdflatex can typeset. Raises InputError naming the line."""
+    """The names in a file of UTF-8 text, one a line (lines end in \\n or \\r\\n; blank lines skipped),
+    each at most MAX_NAME characters, with a printable character, and, for LaTeX, one pdflatex can
+    typeset. The file is read whole, at most MAX_NAMES_BYTES. Raises InputError naming the line."""
     try:
-        with open_regular(Path(path)) as (stream, _):
-            data = stream.read(MAX_VARIANTS * (MAX_NAME + 2) + 1)
+        with open_regular(Path(path)) as (stream, size):
+            if size > MAX_NAMES_BYTES:
+                raise InputError(f"the file is {size} bytes: a file of names is at most {MAX_NAMES_BYTES}")
+            data = stream.read(MAX_NAMES_BYTES + 1)
     except OSError as error:
         raise InputError(f"cannot read the file ({error.strerror})", path) from None
     except InputError as error:
         raise error.within(path) from None
+    if len(data) > MAX_NAMES_BYTES:  # it grew while being read
+        raise InputError(f"more than {MAX_NAMES_BYTES} bytes: a file of names is at most {MAX_NAMES_BYTES}", path)
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path) from None
+    except UnicodeDecodeError as error:
+        bad_line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(f"line {bad_line}: not UTF-8 text", path) from None
     names = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Only \n ends a line: str.splitlines would split a name at a form feed or U+2028 as well.
+    for number, line in enumerate(text.split("\n"), 1):
         name = line.strip()
         if not name:
             continue
         if len(name) > MAX_NAME:
             raise InputError(f"line {number}: a name of {len(name)} characters, more than {MAX_NAME}", path)
+        if not any(ch.isprintable() and not ch.isspace() for ch in name):
+            raise InputError(f"line {number}: the name has no printable character", path)
         if latex:
             try:
                 escape_latex(name)

@@ -67,7 +67,7 @@ def test_a_character_pdflatex_cannot_typeset_is_refused_by_name() -> None:
     result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--title", "the σ gate"])
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == "Error: cannot typeset 'σ' (U+03C3) with pdflatex: use ASCII or Latin-1 characters\n"
+    assert result.stderr == "Error: cannot typeset 'σ' (U+03C3) with pdflatex and Latin Modern's T1 fonts\n"
 
 
 def test_escape_latex_keeps_ligatures_from_forming() -> None:

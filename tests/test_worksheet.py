@@ -179,12 +179,13 @@ def test_bad_options_are_one_error_line_and_write_nothing(
     (tmp_path / "big.json").write_text(json.dumps({**big, "x": big["x"].tolist()}))
     replaced = {"NAMES": "names.txt", "BAD": "bad.txt", "BIG": "big.json"}
     args = [str(tmp_path / replaced[a]) if a in replaced else a for a in args]
+    (tmp_path / "out").mkdir()
     result = run(*args, "-o", str(tmp_path / "out" / "sheet.tex"))
     assert result.exit_code == status, result.output
     assert message in result.stderr
     assert result.stderr.startswith(("Error: ", "Usage: "))
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "out").exists()
+    assert list((tmp_path / "out").iterdir()) == []  # no file, and no temporary file left behind
 
 
 def test_a_pdf_or_no_output_is_a_usage_error(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ The pipeline, one call a stage::
     worked = lstm_latex.hand_pass(example, 2)  # or both as worked by hand, rounding to 2 decimals as they go
     report = lstm_latex.cross_check(trace)  # check: the same network in torch (torch imported here only)
     text = lstm_latex.render(trace, check=report)  # render: LaTeX through Jinja templates
+    derivation = lstm_latex.derive(example, hand=2, check=None)  # or every pass at once, as the commands run them
+    text = lstm_latex.render(derivation)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .latex import NumberFormat
 from .loaders import load
 from .model import DirectionTrace, Example, Gate, Trace
 from .network import forward
+from .pipeline import Derivation, derive
 from .render import Style, render
 from .selection import Indices, Selection
 
@@ -42,6 +45,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CheckError",
     "CheckReport",
+    "Derivation",
     "DirectionTrace",
     "Example",
     "Gate",
@@ -66,6 +70,7 @@ __all__ = [
     "__version__",
     "backward",
     "cross_check",
+    "derive",
     "forward",
     "hand_pass",
     "load",

@@ -17,10 +17,10 @@ from typing import Any, Literal, get_args
 from .cells import CELLS
 from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
-from .hand import HandPass, hand_pass
 from .latex import escape_latex
 from .loaders import load, open_regular
 from .model import Example
+from .pipeline import Derivation, derive
 from .render import OutputFormat, Style, render
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
@@ -78,9 +78,9 @@ def make_worksheet(
     records: list[dict[str, Any]] = []
     for k, variant in enumerate(variants):
         require_whole(variant.example, style.numbers.max_size)
-        hand = hand_pass(variant.example, style.numbers.precision)
+        derivation = derive(variant.example, hand=style.numbers.precision)
         network = variant.example.network
-        pass_name = "forward pass" if hand.gradients is None else "forward and backward pass"
+        pass_name = "forward pass" if derivation.gradients is None else "forward and backward pass"
         context = {
             "asked": BLANKS[: BLANKS.index(blank) + 1],
             "variant": variant.heading if len(variants) > 1 or variant.name else None,
@@ -91,16 +91,15 @@ def make_worksheet(
         for answers, texts in ((False, sheets), (True, keys)):
             texts.append(
                 render(
-                    hand.trace,
+                    derivation,
                     "worksheet",
                     style=style,
                     title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
                     output_format=output_format,
-                    hand=hand,
                     context={**context, "answers": answers},
                 )
             )
-        records.append(_record(variant, hand))
+        records.append(_record(variant, derivation))
     from .serialize import encode_json
 
     answers_json = encode_json({"variants": records}) + "\n"
@@ -146,7 +145,7 @@ def require_whole(example: Example, max_size: int) -> None:
             )
 
 
-def _record(variant: Variant, hand: HandPass) -> dict[str, Any]:
+def _record(variant: Variant, derivation: Derivation) -> dict[str, Any]:
     from .serialize import trace_to_dict  # the check's constants come with it: only when writing answers
 
     record: dict[str, Any] = {"variant": variant.number}
@@ -155,7 +154,7 @@ def _record(variant: Variant, hand: HandPass) -> dict[str, Any]:
     record["seed"] = variant.seed
     record["weights"] = variant.weights
     # The hand values, each the decimal the key prints (to --precision decimals).
-    record["trace"] = trace_to_dict(hand.trace, None, hand.gradients, hand)
+    record["trace"] = trace_to_dict(derivation.trace, None, derivation.gradients, derivation.hand)
     return record
 
 

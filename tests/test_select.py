@@ -245,10 +245,10 @@ def test_the_step_limit_counts_the_steps_shown(tmp_path: Path) -> None:
 
 
 def test_the_check_covers_the_whole_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lstm_latex import cli
+    from lstm_latex import check
 
     checked: list[lstm_latex.Trace[lstm_latex.Step]] = []
-    monkeypatch.setattr(cli, "_check_trace", lambda trace, mode, gradients=None: checked.append(trace))
+    monkeypatch.setattr(check, "check_trace", lambda trace, mode, gradients=None: checked.append(trace))
     result = CliRunner().invoke(main, ["render", weights(tmp_path), "--steps", "2", "--layers", "0", "--gates", "i"])
     assert result.exit_code == 0, result.output
     assert [len(d.steps) for d in checked[0].directions] == [9, 9]

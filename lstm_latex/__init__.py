@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .backprop import Gradients, backward
 from .cells import Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
-from .errors import CheckError, InputError, LstmLatexError, RenderError
+from .errors import CheckError, InputError, LstmLatexError, OutputError, RenderError
 from .hand import HandPass, hand_pass
 from .latex import NumberFormat
 from .loaders import load
@@ -60,6 +60,7 @@ __all__ = [
     "LstmLatexError",
     "LstmStep",
     "NumberFormat",
+    "OutputError",
     "RenderError",
     "RnnGrad",
     "RnnStep",

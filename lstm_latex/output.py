@@ -24,8 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-import click
-
+from .errors import OutputError
 from .values import one_line
 
 
@@ -42,9 +41,9 @@ def write_text(text: str | Iterable[str], output: str | None) -> None:
 def write_file(output: str, chunks: Iterable[bytes]) -> None:
     """``chunks`` as the file ``output``, never half-written: see the module's docstring."""
     if not output:
-        raise click.ClickException("-o: the file name is empty")
+        raise OutputError("-o: the file name is empty")
     if output.endswith(("/", os.sep)):
-        raise click.ClickException(f"{one_line(output)}: cannot write (a file name must not end in /)")
+        raise OutputError(f"{one_line(output)}: cannot write (a file name must not end in /)")
     target = Path(os.path.realpath(output))  # through a symlink, to its target
     try:
         status: os.stat_result | None = os.stat(target)
@@ -58,7 +57,7 @@ def write_file(output: str, chunks: Iterable[bytes]) -> None:
                 stream.writelines(chunks)
             return
         if status is not None and not status.st_mode & 0o222:
-            raise click.ClickException(f"{one_line(output)}: cannot write (the file is read-only)")
+            raise OutputError(f"{one_line(output)}: cannot write (the file is read-only)")
         _replace(target, chunks, stat.S_IMODE(status.st_mode) if status is not None else _new_file_mode())
     except OSError as error:
         raise _cannot_write(output, error) from None
@@ -123,14 +122,14 @@ def _signals_as_exceptions() -> Iterator[None]:
 def _to_stdout(pieces: Iterable[str]) -> None:
     stream = sys.stdout
     if stream is None:  # started with stdout closed (>&-): the text would go nowhere
-        raise click.ClickException("cannot write to stdout: it is closed (give -o FILE)")
+        raise OutputError("cannot write to stdout: it is closed (give -o FILE)")
     try:
         for piece in pieces:
             stream.write(piece)
         stream.flush()
     except OSError as error:
         _silence(stream)
-        raise click.ClickException(f"cannot write to stdout ({error.strerror or error})") from None
+        raise OutputError(f"cannot write to stdout ({error.strerror or error})") from None
 
 
 def _silence(stream: object) -> None:
@@ -144,5 +143,5 @@ def _silence(stream: object) -> None:
     os.close(null)
 
 
-def _cannot_write(output: str, error: OSError) -> click.ClickException:
-    return click.ClickException(f"{one_line(output)}: cannot write ({error.strerror or error})")
+def _cannot_write(output: str, error: OSError) -> OutputError:
+    return OutputError(f"{one_line(output)}: cannot write ({error.strerror or error})")

@@ -7,8 +7,9 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,8 +19,8 @@ from .cells import CELLS, Grad, Step
 from .cells.common import split_params
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
-from .layout import HEADING_LEVELS, HeadingLevel, Headings, Typeset, layout_at, text_width
-from .model import DirectionTrace, GateParams, Trace
+from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, layout_at, text_width
+from .model import Array, DirectionTrace, GateParams, Trace
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 
@@ -140,7 +141,11 @@ def render(
     entry = _entry(template, template_dir, output_format)
     if hand is not None:
         style = _worked_by_hand(hand, style)
-    env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
+    markdown = entry.endswith(MARKDOWN)
+    env = _environment(style, template_dir, markdown)
+    # This render's typesetting, which its filters and layout_for find here: a thread's render
+    # never sees another's (the environment, cached, is shared by every render in the style).
+    typeset = _TYPESET.set(Typeset(style.numbers, _paint(style.color, markdown), portable=markdown))
     network = trace.example.network
     directions = [
         _labelled(d, network.num_layers, network.bidirectional, progress, selection) for d in trace.directions
@@ -178,7 +183,7 @@ def render(
     except Exception as error:  # a user's template may raise anything: a syntax error, 1/0, recursion
         raise _template_error(error, template) from None
     finally:
-        typeset.forget()
+        _TYPESET.reset(typeset)
 
 
 def _worked_by_hand(hand: HandPass, style: Style) -> Style:
@@ -391,7 +396,7 @@ def _compiled_with(environment: jinja2.Environment) -> str:
 def precompile(path: Path = PRECOMPILED) -> list[str]:
     """Write the code Jinja generates for every built-in template to ``path``, for a render to use
     instead of parsing them (`python -m lstm_latex.precompile`); returns their names."""
-    environment, _ = _environment(Style(), None, False)  # every style's filters are called alike
+    environment = _environment(Style(), None, False)  # every style's filters are called alike
     templates = {}
     for file in sorted(TEMPLATES.rglob("*.j2")):
         name, source = file.relative_to(TEMPLATES).as_posix(), file.read_text(encoding="utf-8")
@@ -408,27 +413,39 @@ def _sha256(text: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tuple[jinja2.Environment, Typeset]:
+def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jinja2.Environment:
     """The environment of templates in ``style``: kept, with the templates it has compiled, for
-    the next render in the same style; and the typesetting its filters share for one render."""
+    the next render in the same style. It holds nothing of a render: its filters typeset with the
+    render's own Typeset (``_TYPESET``)."""
     builtin = _BuiltinLoader(TEMPLATES, PRECOMPILED)
     loaders: list[jinja2.BaseLoader] = [] if template_dir is None else [_Loader(template_dir)]
     loaders += [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **OPTIONS)
-    typeset = Typeset(style.numbers, _paint(style.color, markdown), portable=markdown)
     env.filters.update(
         num=style.numbers.number,
-        mat=typeset.matrix,
-        paint=typeset.paint,
+        mat=_matrix,
+        paint=_paint(style.color, markdown),
         tex=escape_latex,
         text=escape_markdown if markdown else escape_latex,
         heading=heading_latex,
     )
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
-    env.globals["layout_for"] = partial(layout_at, typeset)
+    env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
     env.globals["inf"] = math.inf
-    return env, typeset
+    return env
+
+
+# The Typeset of the render running in this thread (or task): set and reset by render().
+_TYPESET: ContextVar[Typeset] = ContextVar("lstm_latex_typeset")
+
+
+def _matrix(array: Array) -> str:
+    return _TYPESET.get().matrix(array)
+
+
+def _layout_for(width: str, font_size: float | None, rows: float = math.inf) -> Layout:
+    return layout_at(_TYPESET.get(), width, font_size, rows)
 
 
 def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:

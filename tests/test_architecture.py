@@ -17,10 +17,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "lstm_latex"
 TEMPLATES = PACKAGE / "templates"
 
-# What a template should not do, as a pattern, with the most it does today and the target.
+# What a template should not do, as a pattern, with the most it may do now (lowered as it falls:
+# the issue found 11, 5, 19, 104 and 156) and the target.
 PATTERNS: dict[str, tuple[str, int, int]] = {
-    "a gate picked by position (cell.gates[0])": (r"gates\[\d\]", 11, 0),
-    'LaTeX compared as a string (fn == "\\\\...")': (r"[!=]=\s*[\"']\\", 5, 0),
+    "a gate picked by position (cell.gates[0])": (r"gates\[\d\]", 1, 0),
+    'LaTeX compared as a string (fn == "\\\\...")': (r"[!=]=\s*[\"']\\", 0, 0),
     "a map filter": (r"\|\s*map\b", 19, 0),
     "a set statement": (r"\(\(\*-?\s*set\b", 104, 30),
     "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 156, 70),
@@ -111,6 +112,6 @@ def test_the_modules_import_each_other_without_a_cycle() -> None:
 
 if __name__ == "__main__":
     for what, count in counts().items():
-        print(f"{what}: {count} (today {PATTERNS[what][1]}, target {PATTERNS[what][2]})")
+        print(f"{what}: {count} (at most {PATTERNS[what][1]}, target {PATTERNS[what][2]})")
     pairs = repeated_pairs()
     print(f"pairs of templates sharing {BLOCK} lines: {len(pairs)} (target {REPEATED[1]}): {pairs}")

@@ -207,3 +207,22 @@ The end.
 def test_a_title_with_dollars_stays_text_in_a_heading(seed) -> None:  # type: ignore[no-untyped-def]
     text = lstm_latex.render(seed, "snippet", title="Costs $5 \\$ or $x$")
     assert r"\subsection{Costs \$5 \textbackslash{}\$ or \$x\$}" in text
+
+
+def test_a_hosts_own_gate_colour_is_kept(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "seed.tex").write_text(lstm_latex.render(seed, "snippet"), encoding="utf-8")
+    run = latex(
+        r"""\documentclass{article}
+\usepackage{amsmath,amssymb,mathtools}
+\usepackage{xcolor}
+\definecolor{lstmlatexi}{HTML}{123456}
+\begin{document}
+\input{seed}
+\extractcolorspecs{lstmlatexi}{\model}{\spec}\par lstmlatexi is \model:\spec.
+\extractcolorspecs{lstmlatexf}{\model}{\spec}\par lstmlatexf is \model:\spec.
+\end{document}
+""",
+        name="notes",
+    )
+    assert "lstmlatexi is rgb:0.0706,0.20392,0.33725." in run.text  # the host's 123456, not the snippet's 0072B2
+    assert "lstmlatexf is rgb:0.8353,0.36864,0." in run.text  # the snippet's own D55E00, where the host has none

@@ -259,3 +259,17 @@ def test_a_selected_document_compiles(latex) -> None:  # type: ignore[no-untyped
     run = latex(text)
     assert "Shown here: steps 1, 3\u20134 of T = 5" in run.text
     assert run.overfull == []
+
+
+@pytest.mark.parametrize(
+    ("options", "note"),
+    [
+        # the network and the results show every gate and step, whichever are chosen
+        ({"parts": "network", "gates": "f"}, "Shown here: the part network. The rest was computed too."),
+        ({"parts": "results", "steps": "1"}, "Shown here: the part results. The rest was computed too."),
+        ({"parts": "parameters", "steps": "1", "layers": "0"}, "Shown here: layer 0 of 2; the part parameters."),
+        ({"parts": "steps", "gates": "f"}, "Shown here: gate f of i, f, g, o; the part steps."),
+    ],
+)
+def test_the_note_names_only_what_the_parts_shown_leave_out(options: dict[str, str], note: str) -> None:
+    assert note in shown(**options)

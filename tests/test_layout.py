@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -106,7 +108,8 @@ def test_a_matrix_is_formatted_once_a_render() -> None:
 def test_renders_in_threads_print_what_each_prints_alone() -> None:
     """A render owns its layout: eight at once, at different widths and of different networks, each
     print what they print one after another."""
-    sources = [SAMPLES / "gru.json", random_lstm(8, 8, steps=1)]  # the LSTM's matrices elided on narrow pages
+    # the LSTM's matrices are elided on the narrow pages only
+    sources: list[Path | dict[str, Any]] = [SAMPLES / "gru.json", random_lstm(8, 8, steps=1)]
     traces = [lstm_latex.forward(lstm_latex.load(source)) for source in sources]
     jobs = [(trace, width) for width in ("twocolumn", "a4", "a5", "1000pt") for trace in traces]
 

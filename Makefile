@@ -71,9 +71,9 @@ lint: $(STAMP)
 test: install tex katex lint
 	$(BIN)/pytest -n 2
 
-# The tests that need neither pdflatex nor torch, on both cores: for the edit-test loop (about 40 s).
+# The tests that need neither pdflatex, torch nor KaTeX, on both cores: for the edit-test loop (about 40 s).
 quick: install
-	$(BIN)/pytest -n 2 -m "not latex and not torch"
+	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex"
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
 golden: install

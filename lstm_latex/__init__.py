@@ -8,6 +8,8 @@ The pipeline, one call a stage::
     worked = lstm_latex.hand_pass(example, 2)  # or both as worked by hand, rounding to 2 decimals as they go
     report = lstm_latex.cross_check(trace)  # check: the same network in torch (torch imported here only)
     text = lstm_latex.render(trace, check=report)  # render: LaTeX through Jinja templates
+    derivation = lstm_latex.derive(example, hand=2, check=None)  # or every pass at once, as the commands run them
+    text = lstm_latex.render(derivation)
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .backprop import Gradients, backward
 from .cells import Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
-from .errors import CheckError, InputError, LstmLatexError, RenderError
+from .errors import CheckError, InputError, LstmLatexError, OutputError, RenderError
 from .hand import HandPass, hand_pass
 from .latex import NumberFormat
 from .loaders import load
 from .model import DirectionTrace, Example, Gate, Trace
 from .network import forward
+from .pipeline import Derivation, derive
 from .render import Style, render
 from .selection import Indices, Selection
 
@@ -42,6 +45,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CheckError",
     "CheckReport",
+    "Derivation",
     "DirectionTrace",
     "Example",
     "Gate",
@@ -56,6 +60,7 @@ __all__ = [
     "LstmLatexError",
     "LstmStep",
     "NumberFormat",
+    "OutputError",
     "RenderError",
     "RnnGrad",
     "RnnStep",
@@ -66,6 +71,7 @@ __all__ = [
     "__version__",
     "backward",
     "cross_check",
+    "derive",
     "forward",
     "hand_pass",
     "load",

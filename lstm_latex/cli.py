@@ -7,28 +7,23 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from . import __version__
-from .cells import CELLS, Step
+from .cells import CELLS
 from .errors import InputError, LstmLatexError, RenderError
 from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
-from .model import Example, Network, Trace
-from .network import forward
-from .render import MAX_STEPS, OutputFormat, Style, check_size, render
-from .selection import PARTS, Indices, Selection
+from .model import Example, Network
+from .pipeline import MAX_STEPS, Derivation, derive
+from .render import OutputFormat, Style, render
+from .selection import EVERYTHING, PARTS, Indices, Selection
 from .values import MAX_NUMBERS
 from .worksheet import BLANKS, MAX_VARIANTS, Blank, Variant
-
-if TYPE_CHECKING:
-    from .backprop import Gradients
-    from .check import CheckReport
-    from .hand import HandPass
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -260,24 +255,19 @@ def render_(
     )
     example = _load(file, inputs, prefix, cell)
     selection = Selection(steps, layers, directions, gates, part)
-    check_size(example, max_steps, selection)  # before the forward pass and the check: a refused input costs nothing
-    trace, gradients, report, worked = _passes(example, check, numbers.precision if hand else None)
-    style = Style(numbers, color)
-    with _progress("rendering", trace.example, selection) as tick:
+    derivation = _derive(example, check, numbers.precision if hand else None, selection, max_steps)
+    with _progress("rendering", example, selection) as tick:
         text = render(
-            trace,
+            derivation,
             name,
-            style=style,
+            style=Style(numbers, color),
             title=title,
             template_dir=template_dir,
-            check=report,
             progress=tick,
             max_steps=max_steps,
             output_format=output_format,
-            gradients=gradients,
             heading_level=heading_level,
             selection=selection,
-            hand=worked,
             width=width,
         )
     if pdf and output is not None:
@@ -343,10 +333,10 @@ def trace(
     if precision is not None and not hand:
         raise click.ClickException("--precision sets the decimals of --hand: give --hand too")
     decimals = NumberFormat.precision if precision is None else precision
-    computed, gradients, report, worked = _passes(_load(file, inputs, prefix, cell), check, decimals if hand else None)
+    derivation = _derive(_load(file, inputs, prefix, cell), check, decimals if hand else None)
     from .serialize import trace_to_json
 
-    _write(trace_to_json(computed, report, gradients, worked), output)
+    _write(trace_to_json(derivation.trace, derivation.check, derivation.gradients, derivation.hand), output)
 
 
 @_command("check")
@@ -358,8 +348,8 @@ def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) 
     1e-10 + 1e-12·|value|, in float64)."""
     from .check import cross_check
 
-    computed = _forward(_load(file, inputs, prefix, cell))
-    report = cross_check(computed, _backward(computed))
+    derivation = _derive(_load(file, inputs, prefix, cell), check=False)
+    report = cross_check(derivation.trace, derivation.gradients)
     click.echo(report.table())
     report.require_agreement()
 
@@ -403,44 +393,17 @@ def _progress(label: str, example: Example, selection: Selection | None = None) 
         yield lambda: bar.update(1)
 
 
-def _check_trace(trace: Trace[Step], mode: bool | None, gradients: Gradients | None = None) -> CheckReport | None:
-    """check.check_trace, imported only when a check may run: start-up matters with --no-check."""
-    if mode is False:
-        return None
-    from .check import check_trace
-
-    return check_trace(trace, mode, gradients)
-
-
-def _backward(trace: Trace[Step]) -> Gradients | None:
-    """The backward pass, when the inputs give a target or grad_output."""
-    if trace.example.inputs.loss is None:
-        return None
-    from .backprop import backward
-
-    return backward(trace)
-
-
-def _passes(
-    example: Example, check: bool | None, hand_decimals: int | None
-) -> tuple[Trace[Step], Gradients | None, CheckReport | None, HandPass | None]:
-    """The forward and backward pass of ``example`` and the torch check of them; with
-    ``hand_decimals``, the example worked by hand to so many decimals too, whose trace and
-    gradients are then the ones returned (the check stays of the exact ones)."""
-    trace = _forward(example)
-    gradients = _backward(trace)
-    report = _check_trace(trace, check, gradients)
-    if hand_decimals is None:
-        return trace, gradients, report, None
-    from .hand import hand_pass
-
-    worked = hand_pass(example, hand_decimals, exact=trace, exact_gradients=gradients)
-    return worked.trace, worked.gradients, report, worked
-
-
-def _forward(example: Example) -> Trace[Step]:
+def _derive(
+    example: Example,
+    check: bool | None,
+    hand_decimals: int | None = None,
+    selection: Selection = EVERYTHING,
+    max_steps: int = 0,
+) -> Derivation:
+    """derive(example), with a progress bar for a long forward pass; a document too long for
+    ``max_steps`` is refused before anything is computed."""
     with _progress("tracing", example) as tick:
-        return forward(example, tick)
+        return derive(example, hand=hand_decimals, check=check, selection=selection, max_steps=max_steps, progress=tick)
 
 
 def _source(file: str) -> tuple[Source, str | None]:

@@ -34,3 +34,7 @@ class CheckError(LstmLatexError):
 
 class RenderError(LstmLatexError):
     """A template is missing or cannot be rendered."""
+
+
+class OutputError(LstmLatexError):
+    """The text cannot be written where it is asked to go: a file that is read-only, a closed stdout."""

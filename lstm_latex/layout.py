@@ -126,7 +126,8 @@ T = TypeVar("T")
 class Typeset:
     """How arrays look in one render: each array's matrix and its width, formatted once (the
     same weights appear at every step), and text painted in a gate's colour. Entries hold the
-    array itself, so that an id is not reused while it is remembered; ``forget`` ends a render."""
+    array itself, so that an id is not reused while it is remembered. One render's own: never
+    shared between renders."""
 
     def __init__(self, numbers: NumberFormat, paint: Paint, *, portable: bool) -> None:
         self.numbers = numbers
@@ -179,10 +180,6 @@ class Typeset:
             text, width = laid_out(numbers)
             entry = self._shown[id(array)] = (array, text, width, numbers)
         return entry
-
-    def forget(self) -> None:
-        self._shown.clear()
-        self.room = self.rows = math.inf
 
 
 def layout_at(typeset: Typeset, width: str, font_size: float | None, rows: float = math.inf) -> Layout:

@@ -106,22 +106,10 @@ class Example:
     source: str  # where it came from, for messages
 
     def _repr_markdown_(self) -> str:
-        """In Jupyter, an example shows itself as the derivation's table of the network."""
-        from .cells import CELLS  # the cells read this module
-        from .latex import escape_markdown
+        """In Jupyter, an example shows itself as the derivation's table of the network (lstm_latex.notebook)."""
+        from .notebook import example_markdown  # the display reads the records, not they it
 
-        network, loss = self.network, self.inputs.loss
-        rows: list[tuple[str, object]] = [("input size", network.input_size), ("hidden size", network.hidden_size)]
-        rows += [("projection size", network.proj_size)] if network.proj_size else []
-        rows += [("layers", network.num_layers), ("directions", network.num_directions)]
-        rows += [("biases", "yes" if network.bias else "no"), ("steps T", self.inputs.x.shape[0])]
-        if loss is not None:
-            rows.append(("backward pass", "from grad_output" if loss.kind == "grad_output" else f"{loss.kind} loss"))
-        cell = CELLS[network.cell]
-        lines = [f"**A `torch.nn.{cell.torch_class}` ({cell.title}) from {escape_markdown(self.source)}**", ""]
-        lines += ["| | |", "| --- | ---: |", *(f"| {name} | {value} |" for name, value in rows), ""]
-        lines.append("`lstm_latex.forward(example)` computes its trace, which shows the derivation.")
-        return "\n".join(lines) + "\n"
+        return example_markdown(self)
 
 
 @dataclass(frozen=True)
@@ -190,22 +178,7 @@ class Trace(Generic[StepT]):
         return cast("Trace[OtherStepT]", self)
 
     def _repr_markdown_(self) -> str:
-        """In Jupyter, a trace shows itself as its derivation: Markdown with $$ math. A trace of
-        more step blocks than a document holds (render.MAX_STEPS) shows each direction's first
-        steps, which the derivation says, and names the call that writes them all; showing never
-        raises."""
-        from .errors import LstmLatexError
-        from .latex import escape_markdown
-        from .render import MAX_STEPS, render  # render reads this module: imported when first shown
-        from .selection import Selection
+        """In Jupyter, a trace shows itself as its derivation (lstm_latex.notebook)."""
+        from .notebook import trace_markdown  # the display reads the records, not they it
 
-        trace, seq_len, count = cast("Trace[Step]", self), self.example.inputs.x.shape[0], len(self.directions)
-        try:
-            if seq_len * count <= MAX_STEPS:
-                return render(trace, "markdown")
-            first = Selection(first_steps=max(1, MAX_STEPS // count))
-            text = render(trace, "markdown", selection=first, max_steps=max(MAX_STEPS, count))
-        except LstmLatexError as error:
-            return f"*This trace cannot be shown: {escape_markdown(str(error))}*\n"
-        note = '> Too long to show whole: `lstm_latex.render(trace, "markdown", max_steps=0)` writes every step.'
-        return f"{note}\n\n{text}"
+        return trace_markdown(cast("Trace[Step]", self))

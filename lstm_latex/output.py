@@ -25,8 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO, TypeVar
 
-import click
-
+from .errors import OutputError
 from .values import one_line
 
 T = TypeVar("T")
@@ -65,7 +64,7 @@ def write_files(outputs: Sequence[str], texts: Iterable[Sequence[str]]) -> None:
     targets = [(output, *_target(output)) for output in outputs]
     for k, (output, target, status) in enumerate(targets):
         if status is not None and not stat.S_ISREG(status.st_mode):
-            raise click.ClickException(
+            raise OutputError(
                 f"{one_line(output)}: cannot write (not a regular file, which is replaced whole)"
             )
         for other, other_target, other_status in targets[:k]:
@@ -73,7 +72,7 @@ def write_files(outputs: Sequence[str], texts: Iterable[Sequence[str]]) -> None:
                 status is not None and other_status is not None and os.path.samestat(status, other_status)
             )
             if same:
-                raise click.ClickException(f"{one_line(other)} and {one_line(output)} are the same file")
+                raise OutputError(f"{one_line(other)} and {one_line(output)} are the same file")
     _replace(targets, ([text.encode("utf-8") for text in pieces] for pieces in texts))
 
 
@@ -81,9 +80,9 @@ def _target(output: str) -> tuple[Path, os.stat_result | None]:
     """The file ``output`` names, through a symlink to its target, and its status (None for no file
     there yet); a name that is no file, or a read-only file, refused."""
     if not output:
-        raise click.ClickException("-o: the file name is empty")
+        raise OutputError("-o: the file name is empty")
     if output.endswith(("/", os.sep)):
-        raise click.ClickException(f"{one_line(output)}: cannot write (a file name must not end in /)")
+        raise OutputError(f"{one_line(output)}: cannot write (a file name must not end in /)")
     target = Path(os.path.realpath(output))  # through a symlink, to its target
     try:
         status: os.stat_result | None = os.stat(target)
@@ -92,7 +91,7 @@ def _target(output: str) -> tuple[Path, os.stat_result | None]:
     except OSError as error:
         raise _cannot_write(output, error) from None
     if status is not None and stat.S_ISREG(status.st_mode) and not status.st_mode & 0o222:
-        raise click.ClickException(f"{one_line(output)}: cannot write (the file is read-only)")
+        raise OutputError(f"{one_line(output)}: cannot write (the file is read-only)")
     return target, status
 
 
@@ -178,14 +177,14 @@ def _signals_as_exceptions() -> Iterator[None]:
 def _to_stdout(pieces: Iterable[str]) -> None:
     stream = sys.stdout
     if stream is None:  # started with stdout closed (>&-): the text would go nowhere
-        raise click.ClickException("cannot write to stdout: it is closed (give -o FILE)")
+        raise OutputError("cannot write to stdout: it is closed (give -o FILE)")
     try:
         for piece in pieces:
             stream.write(piece)
         stream.flush()
     except OSError as error:
         _silence(stream)
-        raise click.ClickException(f"cannot write to stdout ({error.strerror or error})") from None
+        raise OutputError(f"cannot write to stdout ({error.strerror or error})") from None
 
 
 def _silence(stream: object) -> None:
@@ -199,5 +198,5 @@ def _silence(stream: object) -> None:
     os.close(null)
 
 
-def _cannot_write(output: str, error: OSError) -> click.ClickException:
-    return click.ClickException(f"{one_line(output)}: cannot write ({error.strerror or error})")
+def _cannot_write(output: str, error: OSError) -> OutputError:
+    return OutputError(f"{one_line(output)}: cannot write ({error.strerror or error})")

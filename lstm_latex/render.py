@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,8 +19,9 @@ from .environment import PRECOMPILED, TEMPLATES, render_template, template_envir
 from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
-from .layout import HEADING_LEVELS, HeadingLevel, Headings, Typeset, layout_at, text_width
-from .model import DirectionTrace, Example, GateParams, Trace
+from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, layout_at, text_width
+from .model import Array, DirectionTrace, GateParams, Trace
+from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
@@ -38,8 +40,6 @@ MARKDOWN = ".md.j2"  # a template of this suffix writes Markdown; any other, LaT
 # by a name KaTeX, MathJax and xcolor all know (see cells.NAMED_COLORS).
 GATE_COLORS = {gate.name: gate.named_color for cell in CELLS.values() for gate in cell.gates}
 
-MAX_STEPS = 100  # step blocks: about 250 pages for a small LSTM, already more than anyone checks by hand
-
 OutputFormat = Literal["latex", "markdown"]
 _FORMAT_NAMES: dict[OutputFormat, str] = {"latex": "LaTeX", "markdown": "Markdown"}
 
@@ -53,7 +53,7 @@ class Style:
 
 
 def render(
-    trace: Trace[Step],
+    derivation: Derivation | Trace[Step],
     template: str = "document",
     *,
     style: Style = Style(),
@@ -70,47 +70,55 @@ def render(
     context: Mapping[str, Any] | None = None,
     width: str | None = None,
 ) -> str:
-    """The derivation of ``trace`` as text, from the entry template named ``template``: a built-in
+    """The text of ``derivation`` (lstm_latex.derive), from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
     or ``NAME.md.j2``), which may extend a built-in one as ``default:document.tex.j2``.
     A ``.md.j2`` template writes Markdown: portable matrices and colours by name. ``output_format``
-    refuses a template of the other format; None takes either.
+    refuses a template of the other format; None takes either. Nothing is computed here: the
+    derivation holds every number the text prints.
 
-    ``gradients``, the backward pass of ``trace`` (lstm_latex.backward), adds its derivation after
-    the results; it is computed here when the example has a target or grad_output and none is
-    given. ``check``, the torch cross-check's report, is stated in the results; None says it was
-    not checked.
+    A trace (lstm_latex.forward) is taken too, with what derive would have added: ``gradients``,
+    its backward pass (computed when the example has a target or grad_output and none is given),
+    ``check``, the torch cross-check's report (None: not checked), and ``hand``, the hand
+    arithmetic (lstm_latex.hand_pass) whose trace it is. A Derivation holds these itself.
+
+    The derivation's backward pass follows the results; its check is stated in the results.
     ``heading_level`` puts the derivation's top headings at that level and the ones inside them
     below it (section, subsection, subsubsection, paragraph; none: bold titles, no sectioning
     command); None: the template's own, section for a document, subsection for a snippet.
     ``selection`` shows only some steps, layers, directions, gates or parts (forward and
     backward), and the document says what it leaves out; the results and the gradients' sums
-    still hold every step. A selection of what ``trace`` does not have is a RenderError.
+    still hold every step. A selection of what the derivation does not have is a RenderError.
     ``width`` is the text width to fit, a preset (a4, twocolumn, a5, beamer) or a TeX length
     (``8.5cm``, ``345pt``): every chain, matrix and table is broken or elided to fit it; None: the
     template's own (its ``text_width``).
     ``progress`` is called once for each step the derivation shows.
-    ``hand``, the hand arithmetic of the example (lstm_latex.hand_pass) whose ``trace`` is the one
-    given, is what the derivation shows: its numbers printed to its decimals, its rule stated at the
-    start and its largest difference from float64 in the results; ``check`` is still of the exact
+    A derivation worked by hand shows its numbers printed to its decimals, its rule stated at the
+    start and its largest difference from float64 in the results; its check is still of the exact
     values.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks shown; 0 means no limit.
     ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
+    if isinstance(derivation, Derivation):
+        if check is not None or gradients is not None or hand is not None:
+            raise RenderError("check=, gradients= and hand= are for a trace: a Derivation holds its own")
+    else:
+        derivation = of_trace(derivation, gradients=gradients, check=check, hand=hand)
+    trace, gradients, check, hand = derivation.trace, derivation.gradients, derivation.check, derivation.hand
     check_size(trace.example, max_steps, selection)
     if heading_level is not None and heading_level not in HEADING_LEVELS:
         raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
     if width is not None:
-        text_width(width)  # refused before anything is computed
+        text_width(width)  # refused before anything is rendered
     entry = _entry(template, template_dir, output_format)
     if hand is not None:
-        style, gradients = _worked_by_hand(hand, trace, style, gradients)
-    env, typeset = _environment(style, template_dir, entry.endswith(MARKDOWN))
-    if gradients is None and trace.example.inputs.loss is not None:
-        from .backprop import backward
-
-        gradients = backward(trace)
+        style = _worked_by_hand(hand, style)
+    markdown = entry.endswith(MARKDOWN)
+    env = _environment(style, template_dir, markdown)
+    # This render's typesetting, which its filters and layout_for find here: a thread's render
+    # never sees another's (the environment, cached, is shared by every render in the style).
+    typeset = _TYPESET.set(Typeset(style.numbers, _paint(style.color, markdown), portable=markdown))
     network = trace.example.network
     directions = [
         _labelled(d, network.num_layers, network.bidirectional, progress, selection) for d in trace.directions
@@ -149,40 +157,17 @@ def render(
     except Exception as error:  # a user's template may raise anything: a syntax error, 1/0, recursion
         raise _template_error(error, template) from None
     finally:
-        typeset.forget()
+        _TYPESET.reset(typeset)
 
 
-def _worked_by_hand(
-    hand: HandPass, trace: Trace[Step], style: Style, gradients: Gradients | None
-) -> tuple[Style, Gradients | None]:
-    """The style and gradients of a render of ``hand``: its numbers in fixed decimals, its own,
-    never with a power of ten in front; its gradients."""
-    if trace is not hand.trace or (gradients is not None and gradients is not hand.gradients):
-        raise RenderError("hand= is the hand arithmetic of another trace: render hand.trace (and hand.gradients)")
+def _worked_by_hand(hand: HandPass, style: Style) -> Style:
+    """The style of a render of ``hand``: its numbers in fixed decimals, its own, never with a
+    power of ten in front."""
     if style.numbers.significant is not None:
         raise RenderError(
             f"hand arithmetic is worked to {hand.decimals} decimals: it prints fixed decimals, not significant digits"
         )
-    return dataclasses.replace(
-        style, numbers=dataclasses.replace(style.numbers, precision=hand.decimals, scaled=False)
-    ), hand.gradients
-
-
-def check_size(example: Example, max_steps: int = MAX_STEPS, selection: Selection = EVERYTHING) -> None:
-    """Refuse a selection of what ``example`` does not have, and a document with more than
-    ``max_steps`` step blocks (the steps x layers x directions it shows), before it takes minutes
-    and gigabytes; 0 means no limit."""
-    selection.check(example)
-    steps, layers, directions = selection.blocks(example)
-    blocks = steps * layers * directions
-    if 0 < max_steps < blocks:
-        seq_len = example.inputs.x.shape[0]
-        shown = f"T = {seq_len}" if steps == seq_len else f"{steps} of T = {seq_len} steps"
-        raise RenderError(
-            f"the document would have {blocks} step blocks ({shown} x {layers} layer(s)"
-            f" x {directions} direction(s)), more than the limit of {max_steps}:"
-            f" pass --max-steps {blocks} (max_steps= in Python) to render it anyway"
-        )
+    return dataclasses.replace(style, numbers=dataclasses.replace(style.numbers, precision=hand.decimals, scaled=False))
 
 
 def _entry(template: str, template_dir: Path | None, output_format: OutputFormat | None) -> str:
@@ -325,29 +310,41 @@ def _labelled(
 def precompile(folder: Path = PRECOMPILED) -> list[str]:
     """Compile every built-in template into ``folder``, for a render to use instead of parsing them
     (`python -m lstm_latex.precompile`); returns their names."""
-    environment, _ = _environment(Style(), None, False)  # every style's filters are called alike
+    environment = _environment(Style(), None, False)  # every style's filters are called alike
     return precompile_into(environment, folder)
 
 
 @lru_cache(maxsize=8)
-def _environment(style: Style, template_dir: Path | None, markdown: bool) -> tuple[jinja2.Environment, Typeset]:
+def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jinja2.Environment:
     """The environment of templates in ``style``: kept, with the templates it has compiled, for
-    the next render in the same style; and the typesetting its filters share for one render."""
+    the next render in the same style. It holds nothing of a render: its filters typeset with the
+    render's own Typeset (``_TYPESET``)."""
     env = template_environment(template_dir)  # a user's templates in a sandbox
-    typeset = Typeset(style.numbers, _paint(style.color, markdown), portable=markdown)
     env.filters.update(
         num=style.numbers.number,
-        mat=typeset.matrix,
-        paint=typeset.paint,
+        mat=_matrix,
+        paint=_paint(style.color, markdown),
         tex=escape_latex,
         text=escape_markdown if markdown else escape_latex,
         heading=heading_latex,
     )
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
-    env.globals["layout_for"] = partial(layout_at, typeset)
+    env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
     env.globals["inf"] = math.inf
-    return env, typeset
+    return env
+
+
+# The Typeset of the render running in this thread (or task): set and reset by render().
+_TYPESET: ContextVar[Typeset] = ContextVar("lstm_latex_typeset")
+
+
+def _matrix(array: Array) -> str:
+    return _TYPESET.get().matrix(array)
+
+
+def _layout_for(width: str, font_size: float | None, rows: float = math.inf) -> Layout:
+    return layout_at(_TYPESET.get(), width, font_size, rows)
 
 
 def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:

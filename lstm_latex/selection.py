@@ -224,18 +224,22 @@ class Selection:
         cell = CELLS[network.cell]
         parts = _parts(example)
         steps = seq_len if self.steps is None else len(self.steps)
+        # What a part shows of the steps, layers, directions and gates chosen: the network, the
+        # equations and the results show them all, whichever are chosen.
+        by_step = any(self.shows_part(part) for part in parts if part in ("steps", "backward"))
+        by_gate = by_step or self.shows_part("parameters")
         shown = []
-        if self.steps is not None and steps < seq_len:
+        if by_step and self.steps is not None and steps < seq_len:
             shown.append(f"step{_s(steps)} {self.steps} of T = {seq_len}")
-        if self.first_steps is not None and self.first_steps < steps:
+        if by_step and self.first_steps is not None and self.first_steps < steps:
             of = "of them" if steps < seq_len else f"of the T = {seq_len} steps"
             shown.append(f"the first {self.first_steps} {of} each direction ran")
-        if self.layers is not None and len(self.layers) < network.num_layers:
+        if by_gate and self.layers is not None and len(self.layers) < network.num_layers:
             shown.append(f"layer{_s(len(self.layers))} {self.layers} of {network.num_layers}")
-        if self.directions is not None and len(set(self.directions)) < network.num_directions:
+        if by_gate and self.directions is not None and len(set(self.directions)) < network.num_directions:
             shown.append(f"the {self.directions[0]} direction")
         kept = [name for name in cell.gate_names if self.shows_gate(name)]
-        if len(kept) < len(cell.gate_names):
+        if by_gate and len(kept) < len(cell.gate_names):
             shown.append(f"gate{_s(len(kept))} {', '.join(kept)} of {', '.join(cell.gate_names)}")
         kept = [part for part in parts if self.shows_part(part)]
         if len(kept) < len(parts):
@@ -246,7 +250,7 @@ class Selection:
         holders = ["the results"] if self.shows_part("results") else []
         if example.inputs.loss is not None and self.shows_part("backward"):
             holders.append("the gradients' sums")
-        if min(steps, self.first_steps or steps) < seq_len and holders:
+        if by_step and min(steps, self.first_steps or steps) < seq_len and holders:
             rest += f"; {' and '.join(holders)} hold every step"
         return f"Shown here: {'; '.join(shown)}. {rest}."
 

@@ -17,10 +17,10 @@ from typing import Any, Literal, get_args, overload
 from .cells import CELLS
 from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
-from .hand import HandPass, hand_pass
 from .latex import escape_latex
 from .loaders import load, open_regular
 from .model import Example
+from .pipeline import Derivation, derive
 from .render import OutputFormat, Style, render
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
@@ -96,9 +96,9 @@ def worksheet_pieces(
 
     for k, variant in enumerate(variants):
         require_whole(variant.example, style.numbers.max_size)
-        hand = hand_pass(variant.example, style.numbers.precision)
+        derivation = derive(variant.example, hand=style.numbers.precision)
         network = variant.example.network
-        pass_name = "forward pass" if hand.gradients is None else "forward and backward pass"
+        pass_name = "forward pass" if derivation.gradients is None else "forward and backward pass"
         first, last = k == 0, k == len(variants) - 1
         context = {
             "asked": BLANKS[: BLANKS.index(blank) + 1],
@@ -109,17 +109,16 @@ def worksheet_pieces(
         }
         sheet, key = (
             render(
-                hand.trace,
+                derivation,
                 "worksheet",
                 style=style,
                 title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
                 output_format=output_format,
-                hand=hand,
                 context={**context, "answers": answers},
             )
             for answers in (False, True)
         )
-        yield sheet, key, encode_json_item("variants", _record(variant, hand), first=first, last=last)
+        yield sheet, key, encode_json_item("variants", _record(variant, derivation), first=first, last=last)
 
 
 def given_variant(example: Example) -> Variant:
@@ -178,7 +177,7 @@ def require_whole(example: Example, max_size: int) -> None:
             )
 
 
-def _record(variant: Variant, hand: HandPass) -> dict[str, Any]:
+def _record(variant: Variant, derivation: Derivation) -> dict[str, Any]:
     from .serialize import trace_to_dict  # the check's constants come with it: only when writing answers
 
     record: dict[str, Any] = {"variant": variant.number}
@@ -187,7 +186,7 @@ def _record(variant: Variant, hand: HandPass) -> dict[str, Any]:
     record["seed"] = variant.seed
     record["weights"] = variant.weights
     # The hand values, each the decimal the key prints (to --precision decimals).
-    record["trace"] = trace_to_dict(hand.trace, None, hand.gradients, hand)
+    record["trace"] = trace_to_dict(derivation.trace, None, derivation.gradients, derivation.hand)
     return record
 
 

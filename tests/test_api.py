@@ -29,3 +29,20 @@ def test_records_are_frozen() -> None:
     step = lstm_latex.forward(lstm_latex.load(SEED)).of(lstm_latex.LstmStep).directions[0].steps[0]
     with pytest.raises(AttributeError):
         step.h = np.zeros(4)  # type: ignore[misc]
+
+
+def test_derive_runs_every_pass_and_render_prints_it_unchanged() -> None:
+    example = lstm_latex.load(SAMPLES / "lstm_backward.json")
+    derivation = lstm_latex.derive(example, hand=2)
+    assert derivation.hand is not None
+    assert derivation.check is None
+    assert derivation.trace is derivation.hand.trace
+    assert derivation.gradients is derivation.hand.gradients
+    worked = lstm_latex.hand_pass(example, 2)
+    assert lstm_latex.render(derivation, "snippet") == lstm_latex.render(worked.trace, "snippet", hand=worked)
+
+
+def test_a_derivation_is_rendered_with_its_own_passes_only() -> None:
+    derivation = lstm_latex.derive(lstm_latex.load(SAMPLES / "lstm_backward.json"))
+    with pytest.raises(lstm_latex.RenderError, match="a Derivation holds its own"):
+        lstm_latex.render(derivation, gradients=derivation.gradients)

@@ -97,7 +97,7 @@ def test_no_color_leaves_no_textcolor_in_any_format() -> None:
     for template in ("document", "snippet", "beamer", "markdown"):
         plain = lstm_latex.render(trace, template, style=lstm_latex.Style(color=False))
         assert "textcolor" not in plain
-        assert "definecolor" not in plain
+        assert "providecolor" not in plain
         assert r"\textcolor{" in lstm_latex.render(trace, template)
 
 
@@ -106,11 +106,11 @@ def test_no_color_in_latex_is_one_definition_a_gate(template: str) -> None:
     trace = trace_of(SAMPLES / "gru.json")
     colored = lstm_latex.render(trace, template).splitlines()
     plain = lstm_latex.render(trace, template, style=lstm_latex.Style(color=False)).splitlines()
-    colors = [line for line in colored if line.startswith(r"\definecolor")]
+    colors = [line for line in colored if line.startswith(r"\providecolor")]
     assert colors == [
-        r"\definecolor{lstmlatexr}{HTML}{D55E00}",
-        r"\definecolor{lstmlatexz}{HTML}{0072B2}",
-        r"\definecolor{lstmlatexn}{HTML}{009E73}",
+        r"\providecolor{lstmlatexr}{HTML}{D55E00}",
+        r"\providecolor{lstmlatexz}{HTML}{0072B2}",
+        r"\providecolor{lstmlatexn}{HTML}{009E73}",
     ]
     others = [line for line in colored if line not in colors]
     changed = [(a, b) for a, b in zip(others, plain, strict=True) if a != b]

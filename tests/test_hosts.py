@@ -23,8 +23,9 @@ def _commands(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def seed() -> lstm_latex.Trace[lstm_latex.Step]:
-    return lstm_latex.forward(lstm_latex.load(SEED))
+def seed() -> lstm_latex.Derivation:
+    """The seed as the command renders it: checked when torch is installed, the check's sentence on the page."""
+    return lstm_latex.derive(lstm_latex.load(SEED), check=None)
 
 
 def test_the_document_keeps_its_sections_and_the_snippet_sits_one_level_below(seed) -> None:  # type: ignore[no-untyped-def]
@@ -132,8 +133,9 @@ def test_the_snippet_fits_each_class_with_hyperref(latex, tmp_path: Path, host: 
     cls, options, before, render_options = HOSTS[host]
     samples = [SEED] if cls in ("report", "book") else [SEED, BACKWARD]
     for sample in samples:
-        trace = lstm_latex.forward(lstm_latex.load(sample))
-        text = lstm_latex.render(trace, "snippet", **render_options)
+        # with the check on when torch is installed, as the command renders: its sentence is on the page
+        derivation = lstm_latex.derive(lstm_latex.load(sample), check=None)
+        text = lstm_latex.render(derivation, "snippet", **render_options)
         (tmp_path / f"{sample.stem}.tex").write_text(text, encoding="utf-8")
     if host == "article":  # and --max-size 16 on H = 16: what does not fit is elided further, never off the page
         wide = lstm_latex.forward(lstm_latex.load(random_lstm(16, 16, steps=1, negative=True)))
@@ -207,3 +209,22 @@ The end.
 def test_a_title_with_dollars_stays_text_in_a_heading(seed) -> None:  # type: ignore[no-untyped-def]
     text = lstm_latex.render(seed, "snippet", title="Costs $5 \\$ or $x$")
     assert r"\subsection{Costs \$5 \textbackslash{}\$ or \$x\$}" in text
+
+
+def test_a_hosts_own_gate_colour_is_kept(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "seed.tex").write_text(lstm_latex.render(seed, "snippet"), encoding="utf-8")
+    run = latex(
+        r"""\documentclass{article}
+\usepackage{amsmath,amssymb,mathtools}
+\usepackage{xcolor}
+\definecolor{lstmlatexi}{HTML}{123456}
+\begin{document}
+\input{seed}
+\extractcolorspecs{lstmlatexi}{\model}{\spec}\par lstmlatexi is \model:\spec.
+\extractcolorspecs{lstmlatexf}{\model}{\spec}\par lstmlatexf is \model:\spec.
+\end{document}
+""",
+        name="notes",
+    )
+    assert "lstmlatexi is rgb:0.0706,0.20392,0.33725." in run.text  # the host's 123456, not the snippet's 0072B2
+    assert "lstmlatexf is rgb:0.8353,0.36864,0." in run.text  # the snippet's own D55E00, where the host has none

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
-from conftest import SEED
+from conftest import SAMPLES, SEED
 from networks import random_lstm
 
 import lstm_latex
@@ -96,5 +102,33 @@ def test_a_matrix_is_formatted_once_a_render() -> None:
     typeset = layout(80).typeset
     array = np.array([1.0, 2.0])
     assert typeset.matrix(array) is typeset.matrix(array)
-    typeset.forget()
     assert typeset.matrix(array) == NUMBERS.matrix(array)
+
+
+def test_renders_in_threads_print_what_each_prints_alone() -> None:
+    """A render owns its layout: eight at once, at different widths and of different networks, each
+    print what they print one after another."""
+    # the LSTM's matrices are elided on the narrow pages only
+    sources: list[Path | dict[str, Any]] = [SAMPLES / "gru.json", random_lstm(8, 8, steps=1)]
+    traces = [lstm_latex.forward(lstm_latex.load(source)) for source in sources]
+    jobs = [(trace, width) for width in ("twocolumn", "a4", "a5", "1000pt") for trace in traces]
+
+    def rendered(job: tuple[lstm_latex.Trace[lstm_latex.Step], str]) -> str:
+        return lstm_latex.render(job[0], "snippet", width=job[1])
+
+    alone = [rendered(job) for job in jobs]
+    assert len(set(alone)) == len(jobs)  # every width lays each network out differently
+    barrier = threading.Barrier(len(jobs))
+
+    def together(job: tuple[lstm_latex.Trace[lstm_latex.Step], str]) -> list[str]:
+        barrier.wait()
+        return [rendered(job) for _ in range(3)]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns often, as on a busy machine
+    try:
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            at_once = list(pool.map(together, jobs))
+    finally:
+        sys.setswitchinterval(interval)
+    assert at_once == [[text] * 3 for text in alone]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import lstm_latex
 from lstm_latex.cli import main
-from lstm_latex.render import MAX_STEPS
+from lstm_latex.pipeline import MAX_STEPS
 
 
 def lstm_document(seq_len: int, layers: int = 1, directions: int = 1, seed: int = 0) -> dict[str, Any]:
@@ -69,12 +69,12 @@ def test_the_limit_itself_is_allowed_and_zero_lifts_it(tmp_path: Path) -> None:
 
 
 def test_a_huge_input_is_refused_before_the_forward_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lstm_latex import cli as cli_module
+    from lstm_latex import pipeline
 
     def no_forward_pass(*args: object) -> None:
         raise AssertionError("the forward pass ran")
 
-    monkeypatch.setattr(cli_module, "forward", no_forward_pass)
+    monkeypatch.setattr(pipeline, "forward", no_forward_pass)
     result = cli("render", str(write(tmp_path, lstm_document(20_000))))
     assert result.exit_code == 1
     assert "--max-steps 20000" in result.stderr

@@ -69,11 +69,11 @@ def test_every_built_in_template_renders_the_same_in_the_sandbox(
     [
         # Python's objects behind the data: a function's globals (open, os), a class's subclasses
         (
-            "((( layout_for.func.__globals__['__builtins__'] )))",
+            "((( layout_for.__globals__['__builtins__'] )))",
             "access to attribute '__globals__' of 'function' object is unsafe.",
         ),
         ("((( ''.__class__.__mro__ )))", "access to attribute '__class__' of 'str' object is unsafe."),
-        ("((( layout_for.__call__ )))", "access to attribute '__call__' of 'partial' object is unsafe."),
+        ("((( layout_for.__call__ )))", "access to attribute '__call__' of 'function' object is unsafe."),
         ("((( '{0.__class__}'.format(1) )))", "access to attribute '__class__' of 'int' object is unsafe."),
         ("((( directions | map(attribute='__class__') | join(',') )))", "access to attribute '__class__'"),
         # NumPy's methods that write files, and one that changes an array

@@ -245,10 +245,10 @@ def test_the_step_limit_counts_the_steps_shown(tmp_path: Path) -> None:
 
 
 def test_the_check_covers_the_whole_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lstm_latex import cli
+    from lstm_latex import check
 
     checked: list[lstm_latex.Trace[lstm_latex.Step]] = []
-    monkeypatch.setattr(cli, "_check_trace", lambda trace, mode, gradients=None: checked.append(trace))
+    monkeypatch.setattr(check, "check_trace", lambda trace, mode, gradients=None: checked.append(trace))
     result = CliRunner().invoke(main, ["render", weights(tmp_path), "--steps", "2", "--layers", "0", "--gates", "i"])
     assert result.exit_code == 0, result.output
     assert [len(d.steps) for d in checked[0].directions] == [9, 9]
@@ -259,3 +259,17 @@ def test_a_selected_document_compiles(latex) -> None:  # type: ignore[no-untyped
     run = latex(text)
     assert "Shown here: steps 1, 3\u20134 of T = 5" in run.text
     assert run.overfull == []
+
+
+@pytest.mark.parametrize(
+    ("options", "note"),
+    [
+        # the network and the results show every gate and step, whichever are chosen
+        ({"parts": "network", "gates": "f"}, "Shown here: the part network. The rest was computed too."),
+        ({"parts": "results", "steps": "1"}, "Shown here: the part results. The rest was computed too."),
+        ({"parts": "parameters", "steps": "1", "layers": "0"}, "Shown here: layer 0 of 2; the part parameters."),
+        ({"parts": "steps", "gates": "f"}, "Shown here: gate f of i, f, g, o; the part steps."),
+    ],
+)
+def test_the_note_names_only_what_the_parts_shown_leave_out(options: dict[str, str], note: str) -> None:
+    assert note in shown(**options)

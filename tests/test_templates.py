@@ -197,3 +197,11 @@ def test_a_trace_shows_itself_in_a_notebook_without_torch() -> None:
     assert out == lstm_latex.render(trace, "markdown") + "\n"
     assert out.startswith("# A worked LSTM forward pass")
     assert "$$\n\\begin{aligned}" in out
+
+
+def test_templates_find_a_gate_by_its_letter_and_its_activation_by_name() -> None:
+    from lstm_latex.cells import CELLS
+
+    assert [CELLS["lstm"].gate(k).function for k in "ifgo"] == ["sigmoid", "sigmoid", "tanh", "sigmoid"]
+    assert [CELLS["gru"].gate(k).title for k in "rzn"] == ["reset gate", "update gate", "new gate"]
+    assert [CELLS[name].gate("h").function for name in ("rnn_tanh", "rnn_relu")] == ["tanh", "relu"]

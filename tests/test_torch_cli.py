@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import ROOT, SEED
 
 import lstm_latex
-from lstm_latex import cli
+from lstm_latex import pipeline
 from lstm_latex.cli import main
 
 pytest.importorskip("torch")
@@ -75,7 +75,7 @@ def wrong_forward(monkeypatch: pytest.MonkeyPatch) -> None:
         c_n[0, 1] += 1e-7
         return dataclasses.replace(trace, c_n=c_n)
 
-    monkeypatch.setattr(cli, "forward", wrong)
+    monkeypatch.setattr(pipeline, "forward", wrong)
 
 
 @pytest.mark.usefixtures("wrong_forward")

@@ -228,7 +228,7 @@ def joined(documents: list[str]) -> str:
         line
         for text in documents
         for line in text.splitlines()
-        if line.startswith((r"\definecolor", r"\providecommand*"))
+        if line.startswith((r"\providecolor", r"\providecommand*"))
     }
     bodies = [text.partition(r"\begin{document}")[2].replace(r"\end{document}", "") for text in documents]
     return (

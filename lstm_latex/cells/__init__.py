@@ -41,6 +41,8 @@ NAMED_COLORS = {BLUE: "blue", VERMILION: "red", GREEN: "teal", PURPLE: "magenta"
 SIGMOID = r"\sigma"
 TANH = r"\tanh"
 RELU = r"\operatorname{ReLU}"
+# Each activation by the name templates test it by (its derivative is written from it), never by its LaTeX.
+FUNCTIONS = {SIGMOID: "sigmoid", TANH: "tanh", RELU: "relu"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class GateKind:
     title: str  # "input gate"
     color: str  # an HTML colour, the same in the equations and the numbers
     activation: str  # its function in LaTeX
+
+    @property
+    def function(self) -> str:
+        """The activation's name: sigmoid, tanh or relu."""
+        return FUNCTIONS[self.activation]
 
     @property
     def named_color(self) -> str:
@@ -75,6 +82,10 @@ class Cell:
     @property
     def gate_names(self) -> tuple[str, ...]:
         return tuple(gate.name for gate in self.gates)
+
+    def gate(self, name: str) -> GateKind:
+        """The gate of torch's letter ``name``: templates name a gate, never pick it by position."""
+        return self.gates[self.gate_names.index(name)]
 
 
 _ENTRYWISE = (

@@ -189,8 +189,9 @@ def test_a_state_dict_without_inputs_says_how_to_give_them(tmp_path: Path) -> No
     with pytest.raises(lstm_latex.InputError) as error:
         lstm_latex.load(path)
     assert str(error.value) == (
-        f"{path}: a state_dict holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
-        ' a JSON object with "x" of shape (T, 2) and optionally "h0" and "c0"'
+        f"{path}: a state_dict holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
+        ' with "x" of shape (T, 2) and optionally "h0" and "c0", a .npy or .npz file, or a .pt file of a tensor'
+        " or a dict of them"
     )
 
 

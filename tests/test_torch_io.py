@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -310,7 +311,7 @@ def test_a_module_gives_its_own_batch_first() -> None:
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
-def test_half_and_bfloat16_are_read_exactly_and_said(dtype: torch.dtype, tmp_path: Path) -> None:
+def test_half_and_bfloat16_are_read_exactly_and_said(dtype: Any, tmp_path: Path) -> None:
     module = seed_lstm().to(dtype)
     path = save(module.state_dict(), tmp_path / "half.pt")
     example = load(path, tmp_path)

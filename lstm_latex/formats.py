@@ -156,7 +156,7 @@ def read_safetensors(data: bytes, max_numbers: int) -> dict[str, Any]:
         if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
             raise InputError(f"not a readable safetensors file: the header's entry {quote(name)} has no valid shape")
         shapes[f"state_dict.{name}"] = tuple(shape)
-        dtypes.add(entry.get("dtype"))
+        dtypes.add(str(entry.get("dtype")))
     require_budget(shapes, "the state_dict", max_numbers)
     try:
         if dtypes <= _NUMPY_SAFETENSORS:
@@ -164,7 +164,7 @@ def read_safetensors(data: bytes, max_numbers: int) -> dict[str, Any]:
         else:
             from .torch_io import require_torch
 
-            require_torch()
+            require_torch(f"reading a safetensors file of {', '.join(sorted(dtypes - _NUMPY_SAFETENSORS))} tensors")
             from safetensors import torch as library  # type: ignore[no-redef]
     except ImportError:
         raise InputError(

@@ -44,12 +44,12 @@ def read(data: bytes) -> Any:
         raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
 
 
-def require_torch() -> Any:
+def require_torch(purpose: str = "reading a torch file") -> Any:
     """The torch module, or an InputError saying how to install it."""
     try:
         import torch
     except ImportError:
-        raise InputError("reading a torch file needs torch: pip install 'lstm-latex[torch]'") from None
+        raise InputError(f"{purpose} needs torch: pip install 'lstm-latex[torch]'") from None
     return torch
 
 

@@ -73,7 +73,7 @@ def tensor_to_array(tensor: Any, path: str) -> Array:
     import torch
 
     require_plain(tensor, path)
-    array: Array = tensor.detach().to("cpu", torch.float64).numpy()
+    array: Array = tensor.detach().to("cpu", torch.float64, copy=True).numpy()  # a copy: the caller's may change
     exact = tensor.is_floating_point() or not bool((torch.from_numpy(array).to(tensor.dtype) != tensor).any())
     if not exact:
         raise InputError(

@@ -23,7 +23,7 @@ def to_array(value: Any, path: str) -> Array:
 
         array = tensor_to_array(value, path)
     elif isinstance(value, np.ndarray):
-        array = np.asarray(_plain_array(value, path), dtype=np.float64)  # a memmap is read here, once counted
+        array = np.array(_plain_array(value, path), dtype=np.float64)  # a copy (a memmap is read here, once counted)
     else:
         shape_of(value, path)
         try:

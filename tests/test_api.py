@@ -181,3 +181,11 @@ def test_a_memory_mapped_array_is_counted_before_it_is_read(tmp_path: Path) -> N
         lstm_latex.load(state, x=np.zeros((1, 2)), max_numbers=1000)
     with pytest.raises(lstm_latex.InputError, match=r"the inputs holds 100000000 numbers \(x \(100000, 1000\)\)"):
         lstm_latex.load(seed_arrays(), x=mapped, max_numbers=1000)
+
+
+def test_an_example_holds_copies_of_the_arrays_it_was_given() -> None:
+    state, x = seed_arrays(), np.array(SEED_DOCUMENT["x"])
+    example = lstm_latex.load(state, x=x)
+    state["weight_ih_l0"][0, 0] = x[0, 0] = 99.0
+    assert example.network.directions[0].weight_ih[0, 0] == SEED_DOCUMENT["state_dict"]["weight_ih_l0"][0][0]
+    assert example.inputs.x[0, 0] == SEED_DOCUMENT["x"][0][0]

@@ -428,3 +428,13 @@ def test_a_torchscript_archive_is_named_and_nothing_of_it_runs(tmp_path: Path) -
     weights = save(torch.jit.load(str(path)).state_dict(), tmp_path / "weights.pt")  # as the message says
     trace = lstm_latex.forward(load(weights, tmp_path))
     np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+
+
+def test_an_example_holds_copies_of_the_tensors_it_was_given() -> None:
+    module, x = seed_lstm().double(), SEED_X.clone()
+    example = lstm_latex.load(module, x=x)
+    with torch.no_grad():
+        module.weight_ih_l0[0, 0] = 99.0
+    x[0, 0] = 99.0
+    assert example.network.directions[0].weight_ih[0, 0] == float(seed_lstm().weight_ih_l0[0, 0].detach())
+    assert example.inputs.x[0, 0] == SEED_DOCUMENT["x"][0][0]

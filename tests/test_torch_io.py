@@ -434,7 +434,8 @@ def test_an_example_holds_copies_of_the_tensors_it_was_given() -> None:
     module, x = seed_lstm().double(), SEED_X.clone()
     example = lstm_latex.load(module, x=x)
     with torch.no_grad():
-        module.weight_ih_l0[0, 0] = 99.0
+        for parameter in module.parameters():
+            parameter.fill_(99.0)
     x[0, 0] = 99.0
-    assert example.network.directions[0].weight_ih[0, 0] == float(seed_lstm().weight_ih_l0[0, 0].detach())
+    assert example.network.directions[0].weight_ih[0, 0] == float(seed_lstm().state_dict()["weight_ih_l0"][0, 0])
     assert example.inputs.x[0, 0] == SEED_DOCUMENT["x"][0][0]

@@ -91,26 +91,59 @@ def load(
     refused before it is converted when it holds more than ``max_numbers`` numbers.
     Raises InputError naming what is wrong.
     """
-    _require_arguments(prefix=prefix, cell=cell, where=where, batch_first=batch_first)
-    _require_count("max_numbers", max_numbers, 1)
-    if batch_index is not None:
-        _require_count("batch_index", batch_index, 0)
     given = {key: value for key, value in (("x", x), ("h0", h0), ("c0", c0), ("target", target)) if value is not None}
     if given and inputs is not None:
         raise InputError("inputs= and x=, h0=, c0=, target= exclude each other: give the inputs one way")
+    if batch_index is not None:
+        _require_count("batch_index", batch_index, 0)
+    (example,) = _examples(source, given or inputs, prefix, cell, where, max_numbers, batch_first, [batch_index])
+    return example
+
+
+def load_every_sequence(
+    source: object,
+    *,
+    inputs: object = None,
+    prefix: str | None = None,
+    cell: str | None = None,
+    where: str | None = None,
+    max_numbers: int = MAX_NUMBERS,
+    batch_first: bool | None = None,
+) -> list[Example]:
+    """load's Example of each sequence of a batch of inputs, in order (one for inputs of one sequence)."""
+    return _examples(source, inputs, prefix, cell, where, max_numbers, batch_first, None)
+
+
+def _examples(
+    source: object,
+    inputs: object,
+    prefix: str | None,
+    cell: str | None,
+    where: str | None,
+    max_numbers: int,
+    batch_first: bool | None,
+    batch_indices: list[int | None] | None,
+) -> list[Example]:
+    """The examples of ``source`` with the sequences ``batch_indices`` of its inputs (None: every one)."""
+    _require_arguments(prefix=prefix, cell=cell, where=where, batch_first=batch_first)
+    _require_count("max_numbers", max_numbers, 1)
     if batch_first is None and is_module(source):
         batch_first = _module_batch_first(source, prefix)
     network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
-    chosen = resolve_inputs(
-        network,
-        own_inputs,
-        given or inputs,
-        where,
-        max_numbers=max_numbers,
-        batch_index=batch_index,
-        batch_first=batch_first,
-    )
-    return Example(network, chosen, where)
+    document, inputs_where = _inputs_document(network, own_inputs, inputs, where, max_numbers)
+    with said_of(inputs_where):
+        if batch_indices is None:
+            shapes = {key: shape_of(document[key], key) for key in _ARRAY_INPUTS if document.get(key) is not None}
+            require_budget(shapes, "the inputs", max_numbers)
+            # arrays made once, so that each sequence is a view of them rather than a walk through the lists
+            document = {**document, **{key: to_array(document[key], key) for key in shapes}}
+            size = batch_size(document, batch_first)
+            batch_indices = list(range(size)) if size is not None else [None]
+        sequences = [
+            inputs_from_document(document, network, max_numbers=max_numbers, batch_index=k, batch_first=batch_first)
+            for k in batch_indices
+        ]
+    return [Example(network, sequence, where) for sequence in sequences]
 
 
 def _require_arguments(**arguments: object) -> None:
@@ -145,22 +178,27 @@ def resolve_inputs(
     batch_first: bool | None = None,
 ) -> Inputs:
     """The inputs a network runs on: ``inputs`` when given, else those stored with it (see load_network)."""
-    if inputs is not None:
-        document, inputs_where = read_inputs(inputs, max_numbers=max_numbers)
-        with said_of(inputs_where):
-            return inputs_from_document(
-                document, network, max_numbers=max_numbers, batch_index=batch_index, batch_first=batch_first
-            )
-    with said_of(where):
-        if own_inputs is None:
-            raise InputError(
-                "a state_dict holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
-                f' with "x" of shape (T, {network.input_size}) and optionally "h0" and "c0", a .npy or .npz'
-                " file, or a .pt file of a tensor or a dict of them"
-            )
+    document, inputs_where = _inputs_document(network, own_inputs, inputs, where, max_numbers)
+    with said_of(inputs_where):
         return inputs_from_document(
-            own_inputs, network, max_numbers=max_numbers, batch_index=batch_index, batch_first=batch_first
+            document, network, max_numbers=max_numbers, batch_index=batch_index, batch_first=batch_first
         )
+
+
+def _inputs_document(
+    network: Network, own_inputs: Mapping[str, Any] | None, inputs: object, where: str, max_numbers: int
+) -> tuple[Mapping[str, Any], str]:
+    """The inputs document to read (``inputs`` when given, else the source's own) and its name for messages."""
+    if inputs is not None:
+        return read_inputs(inputs, max_numbers=max_numbers)
+    if own_inputs is None:
+        raise InputError(
+            "a state_dict holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
+            f' with "x" of shape (T, {network.input_size}) and optionally "h0" and "c0", a .npy or .npz'
+            " file, or a .pt file of a tensor or a dict of them",
+            where,
+        )
+    return own_inputs, where
 
 
 def load_network(
@@ -644,37 +682,3 @@ def _state(document: Mapping[str, Any], key: str, shape: tuple[int, int]) -> Arr
             " = (num_layers·num_directions, " + ("hidden_size)" if key == "c0" else "output_size)")
         )
     return value
-
-
-def load_every_sequence(
-    source: object,
-    *,
-    inputs: object = None,
-    prefix: str | None = None,
-    cell: str | None = None,
-    where: str | None = None,
-    max_numbers: int = MAX_NUMBERS,
-    batch_first: bool | None = None,
-) -> list[Example]:
-    """load's Example for each sequence of a batch of inputs, in order (one for inputs of one sequence)."""
-    network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
-    if inputs is None and own_inputs is None:
-        resolve_inputs(network, None, None, where)  # which says how to give them
-    document, inputs_where = (own_inputs, where) if inputs is None else read_inputs(inputs, max_numbers=max_numbers)
-    assert document is not None
-    with said_of(inputs_where):
-        shapes = {key: shape_of(document[key], key) for key in _ARRAY_INPUTS if document.get(key) is not None}
-        require_budget(shapes, "the inputs", max_numbers)
-        # made arrays once, so that each sequence is a view of them rather than a walk through the lists
-        document = {**document, **{key: to_array(document[key], key) for key in shapes}}
-        size = batch_size(document, batch_first)
-        return [
-            Example(
-                network,
-                inputs_from_document(
-                    document, network, max_numbers=max_numbers, batch_index=index, batch_first=batch_first
-                ),
-                where,
-            )
-            for index in (range(size) if size is not None else [None])
-        ]

@@ -26,11 +26,13 @@ HDF5 = "an HDF5 file"
 KERAS = "a Keras archive"
 ONNX = "an ONNX file"
 ZIP = "a zip archive without torch's layout"
+GZIP = "a gzip-compressed file"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_MAGIC = b"\x80"  # a pickle's PROTO opcode: torch.save(..., _use_new_zipfile_serialization=False)
 _NPY_MAGIC = b"\x93NUMPY"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_GZIP_MAGIC = b"\x1f\x8b"
 # An ONNX ModelProto starts with its ir_version (field 1, a varint: 0x08 and a small number) and then
 # another of its fields (producer_name, domain, graph, ...): bytes no text file starts with.
 _ONNX_FIELDS = (0x12, 0x1A, 0x22, 0x28, 0x3A, 0x42)
@@ -46,6 +48,8 @@ def content_kind(data: bytes) -> str | None:
         return NPY
     if data.startswith(_HDF5_MAGIC):
         return HDF5
+    if data.startswith(_GZIP_MAGIC):
+        return GZIP
     if len(data) > 9 and int.from_bytes(data[:8], "little") < len(data) and data[8:9] == b"{":
         return SAFETENSORS  # an 8-byte length, then the JSON header it measures
     if len(data) > 2 and data[0] == 0x08 and 0 < data[1] < 0x20 and data[2] in _ONNX_FIELDS:
@@ -79,6 +83,7 @@ REFUSALS = {
     " as the input x, and the weights as a state_dict",
     NPZ: "which holds arrays without torch's parameter names: give it with --inputs (inputs= in Python)"
     " holding x, h0, c0, target, and the weights as a state_dict",
+    GZIP: "which is read once it is decompressed (gunzip)",
 }
 _READS = "lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts"
 

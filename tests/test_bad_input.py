@@ -10,6 +10,7 @@ signals) are in test_hostile.py.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import warnings
@@ -422,6 +423,7 @@ READS = "which is not read here (lstm-latex reads JSON, torch's .pt/.pth and .sa
 KIND_CASES: list[tuple[str, Callable[[], bytes], str]] = [
     ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), f"an HDF5 file, {READS}"),
     ("model.onnx", lambda: b"\x08\x07\x12\x07pytorch\x1a\x032.0", f"an ONNX file, {READS}"),
+    ("weights.json.gz", lambda: gzip.compress(b"{}"), "a gzip-compressed file, which is read once it is decompressed"),
     ("notes.zip", lambda: zipped({"notes.txt": b"hello"}), f"a zip archive without torch's layout, {READS}"),
     ("model.keras", lambda: zipped({"config.json": b"{}", "model.weights.h5": b""}), f"a Keras archive, {READS}"),
     ("x.npy", lambda: npy([[0.5, 0.1]]), "a NumPy .npy file, which holds arrays without torch's parameter names"),

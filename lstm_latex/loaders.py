@@ -127,9 +127,9 @@ def _examples(
     """The examples of ``source`` with the sequences ``batch_indices`` of its inputs (None: every one)."""
     _require_arguments(prefix=prefix, cell=cell, where=where, batch_first=batch_first)
     _require_count("max_numbers", max_numbers, 1)
+    network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
     if batch_first is None and is_module(source):
         batch_first = _module_batch_first(source, prefix)
-    network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
     document, inputs_where = _inputs_document(network, own_inputs, inputs, where, max_numbers)
     with said_of(inputs_where):
         if batch_indices is None:
@@ -162,8 +162,7 @@ def _require_count(name: str, value: object, least: int) -> None:
 def _module_batch_first(module: Any, prefix: str | None) -> bool | None:
     from .torch_io import batch_first
 
-    with said_of(_name(module)):
-        found = find_module(unwrap_checkpoint(module.state_dict(), prefix)[0], prefix)
+    found = find_module(module.state_dict(), prefix)  # found already by load_network: no error here
     return None if found is None else batch_first(module, found)
 
 

@@ -189,3 +189,10 @@ def test_an_example_holds_copies_of_the_arrays_it_was_given() -> None:
     state["weight_ih_l0"][0, 0] = x[0, 0] = 99.0
     assert example.network.directions[0].weight_ih[0, 0] == SEED_DOCUMENT["state_dict"]["weight_ih_l0"][0][0]
     assert example.inputs.x[0, 0] == SEED_DOCUMENT["x"][0][0]
+
+
+def test_the_hand_arithmetic_keeps_what_is_said_of_the_source() -> None:
+    example = lstm_latex.load(seed_arrays(np.float32), x=np.array(SEED_DOCUMENT["x"])[np.newaxis])
+    worked = lstm_latex.hand_pass(example, 2)
+    assert worked.trace.example.notes == example.notes
+    assert len(example.notes) == 2  # the dtype and the batch of one

@@ -125,8 +125,7 @@ def _examples(
     batch_indices: list[int | None] | None,
 ) -> list[Example]:
     """The examples of ``source`` with the sequences ``batch_indices`` of its inputs (None: every one)."""
-    _require_arguments(prefix=prefix, cell=cell, where=where, batch_first=batch_first)
-    _require_count("max_numbers", max_numbers, 1)
+    _require_arguments(prefix, cell, where, batch_first, max_numbers)
     network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
     if batch_first is None and is_module(source):
         batch_first = _module_batch_first(source, prefix)
@@ -146,11 +145,14 @@ def _examples(
     return [Example(network, sequence, where) for sequence in sequences]
 
 
-def _require_arguments(**arguments: object) -> None:
-    for name, value in arguments.items():
-        expected = "True or False" if name == "batch_first" else "a string"
-        if value is not None and not isinstance(value, bool if name == "batch_first" else str):
-            raise InputError(f"{name}= is {kind(value)}, expected {expected}")
+def _require_arguments(prefix: object, cell: object, where: object, batch_first: object, max_numbers: object) -> None:
+    """Refuse an argument of load of the wrong type by its name, as a file's mistakes are named."""
+    for name, value in (("prefix", prefix), ("cell", cell), ("where", where)):
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{name}= is {kind(value)}, expected a string")
+    if batch_first is not None and not isinstance(batch_first, bool):
+        raise InputError(f"batch_first= is {kind(batch_first)}, expected True or False")
+    _require_count("max_numbers", max_numbers, 1)
 
 
 def _require_count(name: str, value: object, least: int) -> None:

@@ -105,15 +105,19 @@ def read_npy(data: bytes, max_numbers: int, path: str = "x") -> np.ndarray[Any, 
 def read_npz(data: bytes, max_numbers: int) -> dict[str, np.ndarray[Any, Any]]:
     """The arrays of a .npz archive's ``data`` by name (``x``, ``h0``, ...)."""
     import zipfile
+    import zlib
 
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    shapes = {}
-    for name in archive.namelist():
-        with archive.open(name) as entry:
-            shapes[name.removesuffix(".npy")] = _npy_shape(entry, name.removesuffix(".npy"))
-    require_budget(shapes, "the file", max_numbers)
-    arrays = _np_load(data)
-    return {name: arrays[name] for name in shapes}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        shapes = {}
+        for name in archive.namelist():
+            with archive.open(name) as entry:
+                shapes[name.removesuffix(".npy")] = _npy_shape(entry, name.removesuffix(".npy"))
+        require_budget(shapes, "the file", max_numbers)
+        arrays = _np_load(data)
+        return {name: arrays[name] for name in shapes}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:  # a damaged entry
+        raise InputError(f"not a readable NumPy file: truncated or damaged ({error})") from None
 
 
 def _npy_shape(stream: Any, path: str) -> tuple[int, ...]:
@@ -134,7 +138,7 @@ def _npy_shape(stream: Any, path: str) -> tuple[int, ...]:
 def _np_load(data: bytes) -> Any:
     try:
         return np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:  # zipfile.BadZipFile is an Exception: see read_npz
+    except (ValueError, OSError, EOFError) as error:
         raise InputError(f"not a readable NumPy file: truncated or damaged ({error})") from None
 
 

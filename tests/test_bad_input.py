@@ -485,11 +485,19 @@ INPUTS_CASES: list[tuple[str, Callable[[], bytes], list[str], str]] = [
         ["--max-numbers", "150"],
         "the file holds 200 numbers (x (100, 2)), more than the limit of 150",
     ),
+    ("damaged.npz", lambda: damaged_npz(), [], "not a readable NumPy file: truncated or damaged (Bad CRC-32 for file"),
     ("truncated.npy", lambda: npy([[0.5, 0.1]] * 100)[:-40], [], "not a readable NumPy file: truncated or damaged"),
     ("batch.npy", lambda: npy([[[0.5, 0.1]]] * 3), ["--batch-index", "3"], "--batch-index 3, but x holds a batch of 3"),
     ("step.npy", lambda: npy([[0.5, 0.1]]), ["--batch-index", "0"], "--batch-index 0 given, but x is one sequence"),
     ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), [], "an HDF5 file: inputs are read from JSON, .npy,"),
 ]
+
+
+def damaged_npz() -> bytes:
+    """A .npz archive one of whose array's bytes is changed: its entry's checksum fails."""
+    data = bytearray(zipped({"x.npy": npy([[0.5, 0.1]] * 20)}))
+    data[data.index(b"\x93NUMPY") + 200] ^= 0xFF
+    return bytes(data)
 
 
 def np_objects() -> Any:

@@ -17,7 +17,16 @@ from .errors import InputError, LstmLatexError, RenderError
 from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
-from .loaders import BYTES_PER_NUMBER, Source, load, load_network, read_stream, resolve_inputs, said_of
+from .loaders import (
+    BYTES_PER_NUMBER,
+    Source,
+    load,
+    load_every_sequence,
+    load_network,
+    read_stream,
+    resolve_inputs,
+    said_of,
+)
 from .model import Example, Network
 from .pipeline import MAX_STEPS, Derivation, derive
 from .render import OutputFormat, Style, render
@@ -61,6 +70,7 @@ SLIDES = ("beamer", "frames")
 SLIDE_MAX_SIZE = 4
 
 _MAX_NUMBERS_KEY = "lstm_latex.max_numbers"
+_BATCH_KEY = "lstm_latex.batch"  # --batch-index and --batch-first/--time-major, read where the inputs are
 _file = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of to stdout."
@@ -68,7 +78,23 @@ _output = click.option(
 
 
 def _source_options(function: F) -> F:
-    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; and --max-numbers."""
+    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; --max-numbers;
+    and which sequence of a batch of inputs."""
+    function = click.option(
+        "--batch-index",
+        type=click.IntRange(min=0),
+        expose_value=False,
+        callback=_batch_setting,
+        help="The sequence to derive when x holds a batch (B, T, I) (needless for a batch of one).",
+    )(function)
+    function = click.option(
+        "--batch-first/--time-major",
+        default=None,
+        expose_value=False,
+        callback=_batch_setting,
+        help="Whether a batch of inputs is (B, T, I) or (T, B, I), as torch's batch_first says."
+        "  [default: batch-first]",
+    )(function)
     function = click.option(
         "--max-numbers",
         type=click.IntRange(min=1),
@@ -92,8 +118,13 @@ def _source_options(function: F) -> F:
     return click.option(
         "--inputs",
         type=click.Path(dir_okay=False),
-        help="JSON file with x, h0, c0 (h0, c0 optional): the inputs for a .pt file, or to replace a JSON file's.",
+        help="The inputs for a state_dict, or to replace a JSON file's: JSON with x, h0, c0 (h0, c0 optional),"
+        " a .npy (x) or .npz file, or a .pt file of a tensor (x) or a dict of them.",
     )(function)
+
+
+def _batch_setting(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    ctx.meta.setdefault(_BATCH_KEY, {})[str(param.name)] = value
 
 
 def _width(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -318,6 +349,7 @@ def _output_format(output: str | None, given: OutputFormat | None) -> tuple[Outp
 )
 @_source_options
 @_check
+@click.option("--all-batch", is_flag=True, help="Trace every sequence of a batch of inputs: a JSON array of traces.")
 def trace(
     file: str,
     output: str | None,
@@ -327,16 +359,39 @@ def trace(
     prefix: str | None,
     cell: str | None,
     check: bool | None,
+    all_batch: bool,
 ) -> None:
     """Print every intermediate of FILE's forward pass (and, with a target or grad_output, of its backward
     pass) as JSON: golden vectors, with the torch check's result; with --hand, the values of hand arithmetic."""
     if precision is not None and not hand:
         raise click.ClickException("--precision sets the decimals of --hand: give --hand too")
     decimals = NumberFormat.precision if precision is None else precision
-    derivation = _derive(_load(file, inputs, prefix, cell), check, decimals if hand else None)
     from .serialize import trace_to_json
 
+    if all_batch:
+        batch = _batch()
+        if batch.pop("batch_index") is not None:
+            raise click.UsageError("--all-batch traces every sequence; --batch-index chooses one: give one of them")
+        source, where = _source(file)
+        examples = load_every_sequence(
+            source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), **batch
+        )
+        _write(_every_trace(examples, check, decimals if hand else None), output)
+        return
+    derivation = _derive(_load(file, inputs, prefix, cell), check, decimals if hand else None)
     _write(trace_to_json(derivation.trace, derivation.check, derivation.gradients, derivation.hand), output)
+
+
+def _every_trace(examples: list[Example], check: bool | None, hand_decimals: int | None) -> Iterator[str]:
+    """trace's JSON of each example, in a JSON array."""
+    from .serialize import trace_to_json
+
+    yield "["
+    for k, example in enumerate(examples):
+        yield ",\n" if k else "\n"
+        derivation = _derive(example, check, hand_decimals)
+        yield from trace_to_json(derivation.trace, derivation.check, derivation.gradients, derivation.hand)
+    yield "]\n"
 
 
 @_command("check")
@@ -365,7 +420,7 @@ def export(
     """Write FILE's weights (and inputs, when it has or is given some) in lstm-latex's JSON format."""
     network, own_inputs, where = _load_network(file, prefix, cell)
     given = (
-        resolve_inputs(network, own_inputs, inputs, where, max_numbers=_max_numbers())
+        resolve_inputs(network, own_inputs, inputs, where, max_numbers=_max_numbers(), **_batch())
         if inputs is not None or own_inputs
         else None
     )
@@ -423,7 +478,13 @@ def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Netw
 
 def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
     source, where = _source(file)
-    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers())
+    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), **_batch())
+
+
+def _batch() -> dict[str, Any]:
+    """--batch-index and --batch-first/--time-major, as load takes them (see _source_options)."""
+    given: dict[str, Any] = click.get_current_context().meta.get(_BATCH_KEY, {})
+    return {"batch_index": given.get("batch_index"), "batch_first": given.get("batch_first")}
 
 
 def _max_numbers() -> int:

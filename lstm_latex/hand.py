@@ -128,7 +128,7 @@ def rounded_example(example: Example, rounded: Rounding) -> Example:
         loss = dataclasses.replace(loss, target=maybe(loss.target), grad_output=maybe(loss.grad_output))
     return Example(
         dataclasses.replace(network, directions=directions),
-        Inputs(rounded(inputs.x), rounded(inputs.h0), maybe(inputs.c0), loss),
+        Inputs(rounded(inputs.x), rounded(inputs.h0), maybe(inputs.c0), loss, inputs.batch),
         example.source,
     )
 

@@ -55,6 +55,7 @@ class Network:
     bias: bool
     directions: tuple[DirectionParams, ...]  # layer-major, forward before reverse: h_n's order
     cell_module: bool = False  # read from nn.LSTMCell's names (weight_ih, ...): one layer, no _l0
+    dtype: str | None = None  # the source's dtype when not float64 ("float16", "bfloat16"): each value read exactly
 
     def own_names(self, state: dict[str, Array]) -> dict[str, Array]:
         """``state`` (torch.nn.LSTM's names) under the names the network was read with: an
@@ -90,11 +91,25 @@ class Loss:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """Where the inputs are one sequence of a batch (x of shape (B, T, I), or (T, B, I) time-major)."""
+
+    index: int  # the sequence's place in the batch, from 0
+    size: int  # B
+    batch_first: bool  # x was (B, T, I); else (T, B, I)
+
+    @property
+    def layout(self) -> str:
+        return "(B, T, I)" if self.batch_first else "(T, B, I)"
+
+
+@dataclass(frozen=True)
 class Inputs:
     x: Array  # (T, I)
     h0: Array  # (L·D, H_out)
     c0: Array | None  # (L·D, H), LSTM only
     loss: Loss | None = None  # None: no backward pass
+    batch: Batch | None = None  # None: the inputs held one sequence
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,24 @@ class Example:
     network: Network
     inputs: Inputs
     source: str  # where it came from, for messages
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What was done to the source's numbers to compute with them, a sentence each (plain text)."""
+        notes = []
+        if self.network.dtype is not None:
+            notes.append(
+                f"The parameters are stored as {self.network.dtype} and computed here in float64,"
+                " which holds each of them exactly."
+            )
+        batch = self.inputs.batch
+        if batch is not None:
+            notes.append(
+                f"The input is sequence {batch.index} of a batch of {batch.size}, of shape {batch.layout}."
+                if batch.size > 1
+                else f"The input was given as a batch of one, of shape {batch.layout}."
+            )
+        return tuple(notes)
 
     def _repr_markdown_(self) -> str:
         """In Jupyter, an example shows itself as the derivation's table of the network (lstm_latex.notebook)."""

@@ -64,9 +64,7 @@ def write_files(outputs: Sequence[str], texts: Iterable[Sequence[str]]) -> None:
     targets = [(output, *_target(output)) for output in outputs]
     for k, (output, target, status) in enumerate(targets):
         if status is not None and not stat.S_ISREG(status.st_mode):
-            raise OutputError(
-                f"{one_line(output)}: cannot write (not a regular file, which is replaced whole)"
-            )
+            raise OutputError(f"{one_line(output)}: cannot write (not a regular file, which is replaced whole)")
         for other, other_target, other_status in targets[:k]:
             same = target == other_target or (
                 status is not None and other_status is not None and os.path.samestat(status, other_status)

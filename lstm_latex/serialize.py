@@ -98,6 +98,11 @@ def _summary(trace: Trace[Step], gradients: Gradients | None = None, hand: HandP
         "bias": network.bias,
         "seq_len": int(trace.example.inputs.x.shape[0]),
     }
+    if network.dtype is not None:  # the source's, when not float64: its values are read exactly into float64
+        result["dtype"] = network.dtype
+    batch = trace.example.inputs.batch
+    if batch is not None:  # x was one sequence of a batch
+        result["batch"] = {"index": batch.index, "size": batch.size, "batch_first": batch.batch_first}
     if hand is not None:
         from .hand import RULE
 

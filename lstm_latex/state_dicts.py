@@ -23,38 +23,51 @@ _CELL_MODULE_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # nn.LSTMC
 _MODULE_FIRST_KEYS = ("weight_ih_l0", "weight_ih")  # a recurrent module's first parameter, layer or cell
 
 
-def unwrap_checkpoint(loaded: Any, prefix: str | None = None) -> tuple[Mapping[str, Any], str | None]:
-    """The state_dict in what torch.load returned: the dict itself, or a checkpoint's ``state_dict``
-    (or ``model_state_dict``) entry; and what is left of ``prefix``. A checkpoint that holds both
-    is read where ``prefix`` starts with the name of one (``model_state_dict.encoder.lstm``)."""
-    outer: list[int] = []  # the checkpoints around it: a pickle can make a dict that holds itself
+def unwrap_checkpoint(loaded: Any, prefix: str | None = None) -> tuple[Mapping[str, Any], str | None, str]:
+    """The state_dict in what was loaded, what is left of ``prefix`` inside it, and the path to it.
+
+    One rule: ``prefix`` is the path from the top of what was loaded to the module, whatever holds
+    it: ``model_state_dict.encoder.lstm`` goes down into a checkpoint's ``model_state_dict`` (any
+    key that holds a dict is gone into so). Without such a path, a checkpoint's one ``state_dict``
+    (or ``model_state_dict``) entry is gone into by itself, and the prefix is the module's inside it.
+    """
+    path: list[str] = []
+    outer: list[int] = []  # the dicts gone through: a pickle can make a dict that holds itself
     while True:
         if not isinstance(loaded, Mapping):
             raise InputError(
                 f"holds {kind(loaded)}, not a state_dict (a dict of parameter names to tensors):"
                 " save model.state_dict()"
             )
-        keys = [key for key in CHECKPOINT_KEYS if isinstance(loaded.get(key), Mapping)]
-        if not keys:
-            break
-        if len(keys) > 1 and loaded[keys[0]] is not loaded[keys[1]]:
-            chosen = [key for key in keys if prefix is not None and (prefix == key or prefix.startswith(key + "."))]
-            if not chosen:
+        require_string_keys(loaded, ".".join(path) or "the state_dict")
+        named = [key for key in loaded if _leads(prefix, key) and isinstance(loaded[key], Mapping)]
+        if named:
+            key = max(named, key=len)
+            prefix = (prefix or "")[len(key) + 1 :] or None
+        else:
+            keys = [key for key in CHECKPOINT_KEYS if isinstance(loaded.get(key), Mapping)]
+            if not keys:
+                break
+            if len(keys) > 1 and loaded[keys[0]] is not loaded[keys[1]]:
                 raise InputError(
                     f"the checkpoint holds two state_dicts, {keys[0]!r} and {keys[1]!r}: choose one with"
                     f" --prefix {keys[0]} or --prefix {keys[1]} (then a module's prefix, if any:"
                     f" --prefix {keys[1]}.encoder.lstm)"
                 )
-            keys = chosen
-            assert prefix is not None
-            prefix = prefix.removeprefix(keys[0]).removeprefix(".") or None
+            key = keys[0]
         outer.append(id(loaded))
-        loaded = loaded[keys[0]]
+        path.append(key)
+        loaded = loaded[key]
         if id(loaded) in outer:
-            raise InputError(f"the checkpoint's {keys[0]!r} holds the checkpoint itself, not a state_dict")
-    if not all(isinstance(key, str) for key in loaded):
-        raise InputError("a state_dict's keys are parameter names; found a key that is not a string")
-    return loaded, prefix
+            raise InputError(f"the checkpoint's {key!r} holds the checkpoint itself, not a state_dict")
+    return loaded, prefix, ".".join(path)
+
+
+def require_string_keys(mapping: Mapping[Any, Any], what: str) -> None:
+    """Refuse a dict whose keys are not all strings (a file's are; a dict made in Python may not be)."""
+    for key in mapping:
+        if not isinstance(key, str):
+            raise InputError(f"{what} has a key that is not a string ({kind(key)}): its keys are names")
 
 
 def module_prefixes(state: Mapping[str, Any]) -> list[str]:
@@ -67,24 +80,39 @@ def module_prefixes(state: Mapping[str, Any]) -> list[str]:
     return sorted(found)
 
 
-def select_module(state: Mapping[str, Any], prefix: str | None) -> Mapping[str, Any]:
-    """The keys of one recurrent module, named as inside it: ``prefix`` or the only module there is."""
+def find_module(state: Mapping[str, Any], prefix: str | None, path: str = "") -> str | None:
+    """The prefix of the one recurrent module ``prefix`` names (or the only one there is), "" for
+    the top level; None when there is none to find (network_from_state_dict then says what is
+    missing). ``path`` leads to ``state`` from the file's top (see unwrap_checkpoint), for messages."""
     found = module_prefixes(state)
-    names = ", ".join(p or "'' (the top level)" for p in found)
+    names = ", ".join(_joined(path, p) or "'' (the top level)" for p in found)
     if prefix is None:
         if len(found) > 1:
             raise InputError(f"{len(found)} recurrent modules in the state_dict: choose one with --prefix: {names}")
-        if not found or not found[0]:
-            return state  # the whole state_dict is one module, or nothing: network_from_state_dict says which
-        prefix = found[0]
+        return found[0] if found else None
     prefix = prefix.removesuffix(".")
     if prefix not in found:
         found_text = f"found: {names}" if found else "no key ends in weight_ih_l0 or weight_ih"
-        raise InputError(f"no recurrent module at --prefix {quote(prefix)} ({found_text})")
-    if not prefix:
+        raise InputError(f"no recurrent module at --prefix {quote(_joined(path, prefix))} ({found_text})")
+    return prefix
+
+
+def select_module(state: Mapping[str, Any], prefix: str | None, path: str = "") -> Mapping[str, Any]:
+    """The keys of one recurrent module (see find_module), named as inside it."""
+    found = find_module(state, prefix, path)
+    if not found:
         return state
-    start = prefix + "."
+    start = found + "."
     return {key.removeprefix(start): value for key, value in state.items() if key.startswith(start)}
+
+
+def _leads(prefix: str | None, key: str) -> bool:
+    """Whether ``prefix`` goes down through ``key``."""
+    return prefix is not None and (prefix == key or prefix.startswith(key + "."))
+
+
+def _joined(path: str, prefix: str) -> str:
+    return ".".join(part for part in (path, prefix) if part)
 
 
 def infer_cell(state: Mapping[str, Any]) -> str:

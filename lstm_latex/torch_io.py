@@ -13,12 +13,11 @@ import pickle
 import re
 import warnings
 import zipfile
-from collections.abc import Mapping
 from typing import Any
 
 from .errors import InputError
 from .model import Array
-from .values import quote, require_budget, shape_of
+from .values import quote
 
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 _UNREADABLE = "not a readable torch file: truncated, damaged, or not written by torch.save"
@@ -45,12 +44,12 @@ def read(data: bytes) -> Any:
         raise InputError(f"{_UNREADABLE} ({_first_sentence(error)})") from None
 
 
-def require_torch() -> Any:
+def require_torch(purpose: str = "reading a torch file") -> Any:
     """The torch module, or an InputError saying how to install it."""
     try:
         import torch
     except ImportError:
-        raise InputError("reading a torch file needs torch: pip install 'lstm-latex[torch]'") from None
+        raise InputError(f"{purpose} needs torch: pip install 'lstm-latex[torch]'") from None
     return torch
 
 
@@ -68,40 +67,33 @@ def _require_plain_zip(data: bytes) -> None:
         raise InputError(f"{_UNREADABLE} (its entries claim more bytes than the file holds)")
 
 
-def to_numpy(state: Mapping[str, Any], max_numbers: int) -> dict[str, Any]:
-    """The real-valued tensors of ``state`` as float64 arrays, once their sizes are known to fit
-    ``max_numbers``; any other value left for values.py to refuse."""
+def tensor_to_array(tensor: Any, path: str) -> Array:
+    """A tensor (an nn.Parameter too) as a float64 array, once it is known to hold real numbers: a
+    float16 or bfloat16 value converts exactly, an integer beyond 2**53 is refused."""
     import torch
 
-    shapes = {}
-    for key, value in state.items():
-        path = f"state_dict.{key}"
-        if isinstance(value, torch.Tensor):
-            _require_plain(value, path)
-            shapes[path] = tuple(value.shape)
-        elif isinstance(value, list):
-            shapes[path] = shape_of(value, path)
-    require_budget(shapes, "the state_dict", max_numbers)
-    arrays: dict[str, Any] = {}
-    for key, value in state.items():
-        if isinstance(value, torch.Tensor):
-            array: Array = value.detach().to("cpu", torch.float64).numpy()
-            if (
-                not value.is_floating_point()
-                and value.numel()
-                and bool((torch.from_numpy(array).to(value.dtype) != value).any())
-            ):
-                raise InputError(
-                    f"state_dict.{key} holds integers beyond 2**53, which float64 cannot hold exactly:"
-                    " convert the tensor to float64 to accept the nearest values"
-                )
-            arrays[key] = array
-        else:
-            arrays[key] = value
-    return arrays
+    require_plain(tensor, path)
+    array: Array = tensor.detach().to("cpu", torch.float64, copy=True).numpy()  # a copy: the caller's may change
+    exact = tensor.is_floating_point() or not bool((torch.from_numpy(array).to(tensor.dtype) != tensor).any())
+    if not exact:
+        raise InputError(
+            f"{path} holds integers beyond 2**53, which float64 cannot hold exactly:"
+            " convert the tensor to float64 to accept the nearest values"
+        )
+    return array
 
 
-def _require_plain(tensor: Any, path: str) -> None:
+def batch_first(module: Any, prefix: str) -> bool | None:
+    """The batch_first of the recurrent module at ``prefix`` in ``module`` (None for a cell, which has no steps)."""
+    try:
+        found = module.get_submodule(prefix) if prefix else module
+    except AttributeError:  # a prefix of the state_dict that is no submodule's path (a wrapper's own)
+        return None
+    value = getattr(found, "batch_first", None)
+    return value if isinstance(value, bool) else None
+
+
+def require_plain(tensor: Any, path: str) -> None:
     """A dense tensor of real numbers in memory: what a recurrent layer's state_dict holds."""
     import torch
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -15,12 +16,14 @@ MAX_NUMBERS = 20_000_000  # the numbers a network and its inputs may hold (160 M
 
 
 def to_array(value: Any, path: str) -> Array:
-    """A float64 array from nested lists of numbers or a numeric array; anything else is an InputError
-    naming ``path``, the value's key path in its file (``state_dict.weight_ih_l0``, ``x``)."""
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "iuf":
-            raise InputError(f"{path} has dtype {value.dtype}, expected numbers")
-        array = value.astype(np.float64)
+    """A float64 array from nested lists of numbers, a numeric NumPy array or a torch tensor; anything
+    else is an InputError naming ``path``, the value's key path (``state_dict.weight_ih_l0``, ``x``)."""
+    if is_tensor(value):
+        from .torch_io import tensor_to_array  # a tensor exists only where torch is imported already
+
+        array = tensor_to_array(value, path)
+    elif isinstance(value, np.ndarray):
+        array = np.array(_plain_array(value, path), dtype=np.float64)  # a copy (a memmap is read here, once counted)
     else:
         shape_of(value, path)
         try:
@@ -38,14 +41,54 @@ def to_array(value: Any, path: str) -> Array:
     return array
 
 
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch.Tensor (an nn.Parameter too), told without importing torch:
+    where torch was never imported, nothing is one."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def is_module(value: object) -> TypeGuard[Any]:
+    """Whether ``value`` is a torch.nn.Module (a model, an nn.LSTM), told as is_tensor tells a tensor."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.nn.Module)
+
+
+def is_array(value: Any) -> bool:
+    """A NumPy array or a torch tensor: what holds its numbers in one block, counted by its shape."""
+    return isinstance(value, np.ndarray) or is_tensor(value)
+
+
+def dtype_name(value: Any) -> str | None:
+    """The dtype of an array or tensor as both libraries write it (float16, bfloat16), else None."""
+    if isinstance(value, np.ndarray):
+        return str(value.dtype.name)
+    return str(value.dtype).removeprefix("torch.") if is_tensor(value) else None
+
+
+def _plain_array(value: np.ndarray[Any, Any], path: str) -> np.ndarray[Any, Any]:
+    """A NumPy array of real numbers as a plain ndarray (np.matrix's rows are matrices too); a masked
+    array is refused: its masked entries have no value to compute with."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise InputError(f"{path} is a masked array, expected plain numbers: give np.ma.filled(...) or its .data")
+    if value.dtype.kind not in "iuf":
+        raise InputError(f"{path} has dtype {value.dtype}, expected numbers")
+    return np.asarray(value)
+
+
 def shape_of(value: Any, path: str) -> tuple[int, ...]:
-    """The shape of nested lists of numbers (or of an array), checked without making the array:
-    an InputError at the first entry that breaks it.
+    """The shape of nested lists of numbers (or of an array or tensor), checked without making the
+    array: an InputError at the first entry that breaks it.
 
     A list that appears many times (a pickle may hold one row a thousand times at the cost of
     one) is checked once: the time taken is that of the distinct lists, as the file holds them.
     """
     if isinstance(value, np.ndarray):
+        return tuple(_plain_array(value, path).shape)
+    if is_tensor(value):
+        from .torch_io import require_plain
+
+        require_plain(value, path)
         return tuple(value.shape)
     return _check_numbers(value, path, 0, {})
 
@@ -56,7 +99,7 @@ def _ints_as_floats(value: Any) -> Any:
     return float(value) if value < 1e308 and value > -1e308 else float("inf")
 
 
-_MAX_DEPTH = 3
+_MAX_NDIM = 3  # a batch of sequences, (B, T, I); a weight has 2, and its shape says so where it is checked
 
 
 def _check_numbers(value: Any, path: str, depth: int, seen: dict[tuple[int, int], tuple[int, ...]]) -> tuple[int, ...]:
@@ -64,8 +107,8 @@ def _check_numbers(value: Any, path: str, depth: int, seen: dict[tuple[int, int]
         return ()
     if not isinstance(value, list):
         raise InputError(f"{path} is {kind(value)}, expected a number or a list")
-    if depth == _MAX_DEPTH:
-        raise InputError(f"{path} is nested too deeply (at most 2 dimensions)")
+    if depth == _MAX_NDIM:
+        raise InputError(f"{path} is nested too deeply (at most {_MAX_NDIM} dimensions)")
     if (id(value), depth) in seen:
         return seen[id(value), depth]
     if all(type(v) is float or type(v) is int for v in value):  # the common case: a row of numbers
@@ -116,7 +159,7 @@ def kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     name = type(value).__name__
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def quote_any(value: Any) -> str:

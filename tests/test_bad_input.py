@@ -10,6 +10,7 @@ signals) are in test_hostile.py.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import warnings
@@ -380,10 +381,164 @@ def test_a_torch_file_without_inputs_says_how_to_give_them(tmp_path: Path) -> No
     path = tmp_path / "weights.pt"
     torch.save(lstm_state(), path)
     (tmp_path / "out").mkdir()
-    assert_refused_everywhere(path, "a state_dict holds no inputs: give them with --inputs FILE.json", tmp_path / "out")
+    assert_refused_everywhere(path, "a state_dict holds no inputs: give them with --inputs FILE (", tmp_path / "out")
 
 
 def test_a_null_c0_is_no_c0_for_a_gru() -> None:
     document = json.loads((CORPUS / "c0-for-gru.json").read_text())
     result = invoke(["trace", "-", "--no-check"], stdin=json.dumps({**document, "c0": None}).encode())
     assert result.exit_code == 0, result.stderr
+
+
+# Files of other kinds: named by their content, whatever they are called. Made here (binary).
+
+
+def npy(array: Any) -> bytes:
+    import io
+
+    import numpy as np
+
+    stream = io.BytesIO()
+    np.save(stream, array, allow_pickle=True)
+    return stream.getvalue()
+
+
+def zipped(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return stream.getvalue()
+
+
+def safetensors(header: dict[str, Any], data: bytes = b"") -> bytes:
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + data
+
+
+READS = "which is not read here (lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts)"
+KIND_CASES: list[tuple[str, Callable[[], bytes], str]] = [
+    ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), f"an HDF5 file, {READS}"),
+    ("model.onnx", lambda: b"\x08\x07\x12\x07pytorch\x1a\x032.0", f"an ONNX file, {READS}"),
+    ("weights.json.gz", lambda: gzip.compress(b"{}"), "a gzip-compressed file, which is read once it is decompressed"),
+    ("notes.zip", lambda: zipped({"notes.txt": b"hello"}), f"a zip archive without torch's layout, {READS}"),
+    ("model.keras", lambda: zipped({"config.json": b"{}", "model.weights.h5": b""}), f"a Keras archive, {READS}"),
+    ("x.npy", lambda: npy([[0.5, 0.1]]), "a NumPy .npy file, which holds arrays without torch's parameter names"),
+    ("inputs.npz", lambda: zipped({"x.npy": npy([[0.5]])}), "a NumPy .npz archive, which holds arrays without"),
+    (
+        "huge.safetensors",
+        lambda: safetensors(
+            {"weight_ih_l0": {"dtype": "F32", "shape": [100000, 100000], "data_offsets": [0, 4]}}, bytes(4)
+        ),
+        "the state_dict holds 10000000000 numbers (state_dict.weight_ih_l0 (100000, 100000)), more than the limit",
+    ),
+    (
+        "shapeless.safetensors",
+        lambda: safetensors({"weight_ih_l0": {"dtype": "F32", "shape": "big", "data_offsets": [0, 4]}}, bytes(4)),
+        "not a readable safetensors file: the header's entry 'weight_ih_l0' has no valid shape",
+    ),
+    (
+        "broken.safetensors",
+        lambda: (9).to_bytes(8, "little") + b"{not json" + bytes(4),
+        "not a readable safetensors file: its header is not JSON",
+    ),
+    (
+        "short.safetensors",
+        lambda: safetensors({"weight_ih_l0": {"dtype": "F32", "shape": [16, 2], "data_offsets": [0, 128]}}, bytes(4)),
+        "not a readable safetensors file: ",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "fragment"), KIND_CASES, ids=[case[0] for case in KIND_CASES])
+def test_a_file_of_another_kind_is_named_by_its_content(
+    name: str, make: Callable[[], bytes], fragment: str, tmp_path: Path
+) -> None:
+    if name == "short.safetensors":  # the others are refused on their header, before the library reads them
+        pytest.importorskip("safetensors", reason="safetensors is an optional extra")
+    work = tmp_path / "work"
+    work.mkdir()
+    path = work / name
+    path.write_bytes(make())
+    (tmp_path / "out").mkdir()
+    assert_refused_everywhere(path, fragment, tmp_path / "out", "--inputs", str(INPUTS))
+    renamed = work / "weights.json"  # the content says what it is, not the name
+    renamed.write_bytes(path.read_bytes())
+    assert_clean_failure(invoke(["trace", str(renamed), "--inputs", str(INPUTS)]), fragment)
+
+
+INPUTS_CASES: list[tuple[str, Callable[[], bytes], list[str], str]] = [
+    ("objects.npy", lambda: npy(np_objects()), [], "x has dtype object, expected numbers"),
+    ("four.npz", lambda: zipped({"x.npy": npy([[0.5, 0.1]]), "y.npy": npy([1.0])}), [], "unknown key 'y'"),
+    (
+        "long.npy",
+        lambda: npy([[0.5, 0.1]] * 100),
+        ["--max-numbers", "150"],
+        "the file holds 200 numbers (x (100, 2)), more than the limit of 150",
+    ),
+    (
+        "long.npz",
+        lambda: zipped({"x.npy": npy([[0.5, 0.1]] * 100)}),
+        ["--max-numbers", "150"],
+        "the file holds 200 numbers (x (100, 2)), more than the limit of 150",
+    ),
+    ("damaged.npz", lambda: damaged_npz(), [], "not a readable NumPy file: truncated or damaged (Bad CRC-32 for file"),
+    ("truncated.npy", lambda: npy([[0.5, 0.1]] * 100)[:-40], [], "not a readable NumPy file: truncated or damaged"),
+    ("batch.npy", lambda: npy([[[0.5, 0.1]]] * 3), ["--batch-index", "3"], "--batch-index 3, but x holds a batch of 3"),
+    ("step.npy", lambda: npy([[0.5, 0.1]]), ["--batch-index", "0"], "--batch-index 0 given, but x is one sequence"),
+    ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), [], "an HDF5 file: inputs are read from JSON, .npy,"),
+]
+
+
+def damaged_npz() -> bytes:
+    """A .npz archive one of whose array's bytes is changed: its entry's checksum fails."""
+    data = bytearray(zipped({"x.npy": npy([[0.5, 0.1]] * 20)}))
+    data[data.index(b"\x93NUMPY") + 200] ^= 0xFF
+    return bytes(data)
+
+
+def np_objects() -> Any:
+    import numpy as np
+
+    return np.array([[0.5, "a"]], dtype=object)
+
+
+@pytest.mark.parametrize(("name", "make", "options", "fragment"), INPUTS_CASES, ids=[case[0] for case in INPUTS_CASES])
+def test_bad_inputs_files_are_refused_naming_the_inputs_file(
+    name: str, make: Callable[[], bytes], options: list[str], fragment: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(make())
+    seed = CORPUS.parent.parent.parent / "samples" / "seed.json"
+    result = invoke(["trace", str(seed), "--inputs", str(path), *options])
+    assert_clean_failure(result, fragment)
+    assert result.stderr.startswith(f"Error: {path}: "), result.stderr
+
+
+@pytest.mark.torch
+def test_a_torchscript_archive_is_refused_naming_what_to_do(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "work" / "scripted.pt"
+    path.parent.mkdir()
+    with warnings.catch_warnings():  # torch.jit's deprecation notes
+        warnings.simplefilter("ignore")
+        torch.jit.save(torch.jit.script(torch.nn.LSTM(2, 4)), str(path))
+    (tmp_path / "out").mkdir()
+    assert_refused_everywhere(
+        path, "a TorchScript archive, which is not read: it holds code", tmp_path / "out", "--inputs", str(INPUTS)
+    )
+
+
+@pytest.mark.torch
+def test_a_torch_inputs_file_must_hold_tensors(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "inputs.pt"
+    torch.save([torch.zeros(1, 2)], path)
+    seed = CORPUS.parent.parent.parent / "samples" / "seed.json"
+    assert_clean_failure(
+        invoke(["trace", str(seed), "--inputs", str(path)]),
+        f"{path}: holds a list, expected a tensor (x) or a dict of them (x, h0, c0, target)",
+    )

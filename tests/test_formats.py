@@ -16,7 +16,7 @@ from lstm_latex.cli import main
 
 
 def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
-    return lstm_latex.forward(lstm_latex.load(source))  # type: ignore[arg-type]
+    return lstm_latex.forward(lstm_latex.load(source))
 
 
 # A slide for each line of a chain (a pause ends every line, in every cell's chains): the slides

@@ -130,8 +130,9 @@ def test_a_pt_file_without_inputs_is_one_error_line(model_pt: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        f"Error: {model_pt}: a state_dict holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
-        ' a JSON object with "x" of shape (T, 2) and optionally "h0" and "c0"\n'
+        f"Error: {model_pt}: a state_dict holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
+        ' with "x" of shape (T, 2) and optionally "h0" and "c0", a .npy or .npz file, or a .pt file of a tensor'
+        " or a dict of them\n"
     )
 
 

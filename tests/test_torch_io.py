@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,8 +190,9 @@ def test_a_state_dict_without_inputs_says_how_to_give_them(tmp_path: Path) -> No
     with pytest.raises(lstm_latex.InputError) as error:
         lstm_latex.load(path)
     assert str(error.value) == (
-        f"{path}: a state_dict holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
-        ' a JSON object with "x" of shape (T, 2) and optionally "h0" and "c0"'
+        f"{path}: a state_dict holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
+        ' with "x" of shape (T, 2) and optionally "h0" and "c0", a .npy or .npz file, or a .pt file of a tensor'
+        " or a dict of them"
     )
 
 
@@ -271,3 +273,169 @@ def test_integers_float64_cannot_hold_are_refused(tmp_path: Path) -> None:
         f"{path}: state_dict.bias_ih_l0 holds integers beyond 2**53, which float64 cannot hold exactly:"
         " convert the tensor to float64 to accept the nearest values"
     )
+
+
+# What a torch user holds in Python: modules, Parameters, state_dicts, tensors anywhere.
+
+
+def test_a_module_and_what_it_holds_give_the_json_files_example() -> None:
+    x, (h0, c0) = SEED_X, SEED_STATE
+    from_file = lstm_latex.load(SEED_DOCUMENT)
+    for example in (
+        lstm_latex.load(seed_lstm(), x=x, h0=h0, c0=c0),
+        lstm_latex.load(seed_model(), prefix="encoder.lstm", x=x, h0=h0, c0=c0),
+        lstm_latex.load(seed_model(), x=x, h0=h0, c0=c0),  # the only recurrent module
+        lstm_latex.load(seed_lstm().state_dict(), x=x, h0=h0, c0=c0),
+        lstm_latex.load(dict(seed_lstm().named_parameters()), x=x, h0=h0, c0=c0),  # nn.Parameters
+        lstm_latex.load({"state_dict": seed_lstm().state_dict(), "x": x, "h0": h0, "c0": c0}),
+        lstm_latex.load(
+            {"epoch": 3, "model_state_dict": seed_model().state_dict()}, inputs={"x": x, "h0": h0, "c0": c0}
+        ),
+    ):
+        np.testing.assert_allclose(lstm_latex.forward(example).output, expected_output(), rtol=0, atol=1e-15)
+        assert example.network.dtype == "float32"
+        for name, array in from_file.network.state_dict().items():  # the float32 values, within float32's rounding
+            np.testing.assert_allclose(example.network.state_dict()[name], array, rtol=1e-7)
+
+
+def test_a_module_gives_its_own_batch_first() -> None:
+    module = torch.nn.LSTM(2, 4, batch_first=True)
+    x = torch.randn(3, 5, 2)  # (B, T, I)
+    with torch.no_grad():
+        output, _ = module.double()(x.double())
+    example = lstm_latex.load(module, x=x, batch_index=1)
+    assert example.inputs.batch == lstm_latex.model.Batch(1, 3, True)
+    np.testing.assert_allclose(lstm_latex.forward(example).output, output[1].numpy(), rtol=0, atol=1e-15)
+    time_major = lstm_latex.load(seed_model(), x=x, batch_index=1)  # nn.LSTM's default: (T, B, I)
+    np.testing.assert_array_equal(time_major.inputs.x, x[:, 1].double().numpy())
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_and_bfloat16_are_read_exactly_and_said(dtype: Any, tmp_path: Path) -> None:
+    module = seed_lstm().to(dtype)
+    path = save(module.state_dict(), tmp_path / "half.pt")
+    example = load(path, tmp_path)
+    name = str(dtype).removeprefix("torch.")
+    assert example.network.dtype == name
+    with torch.no_grad():  # what the stored values compute, in float64
+        output, _ = module.double()(SEED_X, SEED_STATE)
+    np.testing.assert_allclose(lstm_latex.forward(example).output, output.numpy(), rtol=0, atol=1e-15)
+    from click.testing import CliRunner
+
+    from lstm_latex.cli import main
+
+    result = CliRunner().invoke(main, ["trace", str(path), "--inputs", str(seed_inputs(tmp_path)), "--no-check"])
+    assert json.loads(result.stdout)["dtype"] == name
+
+
+def test_the_prefix_is_the_path_from_the_files_top(tmp_path: Path) -> None:
+    path = save({"epoch": 3, "model_state_dict": seed_model().state_dict()}, tmp_path / "checkpoint.pt")
+    for prefix in ("model_state_dict", "model_state_dict.encoder.lstm", "encoder.lstm", None):
+        trace = lstm_latex.forward(load(path, tmp_path, prefix=prefix))
+        np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    wrapped = save({"model": {"net": seed_model().state_dict()}, "optimizer": {}}, tmp_path / "wrapped.pt")
+    trace = lstm_latex.forward(load(wrapped, tmp_path, prefix="model.net.encoder.lstm"))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(path, tmp_path, prefix="model_state_dict.encoder")
+    assert str(error.value) == (
+        f"{path}: no recurrent module at --prefix 'model_state_dict.encoder' (found: model_state_dict.encoder.lstm)"
+    )
+
+
+def test_tensors_count_against_the_budget_before_they_are_converted() -> None:
+    huge = torch.zeros(1).expand(80_000, 20_000)  # 1.6 billion numbers claimed by one
+    with pytest.raises(lstm_latex.InputError, match=r"the inputs holds 1600000000 numbers \(x \(80000, 20000\)\)"):
+        lstm_latex.load(seed_lstm(), x=huge)
+    with pytest.raises(lstm_latex.InputError, match=r"the state_dict holds 1600000\d+ numbers"):
+        lstm_latex.load({**seed_lstm().state_dict(), "weight_ih_l0": huge}, x=SEED_X)
+
+
+def test_a_module_without_a_recurrent_one_is_refused_by_name() -> None:
+    with pytest.raises(lstm_latex.InputError) as error:
+        lstm_latex.load(seed_model(), prefix="head", x=SEED_X)
+    assert str(error.value) == "<Model>: no recurrent module at --prefix 'head' (found: encoder.lstm)"
+
+
+# Files as they come: inputs as NumPy and torch files, safetensors, TorchScript.
+
+
+def test_inputs_from_npy_npz_and_pt_files(tmp_path: Path) -> None:
+    weights = save(seed_lstm().state_dict(), tmp_path / "lstm.pt")
+    x, h0, c0 = (np.array(SEED_DOCUMENT[key]) for key in ("x", "h0", "c0"))
+    np.savez(tmp_path / "inputs.npz", x=x, h0=h0, c0=c0)
+    torch.save({"x": SEED_X, "h0": SEED_STATE[0], "c0": SEED_STATE[1]}, tmp_path / "inputs.pt")
+    for name in ("inputs.npz", "inputs.pt"):
+        trace = lstm_latex.forward(lstm_latex.load(weights, inputs=tmp_path / name))
+        np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    np.save(tmp_path / "x.npy", x[np.newaxis])  # a batch of one
+    torch.save(SEED_X, tmp_path / "x.pt")
+    for name in ("x.npy", "x.pt"):
+        example = lstm_latex.load(weights, inputs=tmp_path / name)
+        np.testing.assert_array_equal(example.inputs.x, x)
+        np.testing.assert_array_equal(example.inputs.h0, np.zeros((1, 4)))
+
+
+def test_trace_all_batch_writes_every_sequence_as_torch_computes_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lstm_latex.cli import main
+
+    weights = save(seed_lstm().state_dict(), tmp_path / "lstm.pt")
+    x = torch.randn(4, 3, 2, dtype=torch.float64)  # (T, B, I): nn.LSTM's own layout
+    np.save(tmp_path / "batch.npy", x.numpy())
+    with torch.no_grad():
+        output, _ = seed_lstm().double()(x)  # (T, B, H)
+    args = ["trace", str(weights), "--inputs", str(tmp_path / "batch.npy"), "--time-major", "--no-check"]
+    result = CliRunner().invoke(main, [*args, "--all-batch"])
+    assert result.exit_code == 0, result.output
+    traces = json.loads(result.stdout)
+    assert [trace["batch"] for trace in traces] == [{"index": k, "size": 3, "batch_first": False} for k in range(3)]
+    for k, trace in enumerate(traces):
+        np.testing.assert_allclose(trace["output"], output[:, k].numpy(), rtol=0, atol=1e-15)
+    one = CliRunner().invoke(main, [*args, "--batch-index", "2"])
+    assert json.loads(one.stdout) == traces[2]
+
+
+def test_a_safetensors_state_dict_is_read_as_torch_saves_it(tmp_path: Path) -> None:
+    safetensors_torch = pytest.importorskip("safetensors.torch", reason="safetensors is an optional extra")
+    path = tmp_path / "lstm.safetensors"
+    safetensors_torch.save_file(seed_lstm().state_dict(), str(path))
+    trace = lstm_latex.forward(load(path, tmp_path))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+    assert trace.example.network.dtype == "float32"
+    bfloat16 = tmp_path / "bf16.safetensors"  # a dtype NumPy has not: read through torch
+    module = seed_lstm().to(torch.bfloat16)
+    safetensors_torch.save_file(module.state_dict(), str(bfloat16))
+    with torch.no_grad():
+        output, _ = module.double()(SEED_X, SEED_STATE)
+    example = load(bfloat16, tmp_path)
+    assert example.network.dtype == "bfloat16"
+    np.testing.assert_allclose(lstm_latex.forward(example).output, output.numpy(), rtol=0, atol=1e-15)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.[a-z]*` is deprecated:DeprecationWarning")
+def test_a_torchscript_archive_is_named_and_nothing_of_it_runs(tmp_path: Path) -> None:
+    path = tmp_path / "scripted.pt"
+    torch.jit.save(torch.jit.script(seed_lstm()), str(path))
+    with pytest.raises(lstm_latex.InputError) as error:
+        load(path, tmp_path)
+    assert str(error.value) == (
+        f"{path}: a TorchScript archive, which is not read: it holds code, and nothing from a file is run. Save its"
+        " state_dict with torch.save(torch.jit.load(FILE).state_dict(), 'weights.pt') where you trust the file,"
+        " and give weights.pt"
+    )
+    weights = save(torch.jit.load(str(path)).state_dict(), tmp_path / "weights.pt")  # as the message says
+    trace = lstm_latex.forward(load(weights, tmp_path))
+    np.testing.assert_allclose(trace.output, expected_output(), rtol=0, atol=1e-15)
+
+
+def test_an_example_holds_copies_of_the_tensors_it_was_given() -> None:
+    module, x = seed_lstm().double(), SEED_X.clone()
+    example = lstm_latex.load(module, x=x)
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.fill_(99.0)
+    x[0, 0] = 99.0
+    assert example.network.directions[0].weight_ih[0, 0] == float(seed_lstm().state_dict()["weight_ih_l0"][0, 0])
+    assert example.inputs.x[0, 0] == SEED_DOCUMENT["x"][0][0]

@@ -66,6 +66,7 @@ SLIDES = ("beamer", "frames")
 SLIDE_MAX_SIZE = 4
 
 _MAX_NUMBERS_KEY = "lstm_latex.max_numbers"
+_LAYER_KEY = "lstm_latex.layer"
 _file = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of to stdout."
@@ -73,7 +74,8 @@ _output = click.option(
 
 
 def _source_options(function: F) -> F:
-    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; and --max-numbers."""
+    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; --layer, a Keras or
+    ONNX file's; and --max-numbers."""
     function = click.option(
         "--max-numbers",
         type=click.IntRange(min=1),
@@ -82,6 +84,13 @@ def _source_options(function: F) -> F:
         expose_value=False,
         callback=lambda ctx, param, value: ctx.meta.__setitem__(_MAX_NUMBERS_KEY, value),
         help=f"Refuse a network or inputs of more numbers, and files larger than {BYTES_PER_NUMBER} bytes a number.",
+    )(function)
+    function = click.option(
+        "--layer",
+        metavar="NAME",
+        expose_value=False,
+        callback=lambda ctx, param, value: ctx.meta.__setitem__(_LAYER_KEY, value),
+        help="The recurrent layer (node) to use in a Keras or ONNX file (default: the only one there is).",
     )(function)
     function = click.option(
         "--cell",
@@ -455,12 +464,14 @@ def _source(file: str) -> tuple[Source, str | None]:
 
 def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Network, Any, str]:
     source, where = _source(file)
-    return load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers())
+    layer = click.get_current_context().meta.get(_LAYER_KEY)
+    return load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), layer=layer)
 
 
 def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
     source, where = _source(file)
-    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers())
+    layer = click.get_current_context().meta.get(_LAYER_KEY)
+    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), layer=layer)
 
 
 def _max_numbers() -> int:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .cells import CELLS
 from .errors import InputError
+from .foreign import model_format, read_model
 from .model import LOSSES, Array, Example, Inputs, Loss, Network
 from .state_dicts import infer_cell, network_from_state_dict, select_module, unwrap_checkpoint
 from .values import MAX_NUMBERS, kind, one_line, quote, quote_any, require_ndim, shape_text, to_array
@@ -42,6 +43,7 @@ def load(
     cell: str | None = None,
     where: str | None = None,
     max_numbers: int = MAX_NUMBERS,
+    layer: str | None = None,
 ) -> Example:
     """Load a network and its inputs: a JSON file's path, a dict in the JSON format, a .pt/.pth
     state_dict, or the bytes of either kind of file.
@@ -52,9 +54,12 @@ def load(
     type where the shapes leave it open. Arrays may be nested lists or NumPy arrays. ``where``
     names the source in messages (default: its path). A file is refused before it is read when it
     is larger than ``max_numbers`` numbers could need, and a torch file when its tensors hold more.
-    Raises InputError naming what is wrong.
+    A Keras (.keras, .h5) or ONNX file is read too (see keras_io, onnx_io): ``layer`` names its
+    recurrent layer or node when it has several. Raises InputError naming what is wrong.
     """
-    network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
+    network, own_inputs, where = load_network(
+        source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers, layer=layer
+    )
     return Example(network, resolve_inputs(network, own_inputs, inputs, where, max_numbers=max_numbers), where)
 
 
@@ -69,12 +74,15 @@ def resolve_inputs(
     """The inputs a network runs on: ``inputs`` when given, else those stored with it (see load_network)."""
     if inputs is not None:
         document, inputs_where = read_inputs(inputs, max_numbers=max_numbers)
+        if network.provenance is not None:  # the initial states an ONNX file stores, unless the inputs give theirs
+            document = {**network.provenance.initial_states, **document}
         with said_of(inputs_where):
             return inputs_from_document(document, network)
     with said_of(where):
         if own_inputs is None:
+            holder = "a state_dict" if network.provenance is None else f"a {network.provenance.framework} model"
             raise InputError(
-                "a state_dict holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
+                f"{holder} holds no inputs: give them with --inputs FILE.json (inputs= in Python),"
                 f' a JSON object with "x" of shape (T, {network.input_size}) and optionally "h0" and "c0"'
             )
         return inputs_from_document(own_inputs, network)
@@ -87,6 +95,7 @@ def load_network(
     cell: str | None = None,
     where: str | None = None,
     max_numbers: int = MAX_NUMBERS,
+    layer: str | None = None,
 ) -> tuple[Network, Mapping[str, Any] | None, str]:
     """The network of ``source``, the inputs stored beside it (None for a state_dict) and its name for messages."""
     where = where or _name(source)
@@ -99,6 +108,11 @@ def load_network(
 
             require_torch()  # before the file: without torch, whether it exists does not matter
         data = source if isinstance(source, bytes) else read_file(Path(source), max_numbers)
+        model = None if named_torch else model_format(where, data)
+        if model is not None:
+            return read_model(model, data, where, layer, (prefix, cell), max_numbers), None, where
+        if layer is not None:
+            raise InputError("--layer picks a layer of a Keras or ONNX file; in a state_dict, --prefix picks a module")
         if named_torch or is_torch_file(data):
             return _from_torch_file(data, prefix, cell, max_numbers), None, where
         return (*_from_document(read_json(data, max_numbers=max_numbers), prefix, cell), where)

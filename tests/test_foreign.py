@@ -3,6 +3,7 @@ framework's own outputs; and hostile files refused with one Error line."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
@@ -282,3 +283,18 @@ def test_hostile_keras_files_are_refused(tmp_path: Path) -> None:
         assert result.exit_code == 1
         assert result.stderr == f"Error: {tmp_path / name}: {message}" + result.stderr.split(message, 1)[1]
         assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.keras
+@pytest.mark.onnx
+@pytest.mark.torch
+@pytest.mark.parametrize("sample", ["encoder.keras", "lstm.onnx"])
+def test_samples_agree_with_their_framework(sample: str) -> None:
+    pytest.importorskip("torch")
+    framework = "keras" if sample.endswith("keras") else "onnxruntime"
+    if importlib.util.find_spec(framework) is None:  # not imported here: keras would pick its backend now
+        pytest.skip(f"the check by the file's framework needs {framework}")
+    folder = Path(__file__).parent.parent / "samples" / "models"
+    result = CliRunner().invoke(cli, ["check", str(folder / sample), "--inputs", str(folder / "inputs.json")])
+    assert result.exit_code == 0, result.output
+    assert "on the file's layer agrees" in result.stdout.splitlines()[-1]

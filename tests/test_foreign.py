@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import os
 import re
 import warnings
@@ -298,3 +299,35 @@ def test_samples_agree_with_their_framework(sample: str) -> None:
     result = CliRunner().invoke(cli, ["check", str(folder / sample), "--inputs", str(folder / "inputs.json")])
     assert result.exit_code == 0, result.output
     assert "on the file's layer agrees" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name", ["lstm1", "bi"])
+def test_keras2_layout_is_read(
+    keras_files: tuple[dict[str, Path], dict[str, np.ndarray]], tmp_path: Path, name: str
+) -> None:
+    """A whole model as Keras 2 saved it: weight_names such as bi/forward_lstm/lstm_cell/kernel:0."""
+    h5py = pytest.importorskip("h5py")
+    files, expected = keras_files
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": []}}
+    inner = {"class_name": "LSTM", "config": {"name": name, "units": 4 if name == "lstm1" else 2}}
+    config["config"]["layers"] = [  # type: ignore[index]
+        inner if name == "lstm1" else {"class_name": "Bidirectional", "config": {"name": name, "layer": inner}}
+    ]
+    sides = ["forward_layer", "backward_layer"] if name == "bi" else [""]
+    with h5py.File(files["weights"], "r") as source, h5py.File(tmp_path / "keras2.h5", "w") as saved:
+        saved.attrs["model_config"] = json.dumps(config)
+        weights = saved.create_group("model_weights")
+        weights.attrs["layer_names"] = [name.encode()]
+        group = weights.create_group(name)
+        names = []
+        for side in sides:
+            folder = f"layers/{'bidirectional' if name == 'bi' else 'lstm'}/{side}/cell/vars".replace("//", "/")
+            prefix = f"{name}/{side.replace('_layer', '_lstm')}/" if side else f"{name}/"
+            for k, role in enumerate(["kernel", "recurrent_kernel", "bias"]):
+                path = f"{prefix}lstm_cell/{role}:0"
+                group[path] = source[f"{folder}/{k}"][()]
+                names.append(path.encode())
+        group.attrs["weight_names"] = names
+    trace = _trace(tmp_path / "keras2.h5", name)
+    np.testing.assert_allclose(trace.output, expected[name], atol=FLOAT32)

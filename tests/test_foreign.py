@@ -331,3 +331,48 @@ def test_keras2_layout_is_read(
         group.attrs["weight_names"] = names
     trace = _trace(tmp_path / "keras2.h5", name)
     np.testing.assert_allclose(trace.output, expected[name], atol=FLOAT32)
+
+
+@pytest.mark.keras
+def test_compressed_h5_dataset_is_bounded_before_it_is_read(tmp_path: Path) -> None:
+    """A file of a few kilobytes that inflates to a million numbers: its declared shape is refused first."""
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "bomb.weights.h5", "w") as saved:
+        cell = saved.create_group("layers/lstm/cell/vars")
+        cell.attrs["name"] = "lstm_cell"
+        cell.create_dataset("0", data=np.zeros((250, 4000), np.float32), compression="gzip")
+        cell.create_dataset("1", data=np.zeros((1000, 4000), np.float32), compression="gzip")
+    assert (tmp_path / "bomb.weights.h5").stat().st_size < 100_000
+    result = CliRunner().invoke(cli, ["export", str(tmp_path / "bomb.weights.h5"), "--max-numbers", "100000"])
+    assert result.exit_code == 1
+    assert "layer 'lstm' holds 5000000 numbers (/layers/lstm/cell/vars/1 (1000, 4000)), more than the limit" in (
+        result.stderr
+    )
+
+
+@pytest.mark.onnx
+@pytest.mark.keras
+def test_document_says_where_each_block_is() -> None:
+    """The Markdown names the file, the node, and W_if's rows in W (ONNX's i|o|f|c: the third block)."""
+    pytest.importorskip("onnx")
+    folder = Path(__file__).parent.parent / "samples" / "models"
+    inputs = folder / "inputs.json"
+    result = CliRunner().invoke(
+        cli, ["render", str(folder / "lstm.onnx"), "--inputs", str(inputs), "--no-check", "--format", "markdown"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"The weights are read from the ONNX file `{folder / 'lstm.onnx'}`, its LSTM node `lstm`." in result.stdout
+    assert "| $W_{if}$ = `weight_ih_l0[2:4]` | `W[0, 4:6, :]` |" in result.stdout
+
+
+@pytest.mark.keras
+@pytest.mark.latex
+def test_document_of_a_keras_file_compiles(tmp_path: Path) -> None:
+    """The part on where the weights come from, its table of array paths with underscores, in pdflatex."""
+    folder = Path(__file__).parent.parent / "samples" / "models"
+    out = tmp_path / "encoder.tex"
+    args = ["render", str(folder / "encoder.keras"), "--inputs", str(folder / "inputs.json"), "--no-check"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out), "--compile"])
+    assert result.exit_code == 0, result.output
+    assert r"\texttt{/layers/bidirectional/backward\_layer/cell/vars/0[:, 2:4].T}" in out.read_text()
+    assert out.with_suffix(".pdf").stat().st_size > 0

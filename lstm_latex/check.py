@@ -48,7 +48,8 @@ class Difference:
 # The file's own framework runs in float32: agreement within float32's rounding of values near 1.
 FRAMEWORK_TOLERANCE = 1e-5
 FRAMEWORK_TOLERANCE_TEXT = f"tolerance {FRAMEWORK_TOLERANCE:g}·(1 + |value|), float32"
-_FRAMEWORKS = {"Keras": ("keras", "keras_io"), "ONNX": ("onnxruntime", "onnx_io")}  # runtime, reader module
+# the framework's module, the reader that runs it, and the extra that installs it
+_FRAMEWORKS = {"Keras": ("keras", "keras_io", "keras"), "ONNX": ("onnxruntime", "onnx_io", "onnx")}
 
 
 @dataclass(frozen=True)
@@ -206,14 +207,19 @@ def framework_check(trace: Trace[Step]) -> FrameworkCheck | None:
     provenance = trace.example.network.provenance
     if provenance is None:
         return None
-    runtime, reader = _FRAMEWORKS[provenance.framework]
+    runtime, reader, extra = _FRAMEWORKS[provenance.framework]
     if importlib.util.find_spec(runtime) is None:
-        return FrameworkCheck(runtime, (), f"{runtime} is not installed: pip install 'lstm-latex[{runtime[:5]}]'")
+        return FrameworkCheck(runtime, (), f"{runtime} is not installed: pip install 'lstm-latex[{extra}]'")
     run = importlib.import_module(f".{reader}", __package__).run
     inputs = trace.example.inputs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the frameworks' own deprecations, not the user's concern here
-        framework, found = run(provenance.native, inputs)
+        try:
+            framework, found = run(provenance.native, inputs)
+        except Exception as error:  # an opset or setting the installed version cannot run: said, not hidden
+            return FrameworkCheck(
+                runtime, (), f"it failed: {type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+            )
     ours = {"output": trace.output, "h_n": trace.h_n} | ({} if trace.c_n is None else {"c_n": trace.c_n})
     gaps = tuple((key, float((np.abs(ours[key] - found[key]) / (1 + np.abs(ours[key]))).max())) for key in ours)
     return FrameworkCheck(framework, gaps)

@@ -376,3 +376,19 @@ def test_document_of_a_keras_file_compiles(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert r"\texttt{/layers/bidirectional/backward\_layer/cell/vars/0[:, 2:4].T}" in out.read_text()
     assert out.with_suffix(".pdf").stat().st_size > 0
+
+
+@pytest.mark.onnx
+def test_framework_that_cannot_run_the_node_is_reported(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from lstm_latex.check import framework_check
+
+    onnx = pytest.importorskip("onnx")
+    path = _onnx(tmp_path / "m.onnx", "RNN")
+    model = onnx.load(path)
+    model.opset_import[0].version = 999  # no runtime has it
+    onnx.save(model, path)
+    report = framework_check(_trace(path, "rnn1"))
+    assert report is not None
+    assert report.agrees
+    assert report.line().startswith("onnxruntime: not run (it failed: ")

@@ -392,3 +392,28 @@ def test_framework_that_cannot_run_the_node_is_reported(tmp_path: Path) -> None:
     assert report is not None
     assert report.agrees
     assert report.line().startswith("onnxruntime: not run (it failed: ")
+
+
+@pytest.mark.onnx
+def test_onnx_constant_weights_and_stored_initial_state(tmp_path: Path) -> None:
+    """W from a Constant node, initial_h from an initializer: the stored state is h0 unless the inputs give one."""
+    onnxruntime = pytest.importorskip("onnxruntime")
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper, numpy_helper
+
+    path = _onnx(tmp_path / "m.onnx", "GRU", linear_before_reset=1)
+    model = onnx.load(path)
+    w = model.graph.initializer[0]
+    model.graph.initializer.remove(w)
+    model.graph.node.insert(0, helper.make_node("Constant", [], ["W"], value=w))
+    h0 = np.array([[[0.25, -0.5]]], np.float32)  # (D, batch, H)
+    model.graph.initializer.append(numpy_helper.from_array(h0, "h_start"))
+    model.graph.node[1].input[5:] = ["h_start"]
+    onnx.save(model, path)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (y,) = session.run(["Y"], {"X": X[:, np.newaxis].astype(np.float32)})
+    trace = _trace(path, "gru1")
+    np.testing.assert_allclose(trace.example.inputs.h0, [[0.25, -0.5]])
+    np.testing.assert_allclose(trace.output, y[:, 0, 0], atol=FLOAT32)
+    given = _trace(path, "gru1", {"x": X.tolist(), "h0": [[0.0, 0.0]]})
+    assert not given.example.inputs.h0.any()

@@ -14,7 +14,7 @@ install: $(STAMP) $(PRECOMPILED)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,safetensors,test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,safetensors,keras,onnx,test]'
 	touch $@
 
 # The built-in templates compiled ahead of time (a Python module each, and the digests in index.json),

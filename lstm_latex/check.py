@@ -6,6 +6,7 @@ torch is imported inside the functions only, so that rendering without the check
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import importlib.util
 import math
 import warnings
@@ -44,14 +45,46 @@ class Difference:
     agrees: bool = True  # every float64 difference within TOLERANCE + RELATIVE_TOLERANCE·|torch's value|
 
 
+# The file's own framework runs in float32: agreement within float32's rounding of values near 1.
+FRAMEWORK_TOLERANCE = 1e-5
+FRAMEWORK_TOLERANCE_TEXT = f"tolerance {FRAMEWORK_TOLERANCE:g}·(1 + |value|), float32"
+# the framework's module, the reader that runs it, and the extra that installs it
+_FRAMEWORKS = {"Keras": ("keras", "keras_io", "keras"), "ONNX": ("onnxruntime", "onnx_io", "onnx")}
+
+
+@dataclass(frozen=True)
+class FrameworkCheck:
+    """The Keras or ONNX file's own framework run on its layer alone, compared with the trace."""
+
+    framework: str  # "Keras 3.15.1 (torch backend)", "onnxruntime 1.31.1"; or the module that was missing
+    differences: tuple[tuple[str, float], ...]  # (quantity, largest absolute difference): output, h_n, c_n
+    skipped: str | None = None  # why it did not run
+
+    @property
+    def agrees(self) -> bool:
+        return self.skipped is not None or all(d <= FRAMEWORK_TOLERANCE for _, d in self.differences)
+
+    @property
+    def largest(self) -> float:
+        return max((d for _, d in self.differences), default=0.0)
+
+    def line(self) -> str:
+        if self.skipped is not None:
+            return f"{self.framework}: not run ({self.skipped})"
+        verdict = "agrees" if self.agrees else "DISAGREES"
+        largest = f"largest difference {self.largest:.2e} ({FRAMEWORK_TOLERANCE_TEXT})"
+        return f"{self.framework} on the file's layer {verdict}: {largest}"
+
+
 @dataclass(frozen=True)
 class CheckReport:
     torch_version: str
     differences: tuple[Difference, ...]
+    framework: FrameworkCheck | None = None  # a Keras or ONNX file's own framework, when it was one
 
     @property
     def agrees(self) -> bool:
-        return all(d.agrees for d in self.differences)
+        return all(d.agrees for d in self.differences) and (self.framework is None or self.framework.agrees)
 
     @property
     def forward(self) -> CheckReport:
@@ -86,6 +119,8 @@ class CheckReport:
         lines.append(f"torch {self.torch_version} {verdict} in float64 ({TOLERANCE_TEXT})")
         if self.float32_overflows:
             lines.append("torch's float32 run overflows: its numbers are too large for float32")
+        if self.framework is not None:
+            lines.append(self.framework.line())
         return "\n".join(lines)
 
     def require_agreement(self) -> None:
@@ -97,6 +132,8 @@ class CheckReport:
                     f"the NumPy trace disagrees with torch {self.torch_version} in float64: {d.quantity}{position}"
                     f" is {d.trace_value!r} here and {d.torch_value!r} in torch ({_gap_text(d)}, {TOLERANCE_TEXT})"
                 )
+        if self.framework is not None and not self.framework.agrees:
+            raise CheckError(f"the NumPy trace disagrees with the file's own framework: {self.framework.line()}")
 
 
 def _gap_text(d: Difference) -> str:
@@ -168,7 +205,31 @@ def cross_check(trace: Trace[Step], gradients: Gradients | None = None) -> Check
                 agrees=bool(excess.max() <= 1),
             )
         )
-    return CheckReport(torch.__version__, tuple(differences))
+    return CheckReport(torch.__version__, tuple(differences), framework_check(trace))
+
+
+def framework_check(trace: Trace[Step]) -> FrameworkCheck | None:
+    """The trace's output, h_n (and c_n) against those of the file's own framework (Keras, onnxruntime)
+    run on the layer alone, when the network was read from such a file; skipped when it is not installed."""
+    provenance = trace.example.network.provenance
+    if provenance is None:
+        return None
+    runtime, reader, extra = _FRAMEWORKS[provenance.framework]
+    if importlib.util.find_spec(runtime) is None:
+        return FrameworkCheck(runtime, (), f"{runtime} is not installed: pip install 'lstm-latex[{extra}]'")
+    run = importlib.import_module(f".{reader}", __package__).run
+    inputs = trace.example.inputs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the frameworks' own deprecations, not the user's concern here
+        try:
+            framework, found = run(provenance.native, inputs)
+        except Exception as error:  # an opset or setting the installed version cannot run: said, not hidden
+            return FrameworkCheck(
+                runtime, (), f"it failed: {type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+            )
+    ours = {"output": trace.output, "h_n": trace.h_n} | ({} if trace.c_n is None else {"c_n": trace.c_n})
+    gaps = tuple((key, float((np.abs(ours[key] - found[key]) / (1 + np.abs(ours[key]))).max())) for key in ours)
+    return FrameworkCheck(framework, gaps)
 
 
 def _trace_states(trace: Trace[Step]) -> dict[str, Array]:

@@ -71,6 +71,7 @@ SLIDE_MAX_SIZE = 4
 
 _MAX_NUMBERS_KEY = "lstm_latex.max_numbers"
 _BATCH_KEY = "lstm_latex.batch"  # --batch-index and --batch-first/--time-major, read where the inputs are
+_LAYER_KEY = "lstm_latex.layer"
 _file = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 _output = click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of to stdout."
@@ -78,8 +79,8 @@ _output = click.option(
 
 
 def _source_options(function: F) -> F:
-    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; --max-numbers;
-    and which sequence of a batch of inputs."""
+    """--inputs, --prefix and --cell: what a .pt state_dict does not say by itself; --layer, a Keras or
+    ONNX file's; --max-numbers; and which sequence of a batch of inputs."""
     function = click.option(
         "--batch-index",
         type=click.IntRange(min=0),
@@ -103,6 +104,13 @@ def _source_options(function: F) -> F:
         expose_value=False,
         callback=lambda ctx, param, value: ctx.meta.__setitem__(_MAX_NUMBERS_KEY, value),
         help=f"Refuse a network or inputs of more numbers, and files larger than {BYTES_PER_NUMBER} bytes a number.",
+    )(function)
+    function = click.option(
+        "--layer",
+        metavar="NAME",
+        expose_value=False,
+        callback=lambda ctx, param, value: ctx.meta.__setitem__(_LAYER_KEY, value),
+        help="The recurrent layer (node) to use in a Keras or ONNX file (default: the only one there is).",
     )(function)
     function = click.option(
         "--cell",
@@ -374,7 +382,14 @@ def trace(
             raise click.UsageError("--all-batch traces every sequence; --batch-index chooses one: give one of them")
         source, where = _source(file)
         examples = load_every_sequence(
-            source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), **batch
+            source,
+            inputs=inputs,
+            prefix=prefix,
+            cell=cell,
+            where=where,
+            max_numbers=_max_numbers(),
+            layer=_layer(),
+            **batch,
         )
         _write(_every_trace(examples, check, decimals if hand else None), output)
         return
@@ -473,18 +488,33 @@ def _source(file: str) -> tuple[Source, str | None]:
 
 def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Network, Any, str]:
     source, where = _source(file)
-    return load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers())
+    return load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), layer=_layer())
 
 
 def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
     source, where = _source(file)
-    return load(source, inputs=inputs, prefix=prefix, cell=cell, where=where, max_numbers=_max_numbers(), **_batch())
+    return load(
+        source,
+        inputs=inputs,
+        prefix=prefix,
+        cell=cell,
+        where=where,
+        max_numbers=_max_numbers(),
+        layer=_layer(),
+        **_batch(),
+    )
 
 
 def _batch() -> dict[str, Any]:
     """--batch-index and --batch-first/--time-major, as load takes them (see _source_options)."""
     given: dict[str, Any] = click.get_current_context().meta.get(_BATCH_KEY, {})
     return {"batch_index": given.get("batch_index"), "batch_first": given.get("batch_first")}
+
+
+def _layer() -> str | None:
+    """--layer, a Keras or ONNX file's recurrent layer (see _source_options)."""
+    layer: str | None = click.get_current_context().meta.get(_LAYER_KEY)
+    return layer
 
 
 def _max_numbers() -> int:

@@ -85,7 +85,7 @@ REFUSALS = {
     " holding x, h0, c0, target, and the weights as a state_dict",
     GZIP: "which is read once it is decompressed (gunzip)",
 }
-_READS = "lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts"
+_READS = "lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts, Keras and ONNX models"
 
 
 def refusal(kind: str) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from . import formats
 from .cells import CELLS
 from .errors import InputError
+from .foreign import model_format, read_model
 from .model import LOSSES, Array, Batch, Example, Inputs, Loss, Network
 from .state_dicts import (
     CHECKPOINT_KEYS,
@@ -75,6 +76,7 @@ def load(
     target: object = None,
     batch_index: int | None = None,
     batch_first: bool | None = None,
+    layer: str | None = None,
 ) -> Example:
     """Load a network and its inputs: a file's path (JSON, a torch .pt/.pth, .safetensors) or its
     bytes, a dict (in the JSON format, or a state_dict or checkpoint as torch gives it), or a
@@ -88,7 +90,9 @@ def load(
 
     x of shape (B, T, I) is a batch, or (T, B, I) with ``batch_first=False`` (a module's own
     batch_first is the default, else True): ``batch_index`` picks its sequence, which a batch of
-    one needs not. ``where`` names the source in messages (default: its path). Every source is
+    one needs not. A Keras (.keras, .h5) or ONNX file is read too (see keras_io, onnx_io): ``layer``
+    names its recurrent layer or node when it has several. ``where`` names the source in messages
+    (default: its path). Every source is
     refused before it is converted when it holds more than ``max_numbers`` numbers.
     Raises InputError naming what is wrong.
     """
@@ -97,7 +101,7 @@ def load(
         raise InputError("inputs= and x=, h0=, c0=, target= exclude each other: give the inputs one way")
     if batch_index is not None:
         _require_count("batch_index", batch_index, 0)
-    (example,) = _examples(source, given or inputs, prefix, cell, where, max_numbers, batch_first, [batch_index])
+    (example,) = _examples(source, given or inputs, prefix, cell, where, max_numbers, batch_first, [batch_index], layer)
     return example
 
 
@@ -110,9 +114,10 @@ def load_every_sequence(
     where: str | None = None,
     max_numbers: int = MAX_NUMBERS,
     batch_first: bool | None = None,
+    layer: str | None = None,
 ) -> list[Example]:
     """load's Example of each sequence of a batch of inputs, in order (one for inputs of one sequence)."""
-    return _examples(source, inputs, prefix, cell, where, max_numbers, batch_first, None)
+    return _examples(source, inputs, prefix, cell, where, max_numbers, batch_first, None, layer)
 
 
 def _examples(
@@ -124,10 +129,13 @@ def _examples(
     max_numbers: int,
     batch_first: bool | None,
     batch_indices: list[int | None] | None,
+    layer: str | None = None,
 ) -> list[Example]:
     """The examples of ``source`` with the sequences ``batch_indices`` of its inputs (None: every one)."""
     _require_arguments(prefix, cell, where, batch_first, max_numbers)
-    network, own_inputs, where = load_network(source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers)
+    network, own_inputs, where = load_network(
+        source, prefix=prefix, cell=cell, where=where, max_numbers=max_numbers, layer=layer
+    )
     if batch_first is None and is_module(source):
         batch_first = _module_batch_first(source, prefix)
     document, inputs_where = _inputs_document(network, own_inputs, inputs, where, max_numbers)
@@ -192,10 +200,14 @@ def _inputs_document(
 ) -> tuple[Mapping[str, Any], str]:
     """The inputs document to read (``inputs`` when given, else the source's own) and its name for messages."""
     if inputs is not None:
-        return read_inputs(inputs, max_numbers=max_numbers)
+        document, inputs_where = read_inputs(inputs, max_numbers=max_numbers)
+        if network.provenance is not None:  # the initial states an ONNX file stores, unless the inputs give theirs
+            document = {**network.provenance.initial_states, **document}
+        return document, inputs_where
     if own_inputs is None:
+        holder = "a state_dict" if network.provenance is None else f"a {network.provenance.framework} model"
         raise InputError(
-            "a state_dict holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
+            f"{holder} holds no inputs: give them with --inputs FILE (inputs= or x= in Python): JSON"
             f' with "x" of shape (T, {network.input_size}) and optionally "h0" and "c0", a .npy or .npz'
             " file, or a .pt file of a tensor or a dict of them",
             where,
@@ -210,6 +222,7 @@ def load_network(
     cell: str | None = None,
     where: str | None = None,
     max_numbers: int = MAX_NUMBERS,
+    layer: str | None = None,
 ) -> tuple[Network, Mapping[str, Any] | None, str]:
     """The network of ``source``, the inputs stored beside it (None for a state_dict) and its name for messages."""
     if not (isinstance(source, (str, os.PathLike, bytes, Mapping)) or is_module(source)):
@@ -229,6 +242,11 @@ def load_network(
 
             require_torch()  # before the file: without torch, whether it exists does not matter
         data = source if isinstance(source, bytes) else read_file(Path(str(source)), max_numbers)
+        model = None if named_torch else model_format(where, data)
+        if model is not None:
+            return read_model(model, data, where, layer, (prefix, cell), max_numbers), None, where
+        if layer is not None:
+            raise InputError("--layer picks a layer of a Keras or ONNX file; in a state_dict, --prefix picks a module")
         content = formats.content_kind(data) or (formats.TORCH if named_torch else None)
         if content is None:  # a JSON file is in the format the README gives, and nothing else
             return (*_from_document(read_json(data, max_numbers=max_numbers), prefix, cell, max_numbers), where)

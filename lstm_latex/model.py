@@ -6,8 +6,8 @@ G gates per cell (LSTM 4, GRU 3, RNN 1), L = num_layers, D = 2 if bidirectional 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,31 @@ class DirectionParams:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where one gate's block of a torch parameter is in a model file of another framework."""
+
+    parameter: str  # torch's key: "weight_ih_l0_reverse"
+    rows: tuple[int, int]  # the block's rows in it, from and to (exclusive)
+    symbol: str  # its name in the equations: "W_ii", "b_hz"
+    array: str  # the file's array that holds it: "layers/lstm/cell/vars/0", "W"; "" when it has none
+    index: str  # where in that array, NumPy's way, and how it turns: "[:, 0:4].T"; or why it is zero
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a network read from a Keras or ONNX file came from, and how its layout maps onto torch's."""
+
+    file: str  # the file's name, as messages give it
+    framework: str  # "Keras" or "ONNX"
+    layer: str  # the layer's or node's name in the file
+    kind: str  # what the file calls it: "LSTM", "Bidirectional(GRU)", "GRU node"
+    origins: tuple[Origin, ...]  # every gate block of every parameter, in the state_dict's order
+    notes: tuple[str, ...] = ()  # what the reading assumed or left out, a sentence each
+    initial_states: dict[str, Array] = field(default_factory=dict, compare=False)  # h0, c0 stored in the file
+    native: Any = field(default=None, compare=False, repr=False)  # what the framework's own check runs
+
+
+@dataclass(frozen=True)
 class Network:
     """A recurrent layer as torch would build it from a state_dict."""
 
@@ -56,6 +81,7 @@ class Network:
     directions: tuple[DirectionParams, ...]  # layer-major, forward before reverse: h_n's order
     cell_module: bool = False  # read from nn.LSTMCell's names (weight_ih, ...): one layer, no _l0
     dtype: str | None = None  # the source's dtype when not float64 ("float16", "bfloat16"): each value read exactly
+    provenance: Provenance | None = None  # read from a Keras or ONNX file: where, and its layout
 
     def own_names(self, state: dict[str, Array]) -> dict[str, Array]:
         """``state`` (torch.nn.LSTM's names) under the names the network was read with: an

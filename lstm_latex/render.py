@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,7 +20,7 @@ from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, layout_at, text_width
-from .model import Array, DirectionTrace, GateParams, Trace
+from .model import Array, DirectionTrace, GateParams, Provenance, Trace
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 
@@ -332,7 +332,20 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
     env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
     env.globals["inf"] = math.inf
+    env.globals["origin_rows"] = partial(_origin_rows, text=escape_markdown if markdown else escape_latex)
     return env
+
+
+def _origin_rows(provenance: Provenance, code: Callable[[str], str], text: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The table of where each gate block of a Keras or ONNX file is: torch's block by its symbol,
+    and its place in the file's arrays (or why it has none), written by the format's ``code`` macro."""
+    return [
+        (
+            f"${origin.symbol[0]}_{{{origin.symbol[2:]}}}$ = {code(f'{origin.parameter}[{origin.rows[0]}:{origin.rows[1]}]')}",
+            code(origin.array + origin.index) if origin.array else text(origin.index),
+        )
+        for origin in provenance.origins
+    ]
 
 
 # The Typeset of the render running in this thread (or task): set and reset by render().

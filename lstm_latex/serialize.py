@@ -103,6 +103,16 @@ def _summary(trace: Trace[Step], gradients: Gradients | None = None, hand: HandP
     batch = trace.example.inputs.batch
     if batch is not None:  # x was one sequence of a batch
         result["batch"] = {"index": batch.index, "size": batch.size, "batch_first": batch.batch_first}
+    provenance = network.provenance
+    if provenance is not None:  # read from a Keras or ONNX file: where each gate block came from
+        result["source"] = {
+            "file": provenance.file,
+            "framework": provenance.framework,
+            "layer": provenance.layer,
+            "kind": provenance.kind,
+            "notes": list(provenance.notes),
+            "origins": [dataclasses.asdict(origin) | {"rows": list(origin.rows)} for origin in provenance.origins],
+        }
     if hand is not None:
         from .hand import RULE
 
@@ -174,6 +184,22 @@ def _check_record(check: CheckReport) -> dict[str, Any]:
         "quantities": [
             {"quantity": d.quantity, "float64": d.float64, "float32": _finite(d.float32)} for d in check.differences
         ],
+    } | _framework_record(check)
+
+
+def _framework_record(check: CheckReport) -> dict[str, Any]:
+    """The file's own framework's check, for a network read from a Keras or ONNX file."""
+    found = check.framework
+    if found is None:
+        return {}
+    differences = [{"quantity": quantity, "float32": gap} for quantity, gap in found.differences]
+    return {
+        "framework": {
+            "name": found.framework,
+            "agrees": found.agrees,
+            "skipped": found.skipped,
+            "quantities": differences,
+        }
     }
 
 

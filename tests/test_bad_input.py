@@ -419,13 +419,14 @@ def safetensors(header: dict[str, Any], data: bytes = b"") -> bytes:
     return len(text).to_bytes(8, "little") + text + data
 
 
-READS = "which is not read here (lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts)"
+READS = "which is not read here (lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts, Keras and ONNX models)"
 KIND_CASES: list[tuple[str, Callable[[], bytes], str]] = [
-    ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), f"an HDF5 file, {READS}"),
-    ("model.onnx", lambda: b"\x08\x07\x12\x07pytorch\x1a\x032.0", f"an ONNX file, {READS}"),
+    # HDF5 (Keras's) and ONNX files are read: a damaged one, or one without a recurrent layer, is said so
+    ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), "not a readable HDF5 file (truncated or damaged)"),
+    ("model.onnx", lambda: b"\x08\x07\x12\x07pytorch\x1a\x032.0", "no recurrent node (LSTM, GRU or simple RNN) in"),
     ("weights.json.gz", lambda: gzip.compress(b"{}"), "a gzip-compressed file, which is read once it is decompressed"),
     ("notes.zip", lambda: zipped({"notes.txt": b"hello"}), f"a zip archive without torch's layout, {READS}"),
-    ("model.keras", lambda: zipped({"config.json": b"{}", "model.weights.h5": b""}), f"a Keras archive, {READS}"),
+    ("model.keras", lambda: zipped({"config.json": b"{}", "model.weights.h5": b""}), "not a readable HDF5 file"),
     ("x.npy", lambda: npy([[0.5, 0.1]]), "a NumPy .npy file, which holds arrays without torch's parameter names"),
     ("inputs.npz", lambda: zipped({"x.npy": npy([[0.5]])}), "a NumPy .npz archive, which holds arrays without"),
     (

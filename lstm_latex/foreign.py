@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import formats
 from .cells import CELLS
 from .errors import InputError
 from .model import Array, Network, Origin, Provenance
@@ -31,7 +32,7 @@ _SYMBOLS = {"weight_ih": "W_i", "weight_hh": "W_h", "bias_ih": "b_i", "bias_hh":
 
 
 def model_format(where: str, data: bytes) -> str | None:
-    """ "keras" or "onnx" when ``data`` is such a file (by its content, or an ONNX file by its name), else None."""
+    """ "keras" or "onnx" when ``data`` is such a file (by its content, or an ONNX file by its name too), else None."""
     if data.startswith(HDF5_MAGIC):
         return "keras"
     if data.startswith(ZIP_MAGIC) and Path(where).suffix.lower() == ".keras":
@@ -40,7 +41,8 @@ def model_format(where: str, data: bytes) -> str | None:
         from .keras_io import is_keras_archive
 
         return "keras" if is_keras_archive(data) else None
-    return "onnx" if Path(where).suffix.lower() == ONNX_SUFFIX else None
+    named_onnx = Path(where).suffix.lower() == ONNX_SUFFIX
+    return "onnx" if named_onnx or formats.content_kind(data) == formats.ONNX else None
 
 
 def require(module: str, extra: str, what: str) -> None:

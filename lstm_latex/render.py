@@ -20,7 +20,7 @@ from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, layout_at, text_width
-from .model import Array, DirectionTrace, GateParams, Provenance, Trace
+from .model import Array, DirectionTrace, GateParams, Inputs, Network, Provenance, Trace
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 
@@ -146,6 +146,8 @@ def render(
             hand=hand,
             # the largest difference from float64 to two significant digits: the point is its size
             hand_difference=None if hand is None else NumberFormat(significant=2).number(hand.largest_difference),
+            network_table=_network_table(network),
+            initial_states="given with the example" if _states_given(trace.example.inputs) else "zero",
             matrix_columns=max(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
@@ -336,12 +338,33 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
     return env
 
 
-def _origin_rows(provenance: Provenance, code: Callable[[str], str], text: Callable[[str], str]) -> list[tuple[str, str]]:
+def _network_table(network: Network) -> list[tuple[str, int | str]]:
+    """The network's sizes as the document's table lists them (a projection's only when it has one)."""
+    projection = [("projection size", network.proj_size)] if network.proj_size else []
+    return [
+        ("input size", network.input_size),
+        ("hidden size", network.hidden_size),
+        *projection,
+        ("layers", network.num_layers),
+        ("directions", network.num_directions),
+        ("biases", "yes" if network.bias else "no"),
+    ]
+
+
+def _states_given(inputs: Inputs) -> bool:
+    """Whether an initial state is not zero."""
+    return bool(inputs.h0.any() or (inputs.c0 is not None and inputs.c0.any()))
+
+
+def _origin_rows(
+    provenance: Provenance, code: Callable[[str], str], text: Callable[[str], str]
+) -> list[tuple[str, str]]:
     """The table of where each gate block of a Keras or ONNX file is: torch's block by its symbol,
     and its place in the file's arrays (or why it has none), written by the format's ``code`` macro."""
     return [
         (
-            f"${origin.symbol[0]}_{{{origin.symbol[2:]}}}$ = {code(f'{origin.parameter}[{origin.rows[0]}:{origin.rows[1]}]')}",
+            f"${origin.symbol[0]}_{{{origin.symbol[2:]}}}$ = "
+            + code(f"{origin.parameter}[{origin.rows[0]}:{origin.rows[1]}]"),
             code(origin.array + origin.index) if origin.array else text(origin.index),
         )
         for origin in provenance.origins

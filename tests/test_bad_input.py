@@ -419,7 +419,10 @@ def safetensors(header: dict[str, Any], data: bytes = b"") -> bytes:
     return len(text).to_bytes(8, "little") + text + data
 
 
-READS = "which is not read here (lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts, Keras and ONNX models)"
+READS = (
+    "which is not read here (lstm-latex reads JSON, torch's .pt/.pth and .safetensors state_dicts,"
+    " Keras and ONNX models)"
+)
 KIND_CASES: list[tuple[str, Callable[[], bytes], str]] = [
     # HDF5 (Keras's) and ONNX files are read: a damaged one, or one without a recurrent layer, is said so
     ("weights.h5", lambda: b"\x89HDF\r\n\x1a\n" + bytes(200), "not a readable HDF5 file (truncated or damaged)"),

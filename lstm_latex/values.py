@@ -27,7 +27,7 @@ def to_array(value: Any, path: str) -> Array:
     else:
         shape_of(value, path)
         try:
-            array = np.array(value, dtype=np.float64)
+            array = np.array(_arrays_read(value, path), dtype=np.float64)
         except OverflowError:  # a Python int beyond float64's range, from a dict
             array = np.array(_ints_as_floats(value), dtype=np.float64)
     if array.ndim == 0:
@@ -93,6 +93,15 @@ def shape_of(value: Any, path: str) -> tuple[int, ...]:
     return _check_numbers(value, path, 0, {})
 
 
+def _arrays_read(value: Any, path: str) -> Any:
+    """Nested lists with every array or tensor in them read as float64 (a row of plain numbers as it is)."""
+    if is_array(value):
+        return to_array(value, path) if len(value.shape) else float(to_array(value.reshape(1), path)[0])
+    if isinstance(value, list) and not all(type(v) is float or type(v) is int for v in value):
+        return [_arrays_read(v, f"{path}[{k}]") for k, v in enumerate(value)]
+    return value
+
+
 def _ints_as_floats(value: Any) -> Any:
     if isinstance(value, list):
         return [_ints_as_floats(v) for v in value]
@@ -105,6 +114,11 @@ _MAX_NDIM = 3  # a batch of sequences, (B, T, I); a weight has 2, and its shape 
 def _check_numbers(value: Any, path: str, depth: int, seen: dict[tuple[int, int], tuple[int, ...]]) -> tuple[int, ...]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return ()
+    if is_array(value):  # an array or tensor among the lists: its shape, as it says it
+        own = shape_of(value, path)
+        if depth + len(own) > _MAX_NDIM:
+            raise InputError(f"{path} is nested too deeply (at most {_MAX_NDIM} dimensions)")
+        return own
     if not isinstance(value, list):
         raise InputError(f"{path} is {kind(value)}, expected a number or a list")
     if depth == _MAX_NDIM:

@@ -213,3 +213,20 @@ def test_the_hand_arithmetic_keeps_what_is_said_of_the_source() -> None:
     worked = lstm_latex.hand_pass(example, 2)
     assert worked.trace.example.notes == example.notes
     assert len(example.notes) == 2  # the dtype and the batch of one
+
+
+@pytest.mark.torch
+def test_tensors_and_arrays_inside_lists_are_read_as_the_numbers_they_hold() -> None:
+    import torch
+
+    x = np.array(SEED_DOCUMENT["x"])  # (T, I)
+    from_file = lstm_latex.load(SEED)
+    h0, c0 = (np.array(SEED_DOCUMENT[key]) for key in ("h0", "c0"))
+    rows_of_tensors = [torch.tensor(row, dtype=torch.float64) for row in x]
+    same_example(lstm_latex.load(seed_arrays(), x=rows_of_tensors, h0=list(h0), c0=c0), from_file)
+    scalars = [[torch.tensor(v, dtype=torch.float64), np.float64(0.0) + v] for v, _ in x]
+    np.testing.assert_array_equal(lstm_latex.load(seed_arrays(), x=scalars).inputs.x, np.stack([x[:, 0], x[:, 0]], 1))
+    state = {**SEED_DOCUMENT["state_dict"], "weight_ih_l0": list(seed_arrays()["weight_ih_l0"])}
+    same_example(lstm_latex.load({**SEED_DOCUMENT, "state_dict": state}), from_file)
+    with pytest.raises(lstm_latex.InputError, match=r"x\[0\] is nested too deeply \(at most 3 dimensions\)"):
+        lstm_latex.load(seed_arrays(), x=[torch.zeros(1, 1, 2)])

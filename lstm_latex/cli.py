@@ -381,16 +381,7 @@ def trace(
         if batch.pop("batch_index") is not None:
             raise click.UsageError("--all-batch traces every sequence; --batch-index chooses one: give one of them")
         source, where = _source(file)
-        examples = load_every_sequence(
-            source,
-            inputs=inputs,
-            prefix=prefix,
-            cell=cell,
-            where=where,
-            max_numbers=_max_numbers(),
-            layer=_layer(),
-            **batch,
-        )
+        examples = load_every_sequence(source, **_reading(inputs, prefix, cell, where), **batch)
         _write(_every_trace(examples, check, decimals if hand else None), output)
         return
     derivation = _derive(_load(file, inputs, prefix, cell), check, decimals if hand else None)
@@ -493,16 +484,19 @@ def _load_network(file: str, prefix: str | None, cell: str | None) -> tuple[Netw
 
 def _load(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> Example:
     source, where = _source(file)
-    return load(
-        source,
-        inputs=inputs,
-        prefix=prefix,
-        cell=cell,
-        where=where,
-        max_numbers=_max_numbers(),
-        layer=_layer(),
-        **_batch(),
-    )
+    return load(source, **_reading(inputs, prefix, cell, where), **_batch())
+
+
+def _reading(inputs: str | None, prefix: str | None, cell: str | None, where: str | None) -> dict[str, Any]:
+    """What the loaders are told of FILE by the source options (see _source_options)."""
+    return {
+        "inputs": inputs,
+        "prefix": prefix,
+        "cell": cell,
+        "where": where,
+        "max_numbers": _max_numbers(),
+        "layer": _layer(),
+    }
 
 
 def _batch() -> dict[str, Any]:

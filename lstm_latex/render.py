@@ -272,6 +272,31 @@ class LabelledGradients:
         return [(forward[grad.t], grad) for grad in self.gradients.steps]
 
     @property
+    def in_time(self) -> list[tuple[Step, Grad]]:
+        """Each step's forward record and gradients, in the order of t."""
+        return sorted(self.steps, key=lambda pair: pair[0].t)
+
+    @property
+    def inputs(self) -> list[Array]:
+        """x_t at each step, in the order of t."""
+        return [step.x for step, _ in self.in_time]
+
+    @property
+    def previous_hidden(self) -> list[Array]:
+        """h_{t-1} at each step, in the order of t."""
+        return [step.h_prev for step, _ in self.in_time]
+
+    @property
+    def hidden_gradients(self) -> list[Array]:
+        """∂L/∂h_t at each step, in the order of t."""
+        return [grad.dh for _, grad in self.in_time]
+
+    def gate_deltas(self, index: int) -> tuple[list[Array], list[Array]]:
+        """The gradients of gate ``index``'s input and hidden affine parts at each step, in the order of t."""
+        gates = [grad.gates[index] for _, grad in self.in_time]
+        return [g.input_affine for g in gates], [g.hidden_affine for g in gates]
+
+    @property
     def shown_steps(self) -> list[tuple[Step, Grad]]:
         """The steps a document shows one by one, in the order the backward pass ran them."""
         return self.direction.selection.pick(self.steps, lambda pair: pair[0].t)

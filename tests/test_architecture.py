@@ -22,8 +22,8 @@ TEMPLATES = PACKAGE / "templates"
 PATTERNS: dict[str, tuple[str, int, int]] = {
     "a gate picked by position (cell.gates[0])": (r"gates\[\d\]", 1, 0),
     'LaTeX compared as a string (fn == "\\\\...")': (r"[!=]=\s*[\"']\\", 0, 0),
-    "a map filter": (r"\|\s*map\b", 19, 0),
-    "a set statement": (r"\(\(\*-?\s*set\b", 102, 30),
+    "a map filter": (r"\|\s*map\b", 5, 0),
+    "a set statement": (r"\(\(\*-?\s*set\b", 100, 30),
     "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 156, 70),
 }
 REPEATED = (5, 0)  # pairs of templates sharing a block of six non-blank lines: today, and the target

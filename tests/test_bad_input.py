@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from results import assert_clean_failure
 
 from lstm_latex.cli import main
 
@@ -31,17 +32,6 @@ PRECIOUS = b"an earlier derivation\n"
 
 def invoke(args: list[str], stdin: bytes | None = None) -> Result:
     return CliRunner().invoke(main, args, input=stdin)
-
-
-def assert_clean_failure(result: Result, fragment: str) -> None:
-    context = f"{result.stderr}\n{result.exception!r}"
-    assert isinstance(result.exception, SystemExit), context  # not an exception of ours, or of numpy's
-    assert result.exit_code == 1, context
-    assert result.stdout == "", context
-    assert result.stderr.startswith("Error: "), context
-    assert result.stderr.count("\n") == 1, context
-    assert result.stderr.endswith("\n"), context
-    assert fragment in result.stderr, context
 
 
 def assert_refused_everywhere(path: Path, fragment: str, tmp_path: Path, *options: str) -> None:

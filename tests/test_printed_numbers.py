@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
+from results import assert_clean_failure
 
 import lstm_latex
 from lstm_latex.cli import main
@@ -31,26 +32,17 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def assert_one_line(result: Result, fragment: str) -> None:
-    context = f"{result.stderr}\n{result.exception!r}"
-    assert isinstance(result.exception, SystemExit), context
-    assert (result.exit_code, result.stdout) == (1, ""), context
-    assert result.stderr.startswith("Error: "), context
-    assert result.stderr.count("\n") == 1, context  # no NumPy warnings
-    assert fragment in result.stderr, context
-
-
 @pytest.mark.parametrize("name", sorted(OVERFLOWS))
 @pytest.mark.parametrize("command", [["render", "--hand"], ["trace", "--hand"], ["check"], ["render", "--no-check"]])
 def test_an_overflow_of_the_backward_pass_is_refused_by_name(name: str, command: list[str]) -> None:
     path = str(CORPUS / name)
-    assert_one_line(run(command[0], path, *command[1:]), f"Error: {path}: {OVERFLOWS[name]}")
+    assert_clean_failure(run(command[0], path, *command[1:]), f"Error: {path}: {OVERFLOWS[name]}")
 
 
 @pytest.mark.parametrize("name", sorted(OVERFLOWS))
 def test_a_worksheet_of_an_overflow_is_refused(name: str, tmp_path: Path) -> None:
     path = str(CORPUS / name)
-    assert_one_line(run("worksheet", path, "-o", str(tmp_path / "sheet.tex")), OVERFLOWS[name])
+    assert_clean_failure(run("worksheet", path, "-o", str(tmp_path / "sheet.tex")), OVERFLOWS[name])
     assert list(tmp_path.iterdir()) == []
 
 

@@ -409,15 +409,18 @@ def _layout_for(width: str, font_size: float | None, rows: float = math.inf) -> 
 
 
 def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:
-    """Text in a gate's colour. LaTeX gets the gate's macro, which the preamble defines with or
-    without colour (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
-    preamble, so a web page gets the colour's name, which xcolor knows too (a notebook made a PDF),
-    or none."""
+    """Text in a gate's colour, or as it is without colour. LaTeX gets the gate's macro, which the
+    preamble defines (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
+    preamble, so a web page gets the colour's name, which xcolor knows too (a notebook made a PDF).
+    Without colour the text is left plain, never in a macro: a snippet without colour prints
+    plainly in a document whose other snippet defined the macros in colour."""
 
     def paint(text: str, gate: str) -> str:
+        if not color:
+            return text
         if not markdown:
             return rf"\lstmgate{gate}{{{text}}}"
-        return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}" if color else text
+        return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}"
 
     return paint
 

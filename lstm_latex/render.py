@@ -259,10 +259,13 @@ class LabelledGradients:
     gradients: DirectionGradients
     gates: tuple[GateParams, ...]  # ∂L/∂ of each gate's blocks of the parameters, in torch's order
 
-    def descent(self, lr: float) -> list[tuple[GateParams, GateParams, GateParams]]:
-        """Each gate's parameters, their gradients, and the parameters after one step of SGD with ``lr``."""
-        names = tuple(gate.name for gate in self.gates)
-        updated = split_params(self.gradients.descended(lr), names)
+    @property
+    def descent(self) -> list[tuple[GateParams, GateParams, GateParams]]:
+        """Each gate's parameters, their gradients, and the parameters after the step of SGD
+        (none without a learning rate)."""
+        if self.gradients.updated is None:
+            return []
+        updated = split_params(self.gradients.updated, tuple(gate.name for gate in self.gates))
         return list(zip(self.direction.trace.gates, self.gates, updated, strict=True))
 
     @property

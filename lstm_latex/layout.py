@@ -33,6 +33,10 @@ INDENT = 2.0  # the \quad a continued line starts with
 BIAS_LABELS = 14.0
 # The left-hand side of a backward display's lines, such as "∂L/∂W_{hi}^{(1)→} &=" or "∂L/∂h_{t-1} &=".
 GRADIENT_LABEL = 16.0
+# Beside each state a step reads: its symbol, "=" and ", \qquad" after it.
+STATE_LABEL = 8.0
+# Beside a matrix of the final states: the column of their symbols, such as {h_{2}}^{\top}, and "&=".
+STATES_LABEL = 16.0
 HANG_BELOW = 45.0  # lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang)
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
@@ -367,6 +371,18 @@ class Layout:
     def beside(self, arrays: Sequence[Array], label: float) -> bool:
         """Whether the matrices of ``arrays`` fit on one line, each with ``label`` digit widths beside it."""
         return sum(self.typeset.width(array) + GAP + label for array in arrays) <= self.width
+
+    def states_beside(self, states: Sequence[Array]) -> bool:
+        """Whether the states a step reads fit side by side, each with its symbol; else a line each."""
+        return self.beside(states, STATE_LABEL)
+
+    def symbols_beside(self, states: Array) -> bool:
+        """Whether a matrix of final states fits beside the column of their symbols."""
+        return self.beside([states], STATES_LABEL)
+
+    def gradient_chain(self, items: Sequence[Item], beside: bool = False) -> list[str]:
+        """``chain`` beside the left-hand side of a backward display, such as ∂L/∂h_{t-1}."""
+        return self.chain(items, GRADIENT_LABEL, beside)
 
     def _array(self, array: Array, gate: str | None = None) -> Piece:
         text = self.typeset.matrix(array)

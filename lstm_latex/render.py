@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 
-from .cells import CELLS, Grad, Step
+from .cells import CELLS, Grad, LstmStep, Step
 from .cells.common import split_params
 from .environment import PRECOMPILED, TEMPLATES, render_template, template_environment
 from .environment import precompile as precompile_into
@@ -242,6 +242,15 @@ class LabelledDirection:
         """The index of the step that runs after step t, in the symbolic equations."""
         return "t-1" if self.trace.params.reverse else "t+1"
 
+    def weights(self, side: str) -> list[Array]:
+        """Each gate's W_ik (``side`` "i") or W_hk ("h"), in torch's order."""
+        return [gate.weight_i if side == "i" else gate.weight_h for gate in self.trace.gates]
+
+    @staticmethod
+    def deltas(grad: Grad, side: str) -> list[Array]:
+        """The gradients of each gate's input (``side`` "i") or hidden ("h") affine part at a step, in torch's order."""
+        return [gate.input_affine if side == "i" else gate.hidden_affine for gate in grad.gates]
+
     def prev(self, t: int) -> int:
         """The index of the state step ``t`` reads: h_{T+1} is a reverse direction's initial state."""
         return t + 1 if self.trace.params.reverse else t - 1
@@ -288,6 +297,15 @@ class LabelledGradients:
     def previous_hidden(self) -> list[Array]:
         """h_{t-1} at each step, in the order of t."""
         return [step.h_prev for step, _ in self.in_time]
+
+    @property
+    def unprojected(self) -> list[Array]:
+        """o_t ⊙ tanh(c_t), what W_hr projects, at each step, in the order of t (with a projection)."""
+        return [
+            step.h_unprojected
+            for step, _ in self.in_time
+            if isinstance(step, LstmStep) and step.h_unprojected is not None
+        ]
 
     @property
     def hidden_gradients(self) -> list[Array]:

@@ -32,7 +32,8 @@ from .pipeline import MAX_STEPS, Derivation, derive
 from .render import OutputFormat, Style, render
 from .selection import EVERYTHING, PARTS, Indices, Selection
 from .values import MAX_NUMBERS
-from .worksheet import BLANKS, MAX_VARIANTS, Blank, Variant
+from .view import BLANKS, Blank
+from .worksheet import MAX_VARIANTS, Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 

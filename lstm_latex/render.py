@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
 
@@ -23,6 +23,7 @@ from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, lay
 from .model import Array, DirectionTrace, GateParams, Inputs, Network, Provenance, Trace
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
+from .view import WHOLE_KEY, Sheet
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -67,7 +68,7 @@ def render(
     heading_level: HeadingLevel | None = None,
     selection: Selection = EVERYTHING,
     hand: HandPass | None = None,
-    context: Mapping[str, Any] | None = None,
+    sheet: Sheet = WHOLE_KEY,
     width: str | None = None,
 ) -> str:
     """The text of ``derivation`` (lstm_latex.derive), from the entry template named ``template``: a built-in
@@ -97,7 +98,8 @@ def render(
     start and its largest difference from float64 in the results; its check is still of the exact
     values.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks shown; 0 means no limit.
-    ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
+    ``sheet`` is the page of a worksheet the template prints (lstm_latex.worksheet): by default a key
+    of every level.
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
     if isinstance(derivation, Derivation):
@@ -152,7 +154,7 @@ def render(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
-            **(context or {}),
+            sheet=sheet,
         )
     except LstmLatexError:
         raise  # said already: a title pdflatex cannot typeset

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -18,9 +18,10 @@ from .cells.common import split_params
 from .environment import PRECOMPILED, TEMPLATES, render_template, template_environment
 from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
-from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
+from .latex import NumberFormat, escape_latex, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, layout_at, text_width
 from .model import Array, DirectionTrace, GateParams, Inputs, Network, Provenance, Trace
+from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 from .view import WHOLE_KEY, Sheet
@@ -35,14 +36,10 @@ if TYPE_CHECKING:
 # The entry templates, one a document: document, snippet, beamer, markdown (in TEMPLATES). The
 # parts they are made of are in partials/, and are not documents of their own.
 PARTIALS = TEMPLATES / "partials"
-MARKDOWN = ".md.j2"  # a template of this suffix writes Markdown; any other, LaTeX
 
 # One colour a gate letter, the same in every cell that has it (see cells.GateKind): for Markdown,
 # by a name KaTeX, MathJax and xcolor all know (see cells.NAMED_COLORS).
 GATE_COLORS = {gate.name: gate.named_color for cell in CELLS.values() for gate in cell.gates}
-
-OutputFormat = Literal["latex", "markdown"]
-_FORMAT_NAMES: dict[OutputFormat, str] = {"latex": "LaTeX", "markdown": "Markdown"}
 
 
 @dataclass(frozen=True)
@@ -116,11 +113,11 @@ def render(
     entry = _entry(template, template_dir, output_format)
     if hand is not None:
         style = _worked_by_hand(hand, style)
-    markdown = entry.endswith(MARKDOWN)
-    env = _environment(style, template_dir, markdown)
+    written = written_in(entry)
+    env = _environment(style, template_dir, written)
     # This render's typesetting, which its filters and layout_for find here: a thread's render
     # never sees another's (the environment, cached, is shared by every render in the style).
-    typeset = _TYPESET.set(Typeset(style.numbers, _paint(style.color, markdown), portable=markdown))
+    typeset = _TYPESET.set(Typeset(style.numbers, _paint(style.color, written), portable=written.portable))
     network = trace.example.network
     directions = [
         _labelled(d, network.num_layers, network.bidirectional, progress, selection) for d in trace.directions
@@ -177,7 +174,7 @@ def _worked_by_hand(hand: HandPass, style: Style) -> Style:
 def _entry(template: str, template_dir: Path | None, output_format: OutputFormat | None) -> str:
     """The file of the entry template named ``template``: ``NAME.tex.j2`` or ``NAME.md.j2``, the
     user's before a built-in one. A partial, or a template of the other format, is refused."""
-    names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}{MARKDOWN}"]
+    names = [template] if template.endswith(".j2") else [f"{template}{f.suffix}" for f in FORMATS.values()]
     found = [name for name in names if _is_entry(name, template_dir)]
     if not found:
         stem = Path(template.removeprefix("default:")).name.split(".")[0]
@@ -188,12 +185,12 @@ def _entry(template: str, template_dir: Path | None, output_format: OutputFormat
     if output_format is None:
         return found[0]
     for name in found:
-        if name.endswith(MARKDOWN) == (output_format == "markdown"):
+        if written_in(name).name == output_format:
             return name
-    written: OutputFormat = "markdown" if found[0].endswith(MARKDOWN) else "latex"
+    written = written_in(found[0])
     raise RenderError(
-        f"template {found[0]} writes {_FORMAT_NAMES[written]}, not {_FORMAT_NAMES[output_format]}:"
-        f" pass --format {written} (output_format={written!r} in Python), or another template"
+        f"template {found[0]} writes {written.title}, not {FORMATS[output_format].title}:"
+        f" pass --format {written.name} (output_format={written.name!r} in Python), or another template"
     )
 
 
@@ -360,12 +357,12 @@ def _labelled(
 def precompile(folder: Path = PRECOMPILED) -> list[str]:
     """Compile every built-in template into ``folder``, for a render to use instead of parsing them
     (`python -m lstm_latex.precompile`); returns their names."""
-    environment = _environment(Style(), None, False)  # every style's filters are called alike
+    environment = _environment(Style(), None, LATEX)  # every style's filters are called alike
     return precompile_into(environment, folder)
 
 
 @lru_cache(maxsize=8)
-def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jinja2.Environment:
+def _environment(style: Style, template_dir: Path | None, written: Format) -> jinja2.Environment:
     """The environment of templates in ``style``: kept, with the templates it has compiled, for
     the next render in the same style. It holds nothing of a render: its filters typeset with the
     render's own Typeset (``_TYPESET``)."""
@@ -373,16 +370,16 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
     env.filters.update(
         num=style.numbers.number,
         mat=_matrix,
-        paint=_paint(style.color, markdown),
+        paint=_paint(style.color, written),
         tex=escape_latex,
-        text=escape_markdown if markdown else escape_latex,
+        text=written.escape,
         heading=heading_latex,
     )
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
     env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
     env.globals["inf"] = math.inf
-    env.globals["origin_rows"] = partial(_origin_rows, text=escape_markdown if markdown else escape_latex)
+    env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env
 
 
@@ -431,17 +428,17 @@ def _layout_for(width: str, font_size: float | None, rows: float = math.inf) -> 
     return layout_at(_TYPESET.get(), width, font_size, rows)
 
 
-def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:
+def _paint(color: bool, written: Format) -> Callable[[str, str], str]:
     """Text in a gate's colour, or as it is without colour. LaTeX gets the gate's macro, which the
     preamble defines (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
-    preamble, so a web page gets the colour's name, which xcolor knows too (a notebook made a PDF).
+    preamble, so a portable format gets the colour's name, which xcolor knows too (a notebook made a PDF).
     Without colour the text is left plain, never in a macro: a snippet without colour prints
     plainly in a document whose other snippet defined the macros in colour."""
 
     def paint(text: str, gate: str) -> str:
         if not color:
             return text
-        if not markdown:
+        if not written.portable:
             return rf"\lstmgate{gate}{{{text}}}"
         return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}"
 

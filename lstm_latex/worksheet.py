@@ -21,8 +21,9 @@ from .generate import NetworkSpec, new_network, variant_seeds
 from .latex import escape_latex
 from .loaders import load, open_regular
 from .model import Example
+from .output_formats import OutputFormat
 from .pipeline import Derivation, derive
-from .render import OutputFormat, Style, render
+from .render import Style, render
 from .view import BLANKS, Blank, Sheet
 
 MAX_VARIANTS = 500

@@ -11,7 +11,7 @@ from conftest import SAMPLES, SEED
 
 import lstm_latex
 from lstm_latex.generate import NetworkSpec, new_network
-from lstm_latex.render import OutputFormat
+from lstm_latex.output_formats import OutputFormat
 from lstm_latex.worksheet import Worksheet, given_variant, make_worksheet
 
 GOLDEN = Path(__file__).parent / "golden"

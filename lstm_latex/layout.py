@@ -35,8 +35,10 @@ BIAS_LABELS = 14.0
 GRADIENT_LABEL = 16.0
 # Beside each state a step reads: its symbol, "=" and ", \qquad" after it.
 STATE_LABEL = 8.0
-# Beside a matrix of the final states: the column of their symbols, such as {h_{2}}^{\top}, and "&=".
-STATES_LABEL = 16.0
+# Beside a matrix of states: the matrix of their symbols, such as {h_{2}}^{\top}, and "&=" (SYMBOLS),
+# and each column of symbols (SYMBOL_COLUMN).
+SYMBOLS = 10.0
+SYMBOL_COLUMN = 6.0
 HANG_BELOW = 45.0  # lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang)
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
@@ -205,6 +207,12 @@ class StateTable:
     columns: int  # columns of numbers, a column of dots included
     rows: list[tuple[str, ...]]
     power: int = 0
+
+    @property
+    def scale(self) -> str:
+        """What the header writes before the states' symbol: the power of ten the numbers are
+        multiplied by (10^{2} h_t^T for numbers divided by 10^{-2}), or nothing."""
+        return f"10^{{{-self.power}}} " if self.power else ""
 
 
 @dataclass(frozen=True)
@@ -376,9 +384,10 @@ class Layout:
         """Whether the states a step reads fit side by side, each with its symbol; else a line each."""
         return self.beside(states, STATE_LABEL)
 
-    def symbols_beside(self, states: Array) -> bool:
-        """Whether a matrix of final states fits beside the column of their symbols."""
-        return self.beside([states], STATES_LABEL)
+    def symbols_beside(self, states: Array, columns: int = 1) -> bool:
+        """Whether a matrix of states fits beside the matrix of their symbols, ``columns`` wide
+        (the output's: one a direction; the final states': one)."""
+        return self.beside([states], SYMBOLS + SYMBOL_COLUMN * columns)
 
     def gradient_chain(self, items: Sequence[Item], beside: bool = False) -> list[str]:
         """``chain`` beside the left-hand side of a backward display, such as ∂L/∂h_{t-1}."""

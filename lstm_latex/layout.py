@@ -112,7 +112,7 @@ def text_width(text: str) -> TextWidth:
     return TextWidth(points)
 
 
-Paint = Callable[[str, str], str]  # (LaTeX, a gate's letter) -> the LaTeX in that gate's colour
+Paint = Callable[[str, str | None], str]  # (LaTeX, a gate's letter or None) -> the LaTeX in that gate's colour
 
 
 class Piece(NamedTuple):

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from .cells import Cell, Grad, GruStep, LstmStep, Step
+from .cells import Cell, Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .cells.common import split_params
-from .model import Array, DirectionTrace, Gate, GateParams
+from .model import Array, DirectionTrace, Gate, GateGrad, GateParams
 from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
@@ -66,10 +66,11 @@ class Numbers:
 
 @dataclass(frozen=True)
 class Glued:
-    """A term with text right after it, no space between: "b_{hn})", a matrix and its comma."""
+    """A term with text right after it (and before it), no space between: "b_{hn})", a matrix and its comma."""
 
     term: Term
     text: str
+    before: str = ""  # and text right before it: "\partial L/\partial " before h_{t}
 
 
 Term = Symbol | Numbers | Glued | str
@@ -123,6 +124,7 @@ class StepView:
     layout: Layout
     cell: Cell
     selection: Selection
+    layers: int  # the network's
 
     def equations(self, d: LabelledDirection, states: list[Equation]) -> Display:
         """The cell's equations in symbols: each gate's, then the ``states``' (the GRU's n gate
@@ -249,6 +251,324 @@ class StepView:
         displays.append(Display(tuple(lines)))
         return Part(self.cell.gate(k).title.capitalize(), tuple(displays))
 
+    # The backward pass: the chain rule in symbols, and each step's parts with the numbers in.
+
+    def backward_equations(self, d: LabelledDirection, lines: list[Line]) -> Display:
+        """The backward pass's equations in symbols: ∂L/∂h_t from the output and from the next
+        step, then the cell's ``lines`` (each ending in a line break but the last)."""
+        first = Equation((gradient("h", "t", d),), (via("h", "t", d), "+", via("h", "t", d, d.next_symbol)))
+        return Display((self.aligned(first, "break"), *lines))
+
+    def equation_lines(self, *equations: Equation | tuple[Equation, int | None]) -> list[Line]:
+        """Equations as lines of the backward equations, each ending in a line break but the last;
+        ``(equation, n)`` breaks before the n-th term of its right-hand side on a narrow page (hang)."""
+        lines = [
+            line
+            for equation in equations
+            for line in (
+                self._wrapped(*equation, "break") if isinstance(equation, tuple) else [self.aligned(equation, "break")]
+            )
+        ]
+        return list(_ended(lines, ""))
+
+    def lstm_backward_equations(self, d: LabelledDirection) -> Display:
+        """The LSTM's backward equations: with a projection, ∂L/∂h̃_t = W_hrᵀ ∂L/∂h_t stands for
+        ∂L/∂h_t in the equations of o_t and c_t, h̃_t = o_t ⊙ tanh(c_t) being what W_hr projects."""
+        t, prev = "t", d.prev_symbol
+        gated = self.gated(d, t)
+        c, o = symbol("c", t, d), symbol("o", t, d, "o")
+        equations: list[Equation | tuple[Equation, int | None]] = []
+        if d.trace.params.weight_hr is not None:
+            equations.append(Equation((gated,), (transposed_braced(Symbol("W", "hr", d.sup)), gradient("h", t, d))))
+        equations += [
+            Equation((gradient("o", t, d),), (gated, r"\odot", r"\tanh(", c, ")")),
+            (Equation((gradient("c", t, d),), (via("c", t, d, d.next_symbol), *_cell_state_gradient(gated, o, c))), 1),
+            Equation((gradient("i", t, d),), (gradient("c", t, d), r"\odot", symbol("g", t, d, "g"))),
+            Equation((gradient("f", t, d),), (gradient("c", t, d), r"\odot", symbol("c", prev, d))),
+            Equation((gradient("g", t, d),), (gradient("c", t, d), r"\odot", symbol("i", t, d, "i"))),
+            (
+                Equation(
+                    (delta("k", t, d, self.cell),),
+                    (gradient("k", t, d), r"\odot", "k_t", r"\odot", "(1 - k_t)", r"\quad \text{for } k = i, f, o"),
+                ),
+                5,
+            ),
+            Equation(
+                (delta("g", t, d, self.cell),), (gradient("g", t, d), r"\odot", *_spaced_tanh(symbol("g", t, d, "g")))
+            ),
+            Equation(
+                (gradient("h", prev, d),),
+                (r"\textstyle\sum_k", transposed_braced(Symbol("W", "hk", d.sup)), delta("k", t, d, self.cell)),
+            ),
+            Equation((via("c", prev, d, t),), (symbol("f", t, d, "f"), r"\odot", gradient("c", t, d))),
+            self._input_sum(d),
+        ]
+        return self.backward_equations(d, self.equation_lines(*equations))
+
+    def gru_backward_equations(self, d: LabelledDirection) -> Display:
+        """The GRU's backward equations: the reset gate scales W_hn h_{t-1} + b_hn, so the gradient
+        n sends back through W_hn is r_t ⊙ δ_n."""
+        t, prev = "t", d.prev_symbol
+        r, z, n = (symbol(k, t, d, k) for k in "rzn")
+        lines = self.equation_lines(
+            Equation((gradient("n", t, d),), (gradient("h", t, d), r"\odot", "(1 -", z, ")")),
+            Equation((delta("n", t, d, self.cell),), (gradient("n", t, d), r"\odot", *_spaced_tanh(n))),
+            Equation((gradient("z", t, d),), (gradient("h", t, d), r"\odot", "(", symbol("h", prev, d), "-", n, ")")),
+            Equation((delta("z", t, d, self.cell),), (gradient("z", t, d), r"\odot", *_spaced_sigmoid(z))),
+            Equation((gradient("r", t, d),), (delta("n", t, d, self.cell), r"\odot", *self._reset_part(d, prev))),
+            Equation((delta("r", t, d, self.cell),), (gradient("r", t, d), r"\odot", *_spaced_sigmoid(r))),
+            self._input_sum(d),
+        )
+        back = [
+            self.aligned(Equation((gradient("h", prev, d),), (gradient("h", t, d), r"\odot", z, "+", "{}")), "break"),
+            Line((), (r"\quad", *self._gru_sent_back(d, t)), "break", indented=True),
+        ]
+        return self.backward_equations(d, [*lines[:-1], *back, lines[-1]])
+
+    def rnn_backward_equations(self, d: LabelledDirection) -> Display:
+        """The RNN's backward equations: δ_t from ∂L/∂h_t and the activation's derivative."""
+        t = "t"
+        lines = self.equation_lines(
+            Equation((delta("h", t, d, self.cell),), (gradient("h", t, d), r"\odot", *self.derivative(d, "h", t))),
+            Equation(
+                (gradient("h", d.prev_symbol, d),), (transposed(weight("W", "h", "h", d)), delta("h", t, d, self.cell))
+            ),
+            Equation((gradient("x", t, d),), (transposed(weight("W", "i", "h", d)), delta("h", t, d, self.cell))),
+        )
+        return self.backward_equations(d, lines)
+
+    def hidden_gradient(self, d: LabelledDirection, s: Step, g: Grad) -> Part:
+        """∂L/∂h_t from the output (or the layer above) and from the step after it, which ran next."""
+        above = "output" if d.trace.params.layer == self.layers - 1 else "layer above"
+        chain: list[Item] = [
+            (g.dh_output, None, rf"\text{{{above}}}"),
+            "+",
+            (g.dh_next, None, rf"\text{{step }} {d.next(s.t)}"),
+            "=",
+            g.dh,
+        ]
+        lines = self.layout.gradient_chain(chain, beside=True)
+        first = self.aligned(Equation((gradient("h", s.t, d),), (lines[0],)), "reveal")
+        return Part("Hidden state", (Display(_ended([first, *self._continuations(lines[1:])], "")),))
+
+    def lstm_backward(self, d: LabelledDirection, s: LstmStep, g: LstmGrad) -> list[Part]:
+        """An LSTM step's backward pass after ∂L/∂h_t (hidden_gradient): through W_hr with a
+        projection, the output gate, the cell state, the other gates, and what the step sends back."""
+        t, p = s.t, d.prev(s.t)
+        gated, d_gated = self.gated(d, t), g.dh if g.dh_unprojected is None else g.dh_unprojected
+        c, o = symbol("c", t, d), symbol("o", t, d, "o")
+        parts = []
+        if g.dh_unprojected is not None:
+            assert d.trace.params.weight_hr is not None
+            projection = Equation((gated,), (transposed_braced(Symbol("W", "hr", d.sup)), gradient("h", t, d)))
+            product: list[Item] = [d.trace.params.weight_hr.T, g.dh, "=", g.dh_unprojected]
+            lines = [self.aligned(projection, "reveal"), *self._chain(("=",), self.layout.gradient_chain(product), "")]
+            parts.append(Part("Projection", (Display(tuple(lines)),)))
+        if self.selection.shows_gate("o"):
+            equation = Equation((gradient("o", t, d),), (gated, r"\odot", r"\tanh(", c, ")"))
+            parts.append(
+                self._gate_gradient(d, s, "o", equation, [d_gated, r"\odot", s.tanh_c, "=", g.o.activation], s.o, g.o)
+            )
+        cell_state = Equation((gradient("c", t, d),), (via("c", t, d, d.next(t)), *_cell_state_gradient(gated, o, c)))
+        tanh_c: list[Item] = [r"\left(1 -", s.tanh_c, r"\odot", s.tanh_c, r"\right)"]
+        both: list[Item] = [g.dc_next, "+", d_gated, r"\odot", (s.o.activation, "o"), r"\odot", *tanh_c]
+        lines = [*self._wrapped(cell_state, 1), *self._chain(("=",), self.layout.gradient_chain(both))]
+        parts.append(Part("Cell state", (Display((*lines, Line((), ("=", Numbers(g.dc)), "", indented=True))),)))
+        # ∂L/∂i_t = ∂L/∂c_t ⊙ g_t, ∂L/∂f_t = ∂L/∂c_t ⊙ c_{t-1}, ∂L/∂g_t = ∂L/∂c_t ⊙ i_t: each gate with its
+        # factor, the factor's symbol and the gate whose colour the factor has (none for c).
+        for k, factor, color, factor_symbol in [
+            ("i", s.g.activation, "g", symbol("g", t, d, "g")),
+            ("f", s.c_prev, None, symbol("c", p, d)),
+            ("g", s.i.activation, "i", symbol("i", t, d, "i")),
+        ]:
+            if self.selection.shows_gate(k):
+                gate, gate_grad = getattr(s, k), getattr(g, k)
+                equation = Equation((gradient(k, t, d),), (gradient("c", t, d), r"\odot", factor_symbol))
+                product = [g.dc, r"\odot", (factor, color), "=", gate_grad.activation]
+                parts.append(self._gate_gradient(d, s, k, equation, product, gate, gate_grad))
+        cell_back = Equation((via("c", p, d, t),), (symbol("f", t, d, "f"), r"\odot", gradient("c", t, d)))
+        cell_back_chain = self.layout.gradient_chain([(s.f.activation, "f"), r"\odot", g.dc, "=", g.dc_prev])
+        displays = (
+            self._hidden_sent_back(d, s, g, g.dh_prev),
+            Display((self.aligned(cell_back, "reveal"), *self._chain(("=",), cell_back_chain, ""))),
+            self._input_gradient(d, s, g),
+        )
+        return [*parts, Part(f"Back to step {p}", displays)]
+
+    def gru_backward(self, d: LabelledDirection, s: GruStep, g: GruGrad) -> list[Part]:
+        """A GRU step's backward pass after ∂L/∂h_t (hidden_gradient): the new gate, the update gate,
+        the reset gate (through W_hn h_{t-1} + b_hn, which it scales), and what the step sends back."""
+        t, p = s.t, d.prev(s.t)
+        r, z, n = (symbol(k, t, d, k) for k in "rzn")
+        parts = []
+        gates: list[tuple[str, Equation, list[Item]]] = [
+            (
+                "n",
+                Equation((gradient("n", t, d),), (gradient("h", t, d), r"\odot", "(1 -", z, ")")),
+                [g.dh, r"\odot", s.one_minus_z, "=", g.n.activation],
+            ),
+            (
+                "z",
+                Equation((gradient("z", t, d),), (gradient("h", t, d), r"\odot", "(", symbol("h", p, d), "-", n, ")")),
+                [g.dh, r"\odot", r"\left(", s.h_prev, "-", (s.n.activation, "n"), r"\right)", "=", g.z.activation],
+            ),
+            (
+                "r",
+                Equation((gradient("r", t, d),), (delta("n", t, d, self.cell), r"\odot", *self._reset_part(d, p))),
+                [(g.n.preactivation, "n"), r"\odot", s.n.hidden_affine, "=", g.r.activation],
+            ),
+        ]
+        for k, equation, chain in gates:
+            if self.selection.shows_gate(k):
+                parts.append(self._gate_gradient(d, s, k, equation, chain, getattr(s, k), getattr(g, k)))
+        scaled = Equation(
+            (r, r"\odot", delta("n", t, d, self.cell)),
+            (Numbers(s.r.activation, "r"), r"\odot", Numbers(g.n.preactivation, "n")),
+        )
+        kept = Equation((gradient("h", p, d),), (gradient("h", t, d), r"\odot", z, "+", "{}"))
+        lines = [
+            self.aligned(scaled, "reveal"),
+            Line((), ("=", Numbers(g.n.hidden_affine)), "gap", indented=True),
+            self.aligned(kept, "break"),
+            Line((), (r"\quad", *self._gru_sent_back(d, t)), "reveal", indented=True),
+            Line((), ("=", Numbers(g.dh), r"\odot", Numbers(s.z.activation, "z"), "+", "{}"), "reveal", indented=True),
+            *self._chain((r"\quad",), self._transposed_products(d, g, "h", g.dh_prev_gates)),
+            *self._chain(
+                ("=",), self.layout.gradient_chain([g.dh_prev_kept, "+", g.dh_prev_gates, "=", g.dh_prev]), ""
+            ),
+        ]
+        return [*parts, Part(f"Back to step {p}", (Display(tuple(lines)), self._input_gradient(d, s, g)))]
+
+    def rnn_backward(self, d: LabelledDirection, s: RnnStep, g: RnnGrad) -> list[Part]:
+        """An RNN step's backward pass after ∂L/∂h_t (hidden_gradient): δ_t through the activation,
+        and what the step sends back."""
+        return [
+            Part("Preactivation", (Display(tuple(self._delta(d, s, "h", s.affine, g.affine))),)),
+            Part(
+                f"Back to step {d.prev(s.t)}",
+                (self._hidden_sent_back(d, s, g, g.dh_prev), self._input_gradient(d, s, g)),
+            ),
+        ]
+
+    def derivative(self, d: LabelledDirection, k: str, t: int | str) -> list[Term]:
+        """Gate k's activation's derivative at step t in symbols, from its value: k ⊙ (1 − k),
+        (1 − k ⊙ k), or [z_t > 0] of the preactivation."""
+        value = symbol(k, t, d, k)
+        function = self.cell.gate(k).function
+        if function == "sigmoid":
+            return [value, r"\odot", "(1 -", Glued(value, ")")]
+        if function == "tanh":
+            return ["(1 -", value, r"\odot", Glued(value, ")")]
+        return [rf"\bigl[z_{{{t}}} > 0\bigr]"]
+
+    def _gate_gradient(
+        self,
+        d: LabelledDirection,
+        s: Step,
+        k: str,
+        equation: Equation,
+        chain: list[Item],
+        gate: Gate,
+        gate_grad: GateGrad,
+    ) -> Part:
+        """Gate k's part of a backward step: ∂L/∂k_t (``equation`` in symbols, ``chain`` with the
+        numbers in), then δ_k."""
+        lines = [self.aligned(equation, "reveal"), *self._chain(("=",), self.layout.gradient_chain(chain), "gap")]
+        return Part(self.cell.gate(k).title.capitalize(), (Display((*lines, *self._delta(d, s, k, gate, gate_grad))),))
+
+    def _delta(self, d: LabelledDirection, s: Step, k: str, gate: Gate, gate_grad: GateGrad) -> list[Line]:
+        """δ_k = ∂L/∂k_t ⊙ k's derivative, in symbols and with the numbers in: the derivative
+        written with the forward values, σ' = σ(1 − σ), tanh' = 1 − tanh², ReLU' = [z > 0]."""
+        a: Item = (gate.activation, k)
+        derivatives: dict[str, list[Item]] = {
+            "sigmoid": [a, r"\odot", r"\left(1 -", a, r"\right)"],
+            "tanh": [r"\left(1 -", a, r"\odot", a, r"\right)"],
+            "relu": [r"\bigl[", gate.preactivation, r"> 0\bigr]"],
+        }
+        derivative = derivatives[self.cell.gate(k).function]
+        symbolic = Equation(
+            (delta(k, s.t, d, self.cell),), (gradient(k, s.t, d), r"\odot", *self.derivative(d, k, s.t))
+        )
+        return [
+            self.aligned(symbolic, "reveal"),
+            *self._chain(("=",), self.layout.gradient_chain([gate_grad.activation, r"\odot", *derivative])),
+            Line((), ("=", Numbers(gate_grad.preactivation, k)), "", indented=True),
+        ]
+
+    def _hidden_sent_back(self, d: LabelledDirection, s: Step, g: Grad, result: Array) -> Display:
+        """∂L/∂h_prev = Σ_k W_hkᵀ δ_k: what the step's gates send back to the state it read."""
+        symbolic = Equation((gradient("h", d.prev(s.t), d),), tuple(self._weighted_deltas(d, s.t, "h")))
+        return Display(
+            (
+                *self._wrapped(symbolic, _third_gate(symbolic)),
+                *self._chain(("=",), self._transposed_products(d, g, "h", result), ""),
+            )
+        )
+
+    def _input_gradient(self, d: LabelledDirection, s: Step, g: Grad) -> Display:
+        """∂L/∂x_t = Σ_k W_ikᵀ δ_k: what the step sends to x_t (the layer below's output gradient)."""
+        symbolic = Equation((gradient("x", s.t, d),), tuple(self._weighted_deltas(d, s.t, "i")))
+        return Display(
+            (
+                *self._wrapped(symbolic, _third_gate(symbolic)),
+                *self._chain(("=",), self._transposed_products(d, g, "i", g.dx), ""),
+            )
+        )
+
+    def _transposed_products(self, d: LabelledDirection, g: Grad, side: str, result: Array) -> list[str]:
+        """Σ_k W_skᵀ δ_k = result with the numbers in (``side`` "h": the hidden side's δ, "i": the input's)."""
+        names = "".join(self.cell.gate_names)
+        return self.layout.transposed_products(d.weights(side), d.deltas(g, side), names, result)
+
+    def _weighted_deltas(self, d: LabelledDirection, t: int, side: str) -> list[Term]:
+        """W_{s i}ᵀ δ_i + W_{s f}ᵀ δ_f + … in symbols, a term a gate in torch's order."""
+        terms: list[Term] = []
+        for k in self.cell.gate_names:
+            terms += [*(["+"] if terms else []), transposed(weight("W", side, k, d)), delta(k, t, d, self.cell)]
+        return terms
+
+    def _gru_sent_back(self, d: LabelledDirection, t: int | str) -> list[Term]:
+        """W_hrᵀ δ_r + W_hzᵀ δ_z + W_hnᵀ (r_t ⊙ δ_n) in symbols: what the GRU's gates send back."""
+        scaled: list[Term] = ["(", symbol("r", t, d, "r"), r"\odot", delta("n", t, d, self.cell), ")"]
+        return [
+            transposed(weight("W", "h", "r", d)), delta("r", t, d, self.cell), "+",
+            transposed(weight("W", "h", "z", d)), delta("z", t, d, self.cell), "+",
+            transposed(weight("W", "h", "n", d)), *scaled,
+        ]  # fmt: skip
+
+    def _input_sum(self, d: LabelledDirection) -> Equation:
+        """∂L/∂x_t = Σ_k W_ikᵀ δ_k in symbols, for every gate at once."""
+        return Equation(
+            (gradient("x", "t", d),),
+            (r"\textstyle\sum_k", transposed_braced(Symbol("W", "ik", d.sup)), delta("k", "t", d, self.cell)),
+        )
+
+    @staticmethod
+    def _reset_part(d: LabelledDirection, prev: int | str) -> list[Term]:
+        """( W_hn h_prev + b_hn): what the GRU's reset gate scales, in symbols."""
+        terms: list[Term] = ["(", weight("W", "h", "n", d), symbol("h", prev, d)]
+        if d.trace.params.bias_ih is not None:
+            terms += ["+", weight("b", "h", "n", d)]
+        return [*terms[:-1], Glued(terms[-1], ")")]
+
+    @staticmethod
+    def gated(d: LabelledDirection, t: int | str) -> Term:
+        """∂L/∂h_t, or with a projection ∂L/∂h̃_t, the gradient of what W_hr projects."""
+        return gradient(r"\tilde{h}" if d.trace.params.weight_hr is not None else "h", t, d)
+
+    def _wrapped(self, equation: Equation, cut: int | None, end: End = "reveal") -> list[Line]:
+        """``equation`` as a line; on a narrow page (hang) broken with a plain line break before the
+        ``cut``-th term of its right-hand side (None: never), the rest on the next line at the margin."""
+        if not self.layout.hang or cut is None:
+            return [self.aligned(equation, end)]
+        first = Equation(equation.left, equation.right[:cut])
+        return [self.aligned(first, "break"), Line((), ("{} ", *equation.right[cut:]), end, indented=True)]
+
+    def _continuations(self, texts: list[str]) -> list[Line]:
+        """Lines continuing a chain of Layout's, a quad in (at the margin on a narrow page)."""
+        quad = "{}" if self.layout.hang else r"\quad {}"
+        return [Line((), (quad, text), indented=True) for text in texts]
+
     def aligned(self, equation: Equation, end: End = "") -> Line:
         """``equation`` as a line: its left-hand side in its column, or (on a narrow page, where
         they hang) at the start of the line."""
@@ -267,11 +587,12 @@ class StepView:
         """A chain of Layout's lines after ``first`` (such as "="), the lines after its first a quad
         in (at the margin on a narrow page, where the left-hand sides hang) or after ``continued``;
         slides reveal them one by one; the last ends in ``end``."""
-        if continued is None:
-            continued = ("{}",) if self.layout.hang else (r"\quad {}",)
         lines = [Line((), (*first, chain[0]), indented=indented)]
-        lines += [Line((), (*continued, text), indented=True) for text in chain[1:]]
-        return [*lines[:-1], dataclasses.replace(lines[-1], end=end)]
+        if continued is None:
+            lines += self._continuations(chain[1:])
+        else:
+            lines += [Line((), (*continued, text), indented=True) for text in chain[1:]]
+        return list(_ended(lines, end))
 
     @staticmethod
     def _within(fn: str, chain: list[str]) -> list[Line]:
@@ -459,3 +780,55 @@ def labelled(
         parts.append("reverse direction" if params.reverse else "forward direction")
         marks += r"\leftarrow" if params.reverse else r"\rightarrow"
     return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step, selection)
+
+
+def _ended(lines: list[Line], end: End) -> tuple[Line, ...]:
+    """The lines with the last one ending in ``end``."""
+    return (*lines[:-1], dataclasses.replace(lines[-1], end=end))
+
+
+def _third_gate(equation: Equation) -> int | None:
+    """Where a sum of the gates' terms breaks on a narrow page: before the third gate's, if any."""
+    pluses = [n for n, term in enumerate(equation.right) if term == "+"]
+    return pluses[1] if len(pluses) > 1 else None
+
+
+def _cell_state_gradient(gated: Term, o: Term, c: Term) -> list[Term]:
+    """+ ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t)) in symbols: what reaches c_t through h_t."""
+    return ["+", gated, r"\odot", o, r"\odot", r"\bigl(1 - \tanh^2(", c, r")\bigr)"]
+
+
+def _spaced_sigmoid(value: Term) -> list[Term]:
+    """k ⊙ (1 − k ) in symbols, the sigmoid's derivative of its value in the equations."""
+    return [value, r"\odot", "(1 -", value, ")"]
+
+
+def _spaced_tanh(value: Term) -> list[Term]:
+    """(1 − k ⊙ k ) in symbols, tanh's derivative of its value in the equations."""
+    return ["(1 -", value, r"\odot", value, ")"]
+
+
+def gradient(name: str, t: int | str, d: LabelledDirection) -> Glued:
+    """∂L/∂name_t: the gradient of the loss with respect to a quantity."""
+    return Glued(symbol(name, t, d), "", before=r"\partial L/\partial ")
+
+
+def via(name: str, t: int | str, d: LabelledDirection, step: int | str | None = None) -> Glued:
+    """∂L/∂name_t through one path only, named below it: the output (step None), or the step given."""
+    path = r"\text{output}" if step is None else rf"\text{{step }} {step}"
+    return Glued(symbol(name, t, d), rf"\bigr|_{{{path}}}", before=r"\bigl.\partial L/\partial ")
+
+
+def delta(k: str, t: int | str, d: LabelledDirection, cell: Cell) -> Symbol:
+    """δ_{k,t}: the gradient of gate k's preactivation at step t, in k's colour (k a gate's letter)."""
+    return Symbol(r"\delta", f"{k},{t}", d.sup, k if k in cell.gate_names else None)
+
+
+def transposed(term: Term) -> Glued:
+    """termᵀ: W_{hi}^{\\top}."""
+    return Glued(term, r"^{\top}")
+
+
+def transposed_braced(term: Term) -> Glued:
+    """{term}ᵀ, for a symbol with a superscript of its own: {W_{hr}^{(1)}}^{\\top}."""
+    return Glued(term, r"}^{\top}", before="{")

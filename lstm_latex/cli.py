@@ -702,3 +702,64 @@ def worksheet(
     from .output import write_files
 
     write_files(outputs, worksheet_pieces(chosen, blank=blank, style=style, title=title, output_format=output_format))
+
+
+@_command("golden")
+@_file
+@_output
+@click.option(
+    "--format",
+    "golden_format",
+    type=click.Choice(["c", "npz", "json"]),
+    help="A C header, an npz archive or JSON.  [default: from -o's extension: .h, .npz, .json]",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(["float32", "float64"]),
+    default="float32",
+    show_default=True,
+    help="float32: what torch computes in float32, every intermediate; float64: the trace's values.",
+)
+@click.option("--steps", type=_Integer(1, 10**12), help="Keep only the first N steps of x (the network runs on them).")
+@click.option("--layers", type=_Integer(1, 10**12), help="Keep only the first N layers.")
+@click.option(
+    "--max-values",
+    type=_Integer(1, 10**12),
+    default=1_000_000,
+    show_default=True,
+    help="Refuse a golden file of more numbers, before computing it.",
+)
+@_source_options
+def golden(
+    file: str,
+    output: str | None,
+    golden_format: str | None,
+    dtype: str,
+    steps: int | None,
+    layers: int | None,
+    max_values: int,
+    inputs: str | None,
+    prefix: str | None,
+    cell: str | None,
+) -> None:
+    """Write golden vectors for a port of FILE's network: the weights, the inputs and every intermediate
+    of every step, named by the trace's paths, with a tolerance and a range for each (needs torch)."""
+    from .golden import FORMATS, encode, golden_vectors
+
+    named = next((key for key, suffix in FORMATS.items() if output and output.lower().endswith(suffix)), None)
+    if golden_format is None and named is None:
+        raise click.UsageError("give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)")
+    golden_format = golden_format or named
+    assert golden_format is not None
+    if golden_format == "npz" and output is None:
+        raise click.UsageError("an npz archive is binary: give -o FILE.npz")
+    example = _load(file, inputs, prefix, cell)
+    vectors = golden_vectors(example, dtype=dtype, steps=steps, layers=layers, max_values=max_values)
+    encoded = encode(vectors, golden_format, Path(output).name if output else "golden.h")
+    if isinstance(encoded, bytes):
+        from .output import write_file
+
+        assert output is not None
+        write_file(output, [encoded])
+        return
+    _write(encoded, output)

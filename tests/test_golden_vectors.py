@@ -1,0 +1,335 @@
+"""`lstm-latex golden`: golden vectors for a port, as a C header that a C step loop is checked
+against, an npz archive and JSON, compared with torch."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SAMPLES, SEED
+
+import lstm_latex
+from lstm_latex.cli import main
+from lstm_latex.golden import GoldenVectors, golden_c, golden_json, golden_vectors
+from lstm_latex.serialize import network_to_json, trace_to_dict
+
+CHECKS = SAMPLES / "golden"
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def torch_example(cell: str, *, seed: int = 0, steps: int = 6, **options: Any) -> tuple[Any, Any, lstm_latex.Example]:
+    """A torch module with torch's random weights, its inputs, and the example lstm_latex reads from them."""
+    import torch
+
+    torch.manual_seed(seed)
+    module = getattr(torch.nn, cell)(8, 16, **options)
+    layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    state: dict[str, Any] = {
+        "x": torch.randn(steps, 8),
+        "h0": 0.5 * torch.randn(layers, options.get("proj_size") or 16),
+    }
+    if cell == "LSTM":
+        state["c0"] = torch.randn(layers, 16)
+    kind = {"RNN": "rnn_" + options.get("nonlinearity", "tanh")}.get(cell)  # a state_dict does not say
+    return module, state, lstm_latex.load(module, cell=kind, **state)
+
+
+@contextmanager
+def native_kernels() -> Iterator[None]:
+    """torch's own CPU kernels, not oneDNN's (torch's default for nn.LSTM on some CPUs, which rounds an ulp apart)."""
+    import torch
+
+    enabled = torch._C._get_mkldnn_enabled()
+    torch._C._set_mkldnn_enabled(False)
+    try:
+        yield
+    finally:
+        torch._C._set_mkldnn_enabled(enabled)
+
+
+def by_path(golden: GoldenVectors) -> dict[str, Any]:
+    return {q.path: q for q in golden.quantities}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("cell", "options"),
+    [
+        ("LSTM", {"num_layers": 2, "bidirectional": True}),
+        ("LSTM", {"proj_size": 5}),
+        ("GRU", {"num_layers": 2}),
+        ("RNN", {"nonlinearity": "relu", "bidirectional": True}),
+        ("RNN", {}),
+    ],
+)
+def test_the_float32_values_are_torchs_own_outputs(cell: str, options: dict[str, Any]) -> None:
+    import torch
+
+    module, state, example = torch_example(cell, **options)
+    found = by_path(golden_vectors(example))
+    with torch.no_grad(), native_kernels():  # torch's native kernels: bit for bit
+        given = (state["h0"], state["c0"]) if cell == "LSTM" else state["h0"]
+        output, final = module.float()(state["x"], given)
+    assert found["output"].value.dtype == np.float32
+    assert np.array_equal(found["output"].value, output.numpy())
+    h_n = final[0] if cell == "LSTM" else final
+    assert np.array_equal(found["h_n"].value, h_n.numpy())
+    if cell == "LSTM":
+        assert np.array_equal(found["c_n"].value, final[1].numpy())
+    # the last layer's forward h_t is the output's first half
+    last = options.get("num_layers", 1) - 1
+    width = found[f"{last}/forward/h"].value.shape[1]
+    assert np.array_equal(found[f"{last}/forward/h"].value, output.numpy()[:, :width])
+
+
+@pytest.mark.torch
+def test_float32_is_computed_in_float32_not_cast_and_each_quantity_has_its_own_tolerance() -> None:
+    _, _, example = torch_example("LSTM", steps=20, num_layers=2)
+    found = by_path(golden_vectors(example))
+    exact = by_path(golden_vectors(example, dtype="float64"))
+    computed = [path for path in found if path.startswith(("0/", "1/"))]
+    cast_differs = [
+        path for path in computed if not np.array_equal(found[path].value, exact[path].value.astype(np.float32))
+    ]
+    assert len(cast_differs) > len(computed) // 2
+    for path in computed:
+        gap = np.abs(found[path].value.astype(np.float64) - exact[path].value).max()
+        assert gap <= found[path].tolerance, path
+        assert found[path].tolerance < 1e-5, path
+    tolerances = {found[path].tolerance for path in computed if not path.endswith(("/x", "h_prev", "c_prev"))}
+    assert len(tolerances) > 5  # not one figure for all
+    assert found["0/forward/gates/i/preactivation"].tolerance > found["0/forward/gates/i/activation"].tolerance
+    assert found["weights/weight_ih_l0"].tolerance == 0  # given, not computed
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("cell", ["LSTM", "GRU", "RNN"])
+def test_the_paths_are_the_traces_and_both_dtypes_hold_the_same(cell: str) -> None:
+    _, _, example = torch_example(cell, steps=2, bidirectional=True)
+    single = by_path(golden_vectors(example))
+    double = by_path(golden_vectors(example, dtype="float64"))
+    assert list(single) == list(double)
+    trace = trace_to_dict(lstm_latex.forward(example))
+    step = trace["layers"][1]["steps"][0]  # the reverse direction's first step run: t = 2
+    names = {f"gates/{gate}/{part}" for gate, parts in step.pop("gates").items() for part in parts} | set(step) - {"t"}
+    assert {path.removeprefix("0/reverse/") for path in double if path.startswith("0/reverse/")} == names
+    assert double["0/reverse/h"].value.shape == (2, 16)
+    step = lstm_latex.forward(example).directions[1].steps[0]
+    assert np.array_equal(double["0/reverse/h"].value[1], step.h)  # row t - 1 is step t, in a reverse direction too
+
+
+def _compile(source: Path, header: str, directory: Path, compiler: str = "gcc") -> Path:
+    if shutil.which(compiler) is None:
+        pytest.fail(f"{compiler} is not installed")
+    (directory / "golden.h").write_text(header)
+    binary = directory / source.stem
+    standard = ["-std=c99"] if compiler == "gcc" else []
+    command = [
+        compiler,
+        *standard,
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-I",
+        str(directory),
+        str(source),
+        "-o",
+        str(binary),
+        "-lm",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return binary
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("cell", "check"), [("LSTM", "lstm_check.c"), ("GRU", "gru_check.c")])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_c_step_loop_in_float32_agrees_with_the_header_within_its_tolerances(
+    cell: str, check: str, seed: int, tmp_path: Path
+) -> None:
+    _, _, example = torch_example(cell, seed=seed, steps=30, num_layers=2)
+    header = "".join(golden_c(golden_vectors(example, layers=1)))
+    result = subprocess.run([_compile(CHECKS / check, header, tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == "30 steps, 0 values outside the tolerances\n"
+
+
+@pytest.mark.torch
+def test_the_c_check_fails_a_wrong_port(tmp_path: Path) -> None:
+    """The tolerances are tight enough to catch a port that leaves out b_hh."""
+    _, _, example = torch_example("LSTM", steps=3)
+    source = (CHECKS / "lstm_check.c").read_text().replace(" + weights_bias_hh_l0[r];", ";")
+    (tmp_path / "wrong.c").write_text(source)
+    header = "".join(golden_c(golden_vectors(example)))
+    result = subprocess.run([_compile(tmp_path / "wrong.c", header, tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 1
+    failures = re.search(r"^3 steps, ([0-9]+) values outside the tolerances$", result.stdout, re.MULTILINE)
+    assert failures is not None
+    assert int(failures[1]) > 0
+    assert result.stdout.startswith("t = 1, i[")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_header_compiles_as_c99_and_cpp_without_a_warning(dtype: str, tmp_path: Path) -> None:
+    _, _, example = torch_example("LSTM", steps=2, num_layers=2, bidirectional=True, proj_size=3)
+    header = "".join(golden_c(golden_vectors(example, dtype=dtype)))
+    ctype = "float" if dtype == "float32" else "double"
+    assert f"static const {ctype} l1_reverse_gates_o_activation[2][16] = " in header
+    program = tmp_path / "main.cpp"
+    program.write_text('#include "golden.h"\nint main() { return l0_forward_h[0][0] > 2 ? 1 : 0; }\n')
+    for compiler, source in (("gcc", program.with_suffix(".c")), ("g++", program)):
+        source.write_text(program.read_text())
+        assert subprocess.run([_compile(source, header, tmp_path, compiler)]).returncode == 0
+
+
+@pytest.mark.torch
+def test_the_npz_read_by_numpy_agrees_with_torch(tmp_path: Path) -> None:
+    import torch
+
+    module, state, example = torch_example("GRU", steps=4)
+    weights = tmp_path / "gru.json"
+    weights.write_text(network_to_json(example.network, example.inputs))
+    result = run("golden", str(weights), "-o", str(tmp_path / "gru.npz"))
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "gru.npz", allow_pickle=False) as archive:
+        arrays = dict(archive)
+    summary = json.loads(str(arrays.pop("summary")))
+    assert summary["dtype"] == "float32"
+    assert summary["cell"] == "gru"
+    assert summary["seq_len"] == 4
+    with torch.no_grad(), native_kernels():
+        output, h_n = module(state["x"], state["h0"])
+    assert np.array_equal(arrays["output"], output.numpy())
+    assert np.array_equal(arrays["h_n"], h_n.numpy())
+    assert np.array_equal(arrays["weights/weight_hh_l0"], module.weight_hh_l0.detach().numpy())
+    assert arrays["0/forward/gates/n/activation"].shape == (4, 16)
+    assert set(summary["tolerances"]) == set(arrays)
+    assert summary["ranges"]["x"]["max_abs"] == float(np.abs(arrays["x"]).max())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("dtype", "kind"), [("float32", np.float32), ("float64", np.float64)])
+def test_json_and_c_round_trip_every_number(dtype: str, kind: type, tmp_path: Path) -> None:
+    _, _, example = torch_example("LSTM", steps=3)
+    golden = golden_vectors(example, dtype=dtype)
+    result = run("golden", str(SEED), "--dtype", dtype, "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["format"] == "lstm-latex-golden"
+    assert document["source_dtype"] == "float64"
+    values = json.loads("".join(golden_json(golden)))["values"]
+    header = "".join(golden_c(golden))
+    for q in golden.quantities:
+        assert np.array_equal(np.array(values[q.path], dtype=kind), q.value), q.path
+    literal = (
+        header.split("static const", 2)[1].split("{\n  {", 1)[1].split("}", 1)[0]
+    )  # weights/weight_ih_l0's first row
+    row = [kind(number.removesuffix("f")) for number in literal.split(", ")]
+    assert np.array_equal(row, golden.quantities[0].value[0])
+
+
+@pytest.mark.torch
+def test_the_gradients_are_under_grad_and_are_autograds(tmp_path: Path) -> None:
+    import torch
+
+    document = json.loads((SAMPLES / "lstm_backward.json").read_text())
+    golden = golden_vectors(lstm_latex.load(document), dtype="float64")
+    found = by_path(golden)
+    module = torch.nn.LSTM(len(document["x"][0]), len(document["state_dict"]["weight_hh_l0"][0])).double()
+    given = {
+        key: torch.tensor(value, dtype=torch.float64)
+        for key, value in document.items()
+        if key in ("x", "h0", "c0", "target")
+    }
+    module.load_state_dict(
+        {key: torch.tensor(value, dtype=torch.float64) for key, value in document["state_dict"].items()}
+    )
+    x = given["x"].requires_grad_()
+    output, _ = module(x, (given["h0"], given["c0"]))
+    (0.5 * ((output - given["target"]) ** 2).sum()).backward()
+    autograd = {"grad/weights/weight_hh_l0": module.weight_hh_l0.grad, "grad/x": x.grad}
+    for path, gradient in autograd.items():
+        assert isinstance(gradient, torch.Tensor)
+        assert np.allclose(found[path].value, gradient.numpy(), rtol=0, atol=1e-12)
+    assert found["grad/0/forward/dh"].value.shape == (len(document["x"]), module.hidden_size)
+    assert float(found["loss"].value) > 0
+    single = golden_vectors(lstm_latex.load(document))
+    assert not any(q.path.startswith("grad/") for q in single.quantities)
+    assert single.summary()["gradients"].startswith("float64 only")
+
+
+@pytest.mark.torch
+def test_ranges_give_the_q_format_each_quantity_fits() -> None:
+    document = json.loads(SEED.read_text()) | {"x": [[3.5, -0.25]]}
+    found = by_path(golden_vectors(lstm_latex.load(document)))
+    assert found["x"].max_abs == 3.5
+    assert found["x"].int_bits == 2
+    assert found["x"].q_format == "Q2.13"
+    activation = found["0/forward/gates/f/activation"]
+    assert 0 < activation.max_abs < 1
+    assert activation.q_format == "Q0.15"
+    assert found["h0"].max_abs == pytest.approx(0.5)
+    assert found["h0"].int_bits == 0
+
+
+@pytest.mark.torch
+def test_steps_and_layers_keep_the_file_small() -> None:
+    _, _, example = torch_example("LSTM", steps=10, num_layers=2)
+    small = golden_vectors(example, steps=3, layers=1)
+    found = by_path(small)
+    assert found["x"].value.shape == (3, 8)
+    assert found["output"].value.shape == (3, 16)
+    assert not any(path.startswith("1/") for path in found)
+    assert "weights/weight_ih_l1" not in found
+    whole = by_path(golden_vectors(example))
+    assert np.array_equal(found["0/forward/c"].value, whole["0/forward/c"].value[:3])
+
+
+def test_a_file_too_large_is_refused_before_anything_is_computed(tmp_path: Path) -> None:
+    output = tmp_path / "golden.h"
+    output.write_text("old")
+    result = run("golden", str(SEED), "-o", str(output), "--max-values", "100")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the golden file would hold ")
+    assert "more than the limit of 100: keep fewer with --steps or --layers, or raise --max-values" in result.stderr
+    assert output.read_text() == "old"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "2", "--format", "c"], "Error: steps: 2 asked for, but x has 1 step(s)\n"),
+        (["--layers", "2", "--format", "c"], "Error: layers: 2 asked for, but the network has 1 layer(s)\n"),
+        ([], "give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)"),
+        (["--format", "npz"], "an npz archive is binary: give -o FILE.npz"),
+    ],
+)
+def test_bad_options_are_one_line(args: list[str], message: str) -> None:
+    result = run("golden", str(SEED), *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.torch
+def test_the_samples_header_is_what_golden_writes_for_the_seed(tmp_path: Path) -> None:
+    assert run("golden", str(SEED), "-o", str(tmp_path / "seed.h")).exit_code == 0
+    assert (CHECKS / "seed.h").read_bytes() == (tmp_path / "seed.h").read_bytes()
+
+
+def test_the_readme_shows_the_c_check_in_full() -> None:
+    assert (CHECKS / "lstm_check.c").read_text() in (ROOT / "README.md").read_text()

@@ -1,5 +1,5 @@
-"""Golden vectors for a port: every intermediate of a forward pass (and, in float64, of its backward
-pass) in one file a test can read, as a C header, an npz archive or JSON.
+"""Golden vectors for a port: every intermediate of a forward pass (and of its backward pass) in one
+file a test can read, as a C header, an npz archive or JSON.
 
 Each quantity is named by the trace's path: ``0/forward/gates/i/activation`` is the input gate of
 layer 0's forward direction, stacked over time, of shape (T, H), row t − 1 holding step t (also in a
@@ -9,10 +9,10 @@ target, the gradients under ``grad/`` and the loss under ``loss``. In C, ``/`` b
 layer's number is ``l0``: ``l0_forward_gates_i_activation[T][H]``.
 
 float64 values are the trace's (NumPy, checked against torch); float32 values are what torch computes
-in float32 (lstm_latex.golden_torch), not the float64 values cast. Each quantity has a tolerance a
-port in the file's dtype can be held to, from the measured difference of an independent computation
-(torch's float32 loop, or its float64 one for a float64 file) from the float64 trace, and its range
-(max |v|) with the fixed-point format that holds it.
+in float32 (lstm_latex.golden_torch; autograd through it for the gradients), not the float64 values
+cast. Each quantity has a tolerance a port in the file's dtype can be held to, from the measured
+difference of an independent computation (torch's float32 loop, or its float64 one for a float64
+file) from the float64 trace, and its range (max |v|) with the fixed-point format that holds it.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ _DIGITS = {"float32": "%.9g", "float64": "%.17g"}  # enough to read back the sam
 # Quantities without a time axis; every other one has T rows (the steps, x, output, their gradients).
 _TIMELESS = re.compile(r"(grad/)?(weights/.*|h0|c0|h_n|c_n|loss)")
 _GIVEN = re.compile(r"weights/.*|x|h0|c0|target|grad_output")  # the parameters and the inputs
-_BACKWARD = re.compile(r"grad/.*|loss")
 
 AnyArray = npt.NDArray[Any]
 
@@ -85,7 +84,6 @@ class GoldenVectors:
     example: Example  # what was run: the steps and layers kept
     dtype: str  # "float32" or "float64"
     quantities: tuple[Quantity, ...]
-    gradients_left_out: bool = False  # a target was given, but the gradients are float64's alone
 
     def summary(self) -> dict[str, Any]:
         """The file's description: the network, the dtype, and each quantity's tolerance and range."""
@@ -106,8 +104,6 @@ class GoldenVectors:
             "tolerance_rule": f"{SAFETY} x the largest |{self.dtype} - float64| measured"
             f" + {SAFETY} x {self.dtype} eps x the largest |value|, rounded up to 2 digits; 0 for what is given",
         }
-        if self.gradients_left_out:
-            result["gradients"] = "float64 only: give --dtype float64 for grad/"
         result["tolerances"] = {q.path: q.tolerance for q in self.quantities}
         result["ranges"] = {
             q.path: {"max_abs": q.max_abs, "int_bits": q.int_bits, "int16": q.q_format} for q in self.quantities
@@ -145,20 +141,15 @@ def golden_vectors(
     derivation = derive(example, check=True)  # the float64 trace, agreeing with torch
     exact = float64_values(derivation.trace, derivation.gradients)
     measured = torch_values(example, dtype)  # torch's own loop: float32's values, or float64's other order
-    backward = derivation.gradients is not None
     quantities = []
     for path, reference in exact.items():
         if _GIVEN.fullmatch(path):  # read by a port, not computed: exact as written
             value, tolerance = reference.astype(dtype), 0.0
-        elif _BACKWARD.fullmatch(path):  # the float64 trace's alone (torch's float32 loop runs forward only)
-            if dtype == "float32":
-                continue
-            value, tolerance = reference, _tolerance(reference, reference, dtype)
         else:
             value = measured[path] if dtype == "float32" else reference
             tolerance = _tolerance(measured[path], reference, dtype)
         quantities.append(Quantity(path, value, tolerance, float(np.abs(value).max(initial=0.0))))
-    return GoldenVectors(example, dtype, tuple(quantities), gradients_left_out=backward and dtype == "float32")
+    return GoldenVectors(example, dtype, tuple(quantities))
 
 
 def kept(example: Example, steps: int | None, layers: int | None) -> Example:

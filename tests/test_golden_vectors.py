@@ -3,6 +3,7 @@ against, an npz archive and JSON, compared with torch."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -20,6 +21,7 @@ from conftest import ROOT, SAMPLES, SEED
 import lstm_latex
 from lstm_latex.cli import main
 from lstm_latex.golden import GoldenVectors, golden_c, golden_json, golden_vectors
+from lstm_latex.model import Loss
 from lstm_latex.serialize import network_to_json, trace_to_dict
 
 CHECKS = SAMPLES / "golden"
@@ -267,9 +269,12 @@ def test_the_gradients_are_under_grad_and_are_autograds(tmp_path: Path) -> None:
         assert np.allclose(found[path].value, gradient.numpy(), rtol=0, atol=1e-12)
     assert found["grad/0/forward/dh"].value.shape == (len(document["x"]), module.hidden_size)
     assert float(found["loss"].value) > 0
-    single = golden_vectors(lstm_latex.load(document))
-    assert not any(q.path.startswith("grad/") for q in single.quantities)
-    assert single.summary()["gradients"].startswith("float64 only")
+    single = by_path(golden_vectors(lstm_latex.load(document)))
+    assert list(single) == list(found)
+    for path in ("grad/weights/weight_hh_l0", "grad/0/forward/dc", "grad/0/forward/gates/f/preactivation", "loss"):
+        assert single[path].value.dtype == np.float32
+        assert single[path].tolerance < 1e-6
+        assert np.abs(single[path].value - found[path].value).max() <= single[path].tolerance
 
 
 @pytest.mark.torch
@@ -333,3 +338,31 @@ def test_the_samples_header_is_what_golden_writes_for_the_seed(tmp_path: Path) -
 
 def test_the_readme_shows_the_c_check_in_full() -> None:
     assert (CHECKS / "lstm_check.c").read_text() in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("cell", "options"),
+    [
+        ("LSTM", {"num_layers": 2, "bidirectional": True, "proj_size": 5}),
+        ("GRU", {"num_layers": 2, "bidirectional": True}),
+        ("RNN", {"nonlinearity": "relu"}),
+    ],
+)
+@pytest.mark.parametrize("loss", ["target", "grad_output"])
+def test_float32_gradients_are_autograds_through_the_step_loop_for_every_trace_name(
+    cell: str, options: dict[str, Any], loss: str
+) -> None:
+    _, _, example = torch_example(cell, steps=5, **options)
+    width = (2 if options.get("bidirectional") else 1) * (options.get("proj_size") or 16)
+    arriving = np.random.default_rng(3).uniform(-1, 1, (5, width))
+    given = Loss("half_sse", arriving, None, None) if loss == "target" else Loss("grad_output", None, arriving, None)
+    example = dataclasses.replace(example, inputs=dataclasses.replace(example.inputs, loss=given))
+    single = by_path(golden_vectors(example))
+    double = by_path(golden_vectors(example, dtype="float64"))
+    assert list(single) == list(double)
+    gradients = [path for path in double if path.startswith("grad/")]
+    assert len(gradients) > 10
+    for path in gradients:  # a gradient of another name would be far from float64's
+        assert single[path].tolerance <= 1e-5 * (1 + double[path].max_abs), path
+        assert double[path].tolerance <= 1e-13 * (1 + double[path].max_abs), path

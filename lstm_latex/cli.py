@@ -15,6 +15,8 @@ from . import __version__
 from .cells import CELLS
 from .errors import InputError, LstmLatexError, RenderError
 from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
+from .golden import DTYPES, MAX_VALUES, encode, golden_vectors
+from .golden import FORMATS as GOLDEN_FORMATS
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import (
@@ -710,12 +712,12 @@ def worksheet(
 @click.option(
     "--format",
     "golden_format",
-    type=click.Choice(["c", "npz", "json"]),
+    type=click.Choice(list(GOLDEN_FORMATS)),
     help="A C header, an npz archive or JSON.  [default: from -o's extension: .h, .npz, .json]",
 )
 @click.option(
     "--dtype",
-    type=click.Choice(["float32", "float64"]),
+    type=click.Choice(DTYPES),
     default="float32",
     show_default=True,
     help="float32: what torch computes in float32, every intermediate; float64: the trace's values.",
@@ -725,7 +727,7 @@ def worksheet(
 @click.option(
     "--max-values",
     type=_Integer(1, 10**12),
-    default=1_000_000,
+    default=MAX_VALUES,
     show_default=True,
     help="Refuse a golden file of more numbers, before computing it.",
 )
@@ -744,9 +746,7 @@ def golden(
 ) -> None:
     """Write golden vectors for a port of FILE's network: the weights, the inputs and every intermediate
     of every step, named by the trace's paths, with a tolerance and a range for each (needs torch)."""
-    from .golden import FORMATS, encode, golden_vectors
-
-    named = next((key for key, suffix in FORMATS.items() if output and output.lower().endswith(suffix)), None)
+    named = next((key for key, suffix in GOLDEN_FORMATS.items() if output and output.lower().endswith(suffix)), None)
     if golden_format is None and named is None:
         raise click.UsageError("give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)")
     golden_format = golden_format or named

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SAMPLES, SEED
+from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cli import main
@@ -366,3 +367,10 @@ def test_float32_gradients_are_autograds_through_the_step_loop_for_every_trace_n
     for path in gradients:  # a gradient of another name would be far from float64's
         assert single[path].tolerance <= 1e-5 * (1 + double[path].max_abs), path
         assert double[path].tolerance <= 1e-13 * (1 + double[path].max_abs), path
+
+
+@pytest.mark.torch
+def test_a_sequence_longer_than_a_document_is_written() -> None:
+    example = lstm_latex.load(random_lstm(2, 2, steps=150))
+    found = by_path(golden_vectors(example, steps=120))
+    assert found["0/forward/h"].value.shape == (120, 2)

@@ -286,7 +286,8 @@ def golden_c(golden: GoldenVectors, name: str = "golden.h") -> Iterator[str]:
     guard = re.sub(r"[^A-Za-z0-9]", "_", name).upper().lstrip("_0123456789") or "GOLDEN_H"
     summary = golden.summary()
     yield (
-        f"/* Golden vectors of {_constructor(golden.example)} in {golden.dtype}, written by lstm-latex golden.\n"
+        f"/* Golden vectors of {_constructor(golden.example)} in {golden.dtype}, written by lstm-latex golden\n"
+        f"   from {summary['source_dtype']} weights.\n"
         "   Each array is named by the trace's path, / as _ and layer 0 as l0; the steps of a direction are\n"
         "   stacked over time, row t - 1 holding step t (in a reverse direction too).\n"
         f"   NAME_TOLERANCE: what a port in {golden.dtype} may differ by, entry by entry:\n"

@@ -1,4 +1,5 @@
-/* Golden vectors of torch.nn.LSTM(2, 4) in float32, written by lstm-latex golden.
+/* Golden vectors of torch.nn.LSTM(2, 4) in float32, written by lstm-latex golden
+   from float64 weights.
    Each array is named by the trace's path, / as _ and layer 0 as l0; the steps of a direction are
    stacked over time, row t - 1 holding step t (in a reverse direction too).
    NAME_TOLERANCE: what a port in float32 may differ by, entry by entry:

@@ -87,20 +87,14 @@ class GoldenVectors:
 
     def summary(self) -> dict[str, Any]:
         """The file's description: the network, the dtype, and each quantity's tolerance and range."""
-        network = self.example.network
+        from .serialize import network_record
+
         result: dict[str, Any] = {
             "format": GOLDEN_FORMAT,
             "version": GOLDEN_VERSION,
             "dtype": self.dtype,
-            "source_dtype": network.dtype or "float64",
-            "cell": network.cell,
-            "input_size": network.input_size,
-            "hidden_size": network.hidden_size,
-            "proj_size": network.proj_size,
-            "num_layers": network.num_layers,
-            "bidirectional": network.bidirectional,
-            "bias": network.bias,
-            "seq_len": int(self.example.inputs.x.shape[0]),
+            "source_dtype": self.example.network.dtype or "float64",
+            **network_record(self.example),
             "tolerance_rule": f"{SAFETY} x the largest |{self.dtype} - float64| measured"
             f" + {SAFETY} x {self.dtype} eps x the largest |value|, rounded up to 2 digits; 0 for what is given",
         }

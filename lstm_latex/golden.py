@@ -25,14 +25,17 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .cells import CELLS
 from .errors import CheckError, InputError
-from .model import Array, Example, Gate, GateGrad, Trace
+from .model import Array, DirectionParams, Example, Gate, GateGrad, Trace
+
+if TYPE_CHECKING:
+    from .backprop import Gradients
 
 GOLDEN_FORMAT = "lstm-latex-golden"
 GOLDEN_VERSION = 1
@@ -123,7 +126,7 @@ def golden_vectors(
     if planned > max_values:
         raise InputError(
             f"the golden file would hold {planned:,} numbers, more than the limit of {max_values:,}:"
-            " keep fewer with --steps or --layers, or raise --max-values"
+            " keep fewer with --steps or --layers, or raise --max-values (steps=, layers=, max_values= in Python)"
         )
     from .check import torch_available
 
@@ -187,7 +190,7 @@ def count_values(example: Example) -> int:
     )
 
 
-def float64_values(trace: Trace[Any], gradients: Any = None) -> dict[str, Array]:
+def float64_values(trace: Trace[Any], gradients: Gradients | None = None) -> dict[str, Array]:
     """Every array of the golden file, by path, from the float64 trace (and its backward pass's
     ``gradients``): the weights, the inputs, each direction's steps stacked over time, the results."""
     example = trace.example
@@ -207,12 +210,12 @@ def float64_values(trace: Trace[Any], gradients: Any = None) -> dict[str, Array]
         values |= {"grad/x": gradients.x, "grad/h0": gradients.h0}
         if gradients.c0 is not None:
             values["grad/c0"] = gradients.c0
-        for direction in gradients.directions:
-            values |= {f"grad/{path}": array for path, array in _stacked(direction.params, direction.steps).items()}
+        for backward in gradients.directions:
+            values |= {f"grad/{path}": array for path, array in _stacked(backward.params, backward.steps).items()}
     return values
 
 
-def _stacked(params: Any, records: tuple[Any, ...]) -> dict[str, Array]:
+def _stacked(params: DirectionParams, records: tuple[Any, ...]) -> dict[str, Array]:
     """A direction's step records as one array a field, stacked in time order, under its path."""
     prefix = f"{params.layer}/{'reverse' if params.reverse else 'forward'}/"
     fields = [_fields(record) for record in sorted(records, key=lambda record: record.t)]

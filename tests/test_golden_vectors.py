@@ -312,6 +312,7 @@ def test_a_file_too_large_is_refused_before_anything_is_computed(tmp_path: Path)
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the golden file would hold ")
     assert "more than the limit of 100: keep fewer with --steps or --layers, or raise --max-values" in result.stderr
+    assert result.stderr.count("\n") == 1
     assert output.read_text() == "old"
 
 
@@ -393,3 +394,11 @@ def test_the_file_records_the_sources_dtype_and_not_torchs_version() -> None:
     assert "from float16 weights." in header
     assert torch.__version__ not in header
     assert torch.__version__ not in "".join(golden_json(golden))
+
+
+def test_without_torch_the_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("lstm_latex.check.torch_available", lambda: False)
+    result = run("golden", str(SEED), "-o", str(tmp_path / "seed.h"))
+    assert result.exit_code == 1
+    assert result.stderr == "Error: golden vectors need torch: pip install 'lstm-latex[torch]'\n"
+    assert not (tmp_path / "seed.h").exists()

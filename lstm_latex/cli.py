@@ -749,6 +749,8 @@ def golden(
     named = next((key for key, suffix in GOLDEN_FORMATS.items() if output and output.lower().endswith(suffix)), None)
     if golden_format is None and named is None:
         raise click.UsageError("give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)")
+    if golden_format is not None and named not in (None, golden_format):
+        raise click.UsageError(f"-o {output} names a {named} file, but --format is {golden_format}: give one of them")
     golden_format = golden_format or named
     assert golden_format is not None
     if golden_format == "npz" and output is None:

@@ -255,7 +255,11 @@ def golden_json(golden: GoldenVectors) -> Iterator[str]:
     digits = _DIGITS[golden.dtype]
     yield "{\n"
     for key, value in golden.summary().items():
-        yield f" {json.dumps(key)}: {json.dumps(value)},\n"
+        if isinstance(value, dict):  # a quantity a line
+            value = "{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in value.items()) + "\n }"
+        else:
+            value = json.dumps(value)
+        yield f" {json.dumps(key)}: {value},\n"
     yield ' "values": {'
     for k, q in enumerate(golden.quantities):
         rows = _rows(q.value, digits, "[", "]")

@@ -232,6 +232,7 @@ def test_json_and_c_round_trip_every_number(dtype: str, kind: type, tmp_path: Pa
     result = run("golden", str(SEED), "--dtype", dtype, "--format", "json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
+    assert '\n  "0/forward/h": {"max_abs": ' in result.stdout  # a quantity a line
     assert document["format"] == "lstm-latex-golden"
     assert document["source_dtype"] == "float64"
     values = json.loads("".join(golden_json(golden)))["values"]
@@ -323,6 +324,7 @@ def test_a_file_too_large_is_refused_before_anything_is_computed(tmp_path: Path)
         (["--layers", "2", "--format", "c"], "Error: layers: 2 asked for, but the network has 1 layer(s)\n"),
         ([], "give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)"),
         (["--format", "npz"], "an npz archive is binary: give -o FILE.npz"),
+        (["--format", "npz", "-o", "golden.h"], "-o golden.h names a c file, but --format is npz: give one of them"),
     ],
 )
 def test_bad_options_are_one_line(args: list[str], message: str) -> None:

@@ -21,7 +21,7 @@ from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cli import main
-from lstm_latex.golden import GoldenVectors, golden_c, golden_json, golden_vectors
+from lstm_latex.golden import GoldenVectors, count_values, golden_c, golden_json, golden_vectors
 from lstm_latex.model import Loss
 from lstm_latex.serialize import network_to_json, trace_to_dict
 
@@ -189,11 +189,16 @@ def test_the_c_check_fails_a_wrong_port(tmp_path: Path) -> None:
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_the_header_compiles_as_c99_and_cpp_without_a_warning(dtype: str, tmp_path: Path) -> None:
     _, _, example = torch_example("LSTM", steps=2, num_layers=2, bidirectional=True, proj_size=3)
-    header = "".join(golden_c(golden_vectors(example, dtype=dtype)))
+    target = Loss("mse", np.full((2, 6), 0.25), None, None)
+    example = dataclasses.replace(example, inputs=dataclasses.replace(example.inputs, loss=target))
+    golden = golden_vectors(example, dtype=dtype)
+    assert sum(q.value.size for q in golden.quantities) == count_values(example)  # the count the limit reads
+    header = "".join(golden_c(golden))
     ctype = "float" if dtype == "float32" else "double"
     assert f"static const {ctype} l1_reverse_gates_o_activation[2][16] = " in header
+    assert f"static const {ctype} grad_l1_reverse_dh_unprojected[2][16] = " in header
     program = tmp_path / "main.cpp"
-    program.write_text('#include "golden.h"\nint main() { return l0_forward_h[0][0] > 2 ? 1 : 0; }\n')
+    program.write_text('#include "golden.h"\nint main() { return l0_forward_h[0][0] > 1 + loss ? 1 : 0; }\n')
     for compiler, source in (("gcc", program.with_suffix(".c")), ("g++", program)):
         source.write_text(program.read_text())
         assert subprocess.run([_compile(source, header, tmp_path, compiler)]).returncode == 0

@@ -15,7 +15,7 @@ from . import __version__
 from .cells import CELLS
 from .errors import InputError, LstmLatexError, RenderError
 from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
-from .golden import DTYPES, MAX_VALUES, encode, golden_vectors
+from .golden import DTYPES, MAX_VALUES, encode, golden_batch, golden_vectors
 from .golden import FORMATS as GOLDEN_FORMATS
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
@@ -732,6 +732,9 @@ def worksheet(
     help="Refuse a golden file of more numbers, before computing it.",
 )
 @_source_options
+@click.option(
+    "--all-batch", is_flag=True, help="Every sequence of a batch of inputs, each quantity with a first axis of B."
+)
 def golden(
     file: str,
     output: str | None,
@@ -743,6 +746,7 @@ def golden(
     inputs: str | None,
     prefix: str | None,
     cell: str | None,
+    all_batch: bool,
 ) -> None:
     """Write golden vectors for a port of FILE's network: the weights, the inputs and every intermediate
     of every step, named by the trace's paths, with a tolerance and a range for each (needs torch)."""
@@ -755,8 +759,15 @@ def golden(
     assert golden_format is not None
     if golden_format == "npz" and output is None:
         raise click.UsageError("an npz archive is binary: give -o FILE.npz")
-    example = _load(file, inputs, prefix, cell)
-    vectors = golden_vectors(example, dtype=dtype, steps=steps, layers=layers, max_values=max_values)
+    options: dict[str, Any] = {"dtype": dtype, "steps": steps, "layers": layers, "max_values": max_values}
+    if all_batch:
+        batch = _batch()
+        if batch.pop("batch_index") is not None:
+            raise click.UsageError("--all-batch writes every sequence; --batch-index chooses one: give one of them")
+        source, where = _source(file)
+        vectors = golden_batch(load_every_sequence(source, **_reading(inputs, prefix, cell, where), **batch), **options)
+    else:
+        vectors = golden_vectors(_load(file, inputs, prefix, cell), **options)
     encoded = encode(vectors, golden_format, Path(output).name if output else "golden.h")
     if isinstance(encoded, bytes):
         from .output import write_file

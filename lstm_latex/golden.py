@@ -23,7 +23,7 @@ import json
 import math
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,7 @@ class GoldenVectors:
     example: Example  # what was run: the steps and layers kept
     dtype: str  # "float32" or "float64"
     quantities: tuple[Quantity, ...]
+    batch_size: int | None = None  # a batch's: each quantity but the weights has a first axis of B sequences
 
     def summary(self) -> dict[str, Any]:
         """The file's description: the network, the dtype, and each quantity's tolerance and range."""
@@ -98,6 +99,7 @@ class GoldenVectors:
             "dtype": self.dtype,
             "source_dtype": self.example.network.dtype or "float64",
             **network_record(self.example),
+            **({} if self.batch_size is None else {"batch_size": self.batch_size}),
             "tolerance_rule": f"{SAFETY} x the largest |{self.dtype} - float64| measured"
             f" + {SAFETY} x {self.dtype} eps x the largest |value|, rounded up to 2 digits; 0 for what is given",
         }
@@ -122,12 +124,7 @@ def golden_vectors(
     if dtype not in DTYPES:
         raise InputError(f"dtype {dtype!r} is neither float32 nor float64")
     example = kept(example, steps, layers)
-    planned = count_values(example)
-    if planned > max_values:
-        raise InputError(
-            f"the golden file would hold {planned:,} numbers, more than the limit of {max_values:,}:"
-            " keep fewer with --steps or --layers, or raise --max-values (steps=, layers=, max_values= in Python)"
-        )
+    _refuse_beyond(count_values(example), max_values)
     from .check import torch_available
 
     if not torch_available():
@@ -147,6 +144,37 @@ def golden_vectors(
             tolerance = _tolerance(measured[path], reference, dtype)
         quantities.append(Quantity(path, value, tolerance, float(np.abs(value).max(initial=0.0))))
     return GoldenVectors(example, dtype, tuple(quantities))
+
+
+def golden_batch(
+    examples: Sequence[Example],
+    *,
+    dtype: str = "float32",
+    steps: int | None = None,
+    layers: int | None = None,
+    max_values: int = MAX_VALUES,
+) -> GoldenVectors:
+    """The golden vectors of every sequence of a batch (``load_every_sequence``'s examples) in one
+    file: each sequence's quantities (its loss and gradients too, as if it were alone) stacked along
+    a first axis of size B, x of shape (B, T, I) as with batch_first; the weights once."""
+    examples = [kept(example, steps, layers) for example in examples]
+    _refuse_beyond(len(examples) * count_values(examples[0]), max_values)  # the sequences' shapes are the same
+    each = [golden_vectors(example, dtype=dtype, max_values=max_values) for example in examples]
+    quantities = []
+    for parts in zip(*(golden.quantities for golden in each), strict=True):
+        first = parts[0]
+        value = first.value if first.path.startswith("weights/") else np.stack([q.value for q in parts])
+        tolerance, max_abs = max(q.tolerance for q in parts), max(q.max_abs for q in parts)
+        quantities.append(Quantity(first.path, value, tolerance, max_abs))
+    return GoldenVectors(examples[0], dtype, tuple(quantities), batch_size=len(examples))
+
+
+def _refuse_beyond(planned: int, max_values: int) -> None:
+    if planned > max_values:
+        raise InputError(
+            f"the golden file would hold {planned:,} numbers, more than the limit of {max_values:,}:"
+            " keep fewer with --steps or --layers, or raise --max-values (steps=, layers=, max_values= in Python)"
+        )
 
 
 def kept(example: Example, steps: int | None, layers: int | None) -> Example:
@@ -306,6 +334,8 @@ def golden_c(golden: GoldenVectors, name: str = "golden.h") -> Iterator[str]:
         "NUM_GATES": len(CELLS[network.cell].gates),
         "BIAS": int(network.bias),
     }
+    if golden.batch_size is not None:
+        sizes["BATCH_SIZE"] = golden.batch_size
     yield "".join(f"#define GOLDEN_{key} {value}\n" for key, value in sizes.items())
     suffix = "f" if ctype == "float" else ""
     for q in golden.quantities:
@@ -336,7 +366,7 @@ def _constructor(example: Example) -> str:
     return f"torch.nn.{cell.torch_class}({', '.join(options)})"
 
 
-def _rows(array: AnyArray, digits: str, opening: str, closing: str, suffix: str = "") -> str:
+def _rows(array: AnyArray, digits: str, opening: str, closing: str, suffix: str = "", indent: str = "") -> str:
     """``array`` as nested brackets, a matrix a row a line; each number with ``digits`` (and a C
     literal's ``suffix``, after a decimal point)."""
 
@@ -350,8 +380,9 @@ def _rows(array: AnyArray, digits: str, opening: str, closing: str, suffix: str 
         return number(float(array))
     if array.ndim == 1:
         return opening + ", ".join(number(value) for value in array.tolist()) + closing
-    inner = (_rows(row, digits, opening, closing, suffix) for row in array)
-    return opening + "\n  " + ",\n  ".join(inner) + "\n" + closing
+    inner = indent + "  "
+    rows = (_rows(row, digits, opening, closing, suffix, inner) for row in array)
+    return opening + "\n" + inner + (",\n" + inner).join(rows) + "\n" + indent + closing
 
 
 def encode(golden: GoldenVectors, golden_format: str, name: str = "golden.h") -> bytes | Iterator[str]:

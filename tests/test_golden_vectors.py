@@ -409,3 +409,52 @@ def test_without_torch_the_command_says_what_to_install(monkeypatch: pytest.Monk
     assert result.exit_code == 1
     assert result.stderr == "Error: golden vectors need torch: pip install 'lstm-latex[torch]'\n"
     assert not (tmp_path / "seed.h").exists()
+
+
+@pytest.mark.torch
+def test_all_batch_writes_every_sequence_along_a_first_axis(tmp_path: Path) -> None:
+    import torch
+
+    module, _, _ = torch_example("LSTM")
+    torch.manual_seed(1)
+    x, h0, c0 = torch.randn(3, 5, 8), torch.randn(1, 3, 16), torch.randn(1, 3, 16)
+    np.savez(tmp_path / "inputs.npz", x=x.numpy(), h0=h0.numpy(), c0=c0.numpy())
+    torch.save(module.state_dict(), tmp_path / "lstm.pt")
+    result = run(
+        "golden",
+        str(tmp_path / "lstm.pt"),
+        "--inputs",
+        str(tmp_path / "inputs.npz"),
+        "--all-batch",
+        "-o",
+        str(tmp_path / "batch.npz"),
+    )
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "batch.npz", allow_pickle=False) as archive:
+        arrays = dict(archive)
+    summary = json.loads(str(arrays.pop("summary")))
+    assert summary["batch_size"] == 3
+    assert arrays["x"].shape == (3, 5, 8)
+    assert arrays["weights/weight_ih_l0"].shape == (64, 8)
+    assert arrays["0/forward/gates/f/activation"].shape == (3, 5, 16)
+    module.batch_first = True
+    with torch.no_grad(), native_kernels():
+        output, (h_n, c_n) = module(x, (h0, c0))
+    for path, expected in (("output", output), ("h_n", h_n.transpose(0, 1)), ("c_n", c_n.transpose(0, 1))):
+        gap = np.abs(arrays[path] - expected.numpy()).max()
+        assert gap <= summary["tolerances"][path], path
+    second = golden_vectors(lstm_latex.load(module, x=x[1], h0=h0[:, 1], c0=c0[:, 1]))
+    assert np.array_equal(arrays["0/forward/c"][1], by_path(second)["0/forward/c"].value)
+    usage = run(
+        "golden",
+        str(tmp_path / "lstm.pt"),
+        "--inputs",
+        str(tmp_path / "inputs.npz"),
+        "--all-batch",
+        "--batch-index",
+        "0",
+        "--format",
+        "c",
+    )
+    assert usage.exit_code == 2
+    assert "--all-batch writes every sequence; --batch-index chooses one: give one of them" in usage.stderr

@@ -158,7 +158,8 @@ def golden_batch(
     file: each sequence's quantities (its loss and gradients too, as if it were alone) stacked along
     a first axis of size B, x of shape (B, T, I) as with batch_first; the weights once."""
     examples = [kept(example, steps, layers) for example in examples]
-    _refuse_beyond(len(examples) * count_values(examples[0]), max_values)  # the sequences' shapes are the same
+    shared = sum(array.size for array in examples[0].network.state_dict().values())  # the weights, once
+    _refuse_beyond(len(examples) * (count_values(examples[0]) - shared) + shared, max_values)  # shapes alike
     each = [golden_vectors(example, dtype=dtype, max_values=max_values) for example in examples]
     quantities = []
     for parts in zip(*(golden.quantities for golden in each), strict=True):

@@ -420,20 +420,17 @@ def test_all_batch_writes_every_sequence_along_a_first_axis(tmp_path: Path) -> N
     x, h0, c0 = torch.randn(3, 5, 8), torch.randn(1, 3, 16), torch.randn(1, 3, 16)
     np.savez(tmp_path / "inputs.npz", x=x.numpy(), h0=h0.numpy(), c0=c0.numpy())
     torch.save(module.state_dict(), tmp_path / "lstm.pt")
-    result = run(
-        "golden",
-        str(tmp_path / "lstm.pt"),
-        "--inputs",
-        str(tmp_path / "inputs.npz"),
-        "--all-batch",
-        "-o",
-        str(tmp_path / "batch.npz"),
-    )
+    batch = ("golden", str(tmp_path / "lstm.pt"), "--inputs", str(tmp_path / "inputs.npz"), "--all-batch")
+    result = run(*batch, "-o", str(tmp_path / "batch.npz"))
     assert result.exit_code == 0, result.output
     with np.load(tmp_path / "batch.npz", allow_pickle=False) as archive:
         arrays = dict(archive)
     summary = json.loads(str(arrays.pop("summary")))
     assert summary["batch_size"] == 3
+    size = sum(array.size for array in arrays.values())
+    assert run(*batch, "--format", "c", "--max-values", str(size - 1)).stderr.startswith(
+        f"Error: the golden file would hold {size:,} numbers"
+    )
     assert arrays["x"].shape == (3, 5, 8)
     assert arrays["weights/weight_ih_l0"].shape == (64, 8)
     assert arrays["0/forward/gates/f/activation"].shape == (3, 5, 16)

@@ -137,11 +137,14 @@ def golden_vectors(
     measured = torch_values(example, dtype)  # torch's own loop: float32's values, or float64's other order
     quantities = []
     for path, reference in exact.items():
-        if _GIVEN.fullmatch(path):  # read by a port, not computed: exact as written
-            value, tolerance = reference.astype(dtype), 0.0
-        else:
-            value = measured[path] if dtype == "float32" else reference
-            tolerance = _tolerance(measured[path], reference, dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # float32's overflow: refused below, without warnings
+            if _GIVEN.fullmatch(path):  # read by a port, not computed: exact as written
+                value, tolerance = reference.astype(dtype), 0.0
+            else:
+                value = measured[path] if dtype == "float32" else reference
+                tolerance = _tolerance(measured[path], reference, dtype)
+        if not np.isfinite(value).all():  # inf is no number in C or JSON
+            raise InputError(f"{path} overflows {dtype}: the numbers are too large for it (--dtype float64 holds them)")
         quantities.append(Quantity(path, value, tolerance, float(np.abs(value).max(initial=0.0))))
     return GoldenVectors(example, dtype, tuple(quantities))
 
@@ -269,8 +272,8 @@ def _tolerance(independent: AnyArray, reference: Array, dtype: str) -> float:
     two significant digits."""
     gap = float(np.abs(independent.astype(np.float64) - reference).max(initial=0.0))
     tolerance = SAFETY * (gap + _EPSILON[dtype] * float(np.abs(reference).max(initial=0.0)))
-    if tolerance == 0:
-        return 0.0
+    if tolerance == 0 or not math.isfinite(tolerance):  # inf: the value overflowed, and is refused
+        return tolerance
     unit = 10.0 ** (math.floor(math.log10(tolerance)) - 1)
     return float(f"{math.ceil(tolerance / unit) * unit:.1e}")
 

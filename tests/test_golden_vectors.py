@@ -455,3 +455,21 @@ def test_all_batch_writes_every_sequence_along_a_first_axis(tmp_path: Path) -> N
     )
     assert usage.exit_code == 2
     assert "--all-batch writes every sequence; --batch-index chooses one: give one of them" in usage.stderr
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("scale", [1e39, 1e25])  # a weight beyond float32, or a product that overflows it
+def test_a_network_that_overflows_float32_is_refused_in_float32_and_written_in_float64(
+    scale: float, tmp_path: Path
+) -> None:
+    document = json.loads(SEED.read_text())
+    document["state_dict"]["weight_ih_l0"][0][0] = scale
+    document["x"] = [[scale, 0.1]]
+    (tmp_path / "huge.json").write_text(json.dumps(document))
+    result = run("golden", str(tmp_path / "huge.json"), "-o", str(tmp_path / "huge.h"))
+    assert result.exit_code == 1
+    assert result.stderr.endswith(" overflows float32: the numbers are too large for it (--dtype float64 holds them)\n")
+    assert not (tmp_path / "huge.h").exists()
+    result = run("golden", str(tmp_path / "huge.json"), "--dtype", "float64", "-o", str(tmp_path / "huge.h"))
+    assert result.exit_code == 0, result.output
+    assert "inf" not in (tmp_path / "huge.h").read_text()

@@ -65,9 +65,10 @@ class Quantity:
 
     @property
     def int_bits(self) -> int:
-        """The fewest integer bits m that hold it, max |v| < 2^m: a signed 16-bit format Q{m}.{15 − m}."""
+        """The fewest integer bits m of a signed 16-bit format Q{m}.{15 − m} that holds it: max |v|,
+        rounded to the format's step 2^(m − 15), is at most its largest number, 32767 steps."""
         bits = 0
-        while self.max_abs >= 2.0**bits:
+        while self.max_abs * 2.0 ** (15 - bits) >= 32767.5:
             bits += 1
         return bits
 
@@ -325,7 +326,8 @@ def golden_c(golden: GoldenVectors, name: str = "golden.h") -> Iterator[str]:
         "   stacked over time, row t - 1 holding step t (in a reverse direction too).\n"
         f"   NAME_TOLERANCE: what a port in {golden.dtype} may differ by, entry by entry:\n"
         f"   {summary['tolerance_rule']}.\n"
-        "   NAME_MAX_ABS: the largest |value|; NAME_INT_BITS: m with max |v| < 2^m (int16: Q{m}.{15 - m}). */\n"
+        "   NAME_MAX_ABS: the largest |value|; NAME_INT_BITS: the fewest m such that max |v|, rounded\n"
+        "   to a multiple of 2^(m - 15), fits int16's Q{m}.{15 - m}: at most 32767 * 2^(m - 15). */\n"
     )
     yield f"#ifndef {guard}\n#define {guard}\n\n"
     sizes = {

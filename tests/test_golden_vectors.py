@@ -21,7 +21,7 @@ from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cli import main
-from lstm_latex.golden import GoldenVectors, count_values, golden_c, golden_json, golden_vectors
+from lstm_latex.golden import GoldenVectors, Quantity, count_values, golden_c, golden_json, golden_vectors
 from lstm_latex.model import Loss
 from lstm_latex.serialize import network_to_json, trace_to_dict
 
@@ -296,6 +296,9 @@ def test_ranges_give_the_q_format_each_quantity_fits() -> None:
     assert activation.q_format == "Q0.15"
     assert found["h0"].max_abs == pytest.approx(0.5)
     assert found["h0"].int_bits == 0
+    edges = {32767.4 / 2**15: "Q0.15", 32767.5 / 2**15: "Q1.14", 1.0: "Q1.14", 40000.0: None}  # Q0.15 ends at 1 - 2^-15
+    for max_abs, q_format in edges.items():
+        assert Quantity("x", np.zeros(1), 0.0, max_abs).q_format == q_format
 
 
 @pytest.mark.torch

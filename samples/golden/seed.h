@@ -4,7 +4,8 @@
    stacked over time, row t - 1 holding step t (in a reverse direction too).
    NAME_TOLERANCE: what a port in float32 may differ by, entry by entry:
    4 x the largest |float32 - float64| measured + 4 x float32 eps x the largest |value|, rounded up to 2 digits; 0 for what is given.
-   NAME_MAX_ABS: the largest |value|; NAME_INT_BITS: m with max |v| < 2^m (int16: Q{m}.{15 - m}). */
+   NAME_MAX_ABS: the largest |value|; NAME_INT_BITS: the fewest m such that max |v|, rounded
+   to a multiple of 2^(m - 15), fits int16's Q{m}.{15 - m}: at most 32767 * 2^(m - 15). */
 #ifndef SEED_H
 #define SEED_H
 

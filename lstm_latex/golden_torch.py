@@ -1,7 +1,8 @@
 """Every intermediate of a forward pass as torch computes it in a given dtype: a step loop of torch's
 own operations, in the order torch's native kernels run them, so that its h_t and c_t are those of
 torch.nn.LSTM, GRU and RNN (bit for bit with the native kernels; oneDNN's fused ones, which torch
-picks on some CPUs, round an ulp apart).
+picks on some CPUs, round an ulp apart). With a target or grad_output, autograd's gradients through
+the same loop, each reading of a state a tensor of its own so that its gradient is the trace's part.
 
 The values are named as the trace names them (lstm_latex.golden): ``gates/i/input_affine``,
 ``forget_term``, ``c``, ``h``, ... Imported only when golden vectors are written: it imports torch.

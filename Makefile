@@ -7,7 +7,7 @@ PRECOMPILED := lstm_latex/templates/precompiled-jinja/index.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo worksheet test quick lint tex katex golden bench wheel clean
+.PHONY: install demo worksheet golden-vectors test quick lint tex katex golden bench wheel clean
 
 install: $(STAMP) $(PRECOMPILED)
 
@@ -62,6 +62,10 @@ worksheet: install
 	      && pdftoppm -png -r 60 -f 2 -l 2 -singlefile $$build/$$name.pdf $(WORKSHEET)/$$name-page || exit 1; \
 	  done; rm -rf $$build; echo "wrote $(WORKSHEET)/: the sheet, its key and answers, a page of each as PNG"; \
 	else echo "wrote $(WORKSHEET)/: the sheet, its key and answers (for the pictures: make tex)"; fi
+
+# The README's golden vectors of samples/seed.json: a C header of every intermediate in float32 (needs torch).
+golden-vectors: install
+	$(BIN)/lstm-latex golden samples/seed.json -o samples/golden/seed.h
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

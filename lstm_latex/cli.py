@@ -15,6 +15,8 @@ from . import __version__
 from .cells import CELLS
 from .errors import InputError, LstmLatexError, RenderError
 from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
+from .golden import DTYPES, MAX_VALUES, encode, golden_batch, golden_vectors
+from .golden import FORMATS as GOLDEN_FORMATS
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import (
@@ -702,3 +704,75 @@ def worksheet(
     from .output import write_files
 
     write_files(outputs, worksheet_pieces(chosen, blank=blank, style=style, title=title, output_format=output_format))
+
+
+@_command("golden")
+@_file
+@_output
+@click.option(
+    "--format",
+    "golden_format",
+    type=click.Choice(list(GOLDEN_FORMATS)),
+    help="A C header, an npz archive or JSON.  [default: from -o's extension: .h, .npz, .json]",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(DTYPES),
+    default="float32",
+    show_default=True,
+    help="float32: what torch computes in float32, every intermediate; float64: the trace's values.",
+)
+@click.option("--steps", type=_Integer(1, 10**12), help="Keep only the first N steps of x (the network runs on them).")
+@click.option("--layers", type=_Integer(1, 10**12), help="Keep only the first N layers.")
+@click.option(
+    "--max-values",
+    type=_Integer(1, 10**12),
+    default=MAX_VALUES,
+    show_default=True,
+    help="Refuse a golden file of more numbers, before computing it.",
+)
+@_source_options
+@click.option(
+    "--all-batch", is_flag=True, help="Every sequence of a batch of inputs, each quantity with a first axis of B."
+)
+def golden(
+    file: str,
+    output: str | None,
+    golden_format: str | None,
+    dtype: str,
+    steps: int | None,
+    layers: int | None,
+    max_values: int,
+    inputs: str | None,
+    prefix: str | None,
+    cell: str | None,
+    all_batch: bool,
+) -> None:
+    """Write golden vectors for a port of FILE's network: the weights, the inputs and every intermediate
+    of every step, named by the trace's paths, with a tolerance and a range for each (needs torch)."""
+    named = next((key for key, suffix in GOLDEN_FORMATS.items() if output and output.lower().endswith(suffix)), None)
+    if golden_format is None and named is None:
+        raise click.UsageError("give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)")
+    if golden_format is not None and named not in (None, golden_format):
+        raise click.UsageError(f"-o {output} names a {named} file, but --format is {golden_format}: give one of them")
+    golden_format = golden_format or named
+    assert golden_format is not None
+    if golden_format == "npz" and output is None:
+        raise click.UsageError("an npz archive is binary: give -o FILE.npz")
+    options: dict[str, Any] = {"dtype": dtype, "steps": steps, "layers": layers, "max_values": max_values}
+    if all_batch:
+        batch = _batch()
+        if batch.pop("batch_index") is not None:
+            raise click.UsageError("--all-batch writes every sequence; --batch-index chooses one: give one of them")
+        source, where = _source(file)
+        vectors = golden_batch(load_every_sequence(source, **_reading(inputs, prefix, cell, where), **batch), **options)
+    else:
+        vectors = golden_vectors(_load(file, inputs, prefix, cell), **options)
+    encoded = encode(vectors, golden_format, Path(output).name if output else "golden.h")
+    if isinstance(encoded, bytes):
+        from .output import write_file
+
+        assert output is not None
+        write_file(output, [encoded])
+        return
+    _write(encoded, output)

@@ -15,7 +15,7 @@ from .backprop import Gradients
 from .cells import Grad, Step
 from .check import RELATIVE_TOLERANCE, TOLERANCE, CheckReport
 from .latex import round_array
-from .model import Array, DirectionParams, DirectionTrace, Gate, GateGrad, Inputs, Network, Trace
+from .model import Array, DirectionParams, DirectionTrace, Example, Gate, GateGrad, Inputs, Network, Trace
 
 if TYPE_CHECKING:
     from .hand import HandPass
@@ -86,18 +86,7 @@ def _step_record(step: Step, backward: Grad | None) -> dict[str, Any]:
 
 def _summary(trace: Trace[Step], gradients: Gradients | None = None, hand: HandPass | None = None) -> dict[str, Any]:
     network = trace.example.network
-    result: dict[str, Any] = {
-        "format": TRACE_FORMAT,
-        "version": TRACE_VERSION,
-        "cell": network.cell,
-        "input_size": network.input_size,
-        "hidden_size": network.hidden_size,
-        "proj_size": network.proj_size,
-        "num_layers": network.num_layers,
-        "bidirectional": network.bidirectional,
-        "bias": network.bias,
-        "seq_len": int(trace.example.inputs.x.shape[0]),
-    }
+    result: dict[str, Any] = {"format": TRACE_FORMAT, "version": TRACE_VERSION, **network_record(trace.example)}
     if network.dtype is not None:  # the source's, when not float64: its values are read exactly into float64
         result["dtype"] = network.dtype
     batch = trace.example.inputs.batch
@@ -134,6 +123,21 @@ def _summary(trace: Trace[Step], gradients: Gradients | None = None, hand: HandP
             result["lr"] = gradients.loss.lr
             result["updated_state_dict"] = _lists(own_names(updated))
     return result
+
+
+def network_record(example: Example) -> dict[str, Any]:
+    """The network as torch's constructor names it, and the length of the sequence it runs on."""
+    network = example.network
+    return {
+        "cell": network.cell,
+        "input_size": network.input_size,
+        "hidden_size": network.hidden_size,
+        "proj_size": network.proj_size,
+        "num_layers": network.num_layers,
+        "bidirectional": network.bidirectional,
+        "bias": network.bias,
+        "seq_len": int(example.inputs.x.shape[0]),
+    }
 
 
 def _lists(arrays: dict[str, Any]) -> dict[str, Any]:

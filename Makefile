@@ -7,7 +7,7 @@ PRECOMPILED := lstm_latex/templates/precompiled-jinja/index.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo worksheet golden-vectors test quick lint tex katex golden bench wheel clean
+.PHONY: install demo worksheet golden-vectors test quick lint tex cc katex golden bench wheel clean
 
 install: $(STAMP) $(PRECOMPILED)
 
@@ -34,6 +34,12 @@ tex:
 	  && kpsewhich beamerthememetropolis.sty >/dev/null && kpsewhich tufte-handout.cls >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; }
+
+# C and C++ compilers from Debian's packages, for the tests that compile the golden vectors' header.
+cc:
+	@command -v gcc >/dev/null && command -v g++ >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc g++ libc6-dev >/dev/null; }
 
 # KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block.
 katex: node_modules/katex/package.json
@@ -72,13 +78,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Every check: lint, types, and every test on both cores (pdflatex, KaTeX and torch included).
-test: install tex katex lint
+# Every check: lint, types, and every test on both cores (pdflatex, KaTeX, torch and a C compiler included).
+test: install tex cc katex lint
 	$(BIN)/pytest -n 2
 
-# The tests that need neither pdflatex, torch nor KaTeX, on both cores: for the edit-test loop (about 40 s).
+# The tests that need neither pdflatex, torch, KaTeX nor a C compiler, on both cores: for the edit-test loop.
 quick: install
-	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex"
+	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex and not cc"
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
 golden: install

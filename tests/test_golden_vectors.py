@@ -157,6 +157,7 @@ def _compile(source: Path, header: str, directory: Path, compiler: str = "gcc") 
     return binary
 
 
+@pytest.mark.cc
 @pytest.mark.torch
 @pytest.mark.parametrize(("cell", "check"), [("LSTM", "lstm_check.c"), ("GRU", "gru_check.c")])
 @pytest.mark.parametrize("seed", [0, 1])
@@ -170,6 +171,7 @@ def test_a_c_step_loop_in_float32_agrees_with_the_header_within_its_tolerances(
     assert result.stdout == "30 steps, 0 values outside the tolerances\n"
 
 
+@pytest.mark.cc
 @pytest.mark.torch
 def test_the_c_check_fails_a_wrong_port(tmp_path: Path) -> None:
     """The tolerances are tight enough to catch a port that leaves out b_hh."""
@@ -185,6 +187,7 @@ def test_the_c_check_fails_a_wrong_port(tmp_path: Path) -> None:
     assert result.stdout.startswith("t = 1, i[")
 
 
+@pytest.mark.cc
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_the_header_compiles_as_c99_and_cpp_without_a_warning(dtype: str, tmp_path: Path) -> None:

@@ -19,33 +19,41 @@ import numpy as np
 
 from .cells import Step
 from .errors import RenderError
-from .latex import NumberFormat
+from .latex import COLUMN_GAP, NumberFormat, column_widths
 from .model import Array, DirectionTrace, Gate, GateParams
 from .slides import split_frames
 from .values import kind, quote
 
-# What stands between the matrices of a chain, in digit widths, calibrated as NumberFormat.layout is.
-GAP = 1.0  # the space after a matrix
-OPERATOR = 2.0  # "+" or "=" with its spaces
-SYMBOL = 2.0  # a product sign between two factors, such as \odot
+# What stands between the matrices of a chain, in digit widths, measured as NumberFormat.layout's
+# matrices are (TeX's \wd of a box in a 10pt display).
+GAP = 0.333  # the thin space between two matrices side by side (W x), 1.67pt
+OPERATOR = 2.667  # "=" with its thick spaces, 13.33pt ("+" and "-" with theirs are 12.22pt)
+SYMBOL = 2.444  # a product sign between two factors, such as \odot, with its spaces: 12.22pt
 INDENT = 2.0  # the \quad a continued line starts with
 # Beside a weight and its bias on one line: "W_{ii} &=", "&\qquad b_{ii} &=" and the gap between them.
 BIAS_LABELS = 14.0
 # The left-hand side of a backward display's lines, such as "∂L/∂W_{hi}^{(1)→} &=" or "∂L/∂h_{t-1} &=".
 GRADIENT_LABEL = 16.0
-HANG_BELOW = 45.0  # lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang)
+# Lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang): the widest
+# line of the backward pass's equations and its left-hand side (288pt) do not fit beside the column
+# of left-hand sides, nor does output - target (13.6 digits) with a 2 x 4 matrix beside it.
+HANG_BELOW = 48.0
+# Lines narrower than this break their symbols' equations a second time (Layout.narrow): a gate's
+# (tanh, 177pt) and dL/dh_t's (185pt) are wider than the narrowest pages.
+NARROW_BELOW = 28.0
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
 TABLE_COLUMN = 8.0  # a column of a state table, its gap included, at the least: "0.1234"
 STEP_COLUMN = 3.0  # a state table's column of t and its rule
+RULE = 0.08  # the rule of an array's "|", 0.4pt
 
 # A digit of Latin Modern (and Computer Modern) is half an em: 5pt in a 10pt font.
 DIGIT_EM = 0.5
-# What a display line keeps free beside its chain, in digit widths: the left-hand side and the
-# "&= \sigma\left(" before it, calibrated by compiling the hosts (tests/test_hosts.py).
-LINE_MARGIN = 9.0
-MATRIX_LABEL = 5.0  # what a line keeps beside a matrix of its own, "W_{hi} &=", in digit widths
-WIDE_MATRIX = 1.06  # a matrix of many columns prints this much wider than NumberFormat.layout says, at most
+# What a display line keeps free beside its chain, in digit widths: "&= \tanh\left(" before it
+# (9.0, measured as TeX's \wd of a box, as GAP and the rest) and its "\right)" after a tall matrix
+# (1.75, of which the chain counts 1).
+LINE_MARGIN = 9.75
+MATRIX_LABEL = 6.6  # what a line keeps beside a matrix of its own, "W_{hf} &=" (6.53), in digit widths
 MIN_SHOWN = 3  # the fewest entries a dimension is elided to: the first, dots, the last
 BODY_FONT = 10.0  # the font size a length is measured in when neither the template nor a preset says
 
@@ -74,7 +82,8 @@ WIDTH_PRESETS = {
 }
 # TeX's units, in points.
 UNITS = {"pt": 1.0, "bp": 72.27 / 72, "mm": 72.27 / 25.4, "cm": 72.27 / 2.54, "in": 72.27, "pc": 12.0}
-WIDTH_RANGE = (150.0, 2000.0)  # points: narrower, no 4-decimal matrix of three columns fits; wider is no page
+# Points: narrower, no matrix of three 4-decimal columns fits beside its name; wider is no page.
+WIDTH_RANGE = (155.0, 2000.0)
 WIDTH_FORMS = (
     f"a preset ({', '.join(WIDTH_PRESETS)}) or a length such as 8.5cm, 345pt, 3.4in or 120mm"
     f" (units: {', '.join(UNITS)})"
@@ -151,7 +160,7 @@ class Typeset:
         too wide for the line (or too tall for a frame) is elided further. RenderError, saying what
         to pass, when even three columns are too wide."""
         numbers = self.numbers
-        while width(numbers) * WIDE_MATRIX > self.room or len(numbers.kept(shape[0])) > self.rows:
+        while width(numbers) > self.room or len(numbers.kept(shape[0])) > self.rows:
             longest = max(shape)
             if min(numbers.max_size, longest) <= MIN_SHOWN:
                 raise RenderError(
@@ -216,6 +225,12 @@ class Layout:
         then each display's left-hand side starts its first line (``hung``), and the lines after
         it have the whole width."""
         return self.width < HANG_BELOW
+
+    @property
+    def narrow(self) -> bool:
+        """Whether lines are too narrow even for a gate's equation in symbols, hung: then it
+        breaks before its hidden part (the templates' ``wrap(true)``)."""
+        return self.width < NARROW_BELOW
 
     def hung(self, display: str) -> str:
         """The lines of an aligned ``display``, when ``hang``, with each left-hand side moved
@@ -301,7 +316,9 @@ class Layout:
         """The states ``name`` ("h" or "c") of each step of ``trace``, elided as a matrix is."""
         steps = sorted(trace.steps, key=lambda step: step.t)
         states = np.stack([getattr(step, name) for step in steps])  # (T, H)
-        numbers = self.typeset.fitting(states.shape, lambda numbers: numbers.layout(states)[1] + STEP_COLUMN)
+        # a table has no left-hand side beside it: the whole line is its own
+        last = str(steps[-1].t)
+        numbers = self.typeset.fitting(states.shape, lambda numbers: table_width(numbers, states, last) - MATRIX_LABEL)
         grid = numbers.grid(states)
         labels = [r"\vdots" if k is None else str(steps[k].t) for k in numbers.kept(len(steps))]
         rows = [(label, *row) for label, row in zip(labels, grid, strict=True)]
@@ -424,6 +441,14 @@ class Layout:
                     used += piece_width
                 depth += text.count(r"\left(") - text.count(r"\right)")
         return lines
+
+
+def table_width(numbers: NumberFormat, states: Array, last: str) -> float:
+    """How wide the state table of ``states`` (an array of columns, its steps' ``t`` up to ``last``
+    in the first) prints, in digit widths: each column with \\arraycolsep on both sides, and the
+    rule after the column of t."""
+    columns = column_widths(numbers.grid(states))
+    return len(last) + sum(columns) + COLUMN_GAP * (len(columns) + 1) + RULE
 
 
 CONTINUED = r"&\quad {} "  # how the templates start a chain's continued line

@@ -63,7 +63,7 @@ def test_a_break_inside_a_parenthesis_closes_it_and_opens_it_again() -> None:
     assert Layout(typeset(), 1000).chain(items) == [
         rf"<f>{matrix(f)} \odot \left(1 - {matrix(c)} \odot {matrix(c)} \right) = {matrix(f)}"
     ]
-    narrow = Layout(typeset(), 27).chain(items)  # f ⊙ (1 − c is 26.5 digits wide, ⊙ c) 16.2
+    narrow = Layout(typeset(), 24).chain(items)  # f ⊙ (1 − c is 23 digits wide, ⊙ c) 13, = f 10.7
     assert narrow == [
         rf"<f>{matrix(f)} \odot \left(1 - {matrix(c)} \right.",
         rf"\left. {{}} \odot {matrix(c)} \right)",

@@ -19,6 +19,7 @@ import numpy as np
 
 from .cells import Step
 from .errors import RenderError
+from .hosts import SECTIONING, Host
 from .latex import COLUMN_GAP, NumberFormat, column_widths
 from .model import Array, DirectionTrace, Gate, GateParams
 from .slides import split_frames
@@ -86,33 +87,45 @@ UNITS = {"pt": 1.0, "bp": 72.27 / 72, "mm": 72.27 / 25.4, "cm": 72.27 / 2.54, "i
 WIDTH_RANGE = (155.0, 2000.0)
 WIDTH_FORMS = (
     f"a preset ({', '.join(WIDTH_PRESETS)}) or a length such as 8.5cm, 345pt, 3.4in or 120mm"
-    f" (units: {', '.join(UNITS)})"
+    f" (units: {', '.join(UNITS)}), or of the host's, such as 0.9\\textwidth, \\linewidth or \\columnwidth"
 )
-_LENGTH = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
+_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
+_LENGTH = re.compile(rf"\s*{_NUMBER}\s*([a-z]+)\s*")
+_HOSTS_LENGTH = re.compile(rf"\s*{_NUMBER}?\s*\\(textwidth|linewidth|columnwidth)\s*")
 
 
-def text_width(text: str) -> TextWidth:
-    """The text width ``text`` names: a preset of WIDTH_PRESETS or a TeX length (``8.5cm``);
-    RenderError for anything else, or a length outside WIDTH_RANGE."""
+def text_width(text: str, host: Host | None = None) -> TextWidth:
+    """The text width ``text`` names: a preset of WIDTH_PRESETS, a TeX length (``8.5cm``), or a
+    part of the ``host``'s (``0.9\\textwidth``; ``\\linewidth`` and ``\\columnwidth`` are its
+    column's), measured at the host's body font; RenderError for anything else, a length of a host
+    not given, or a length outside WIDTH_RANGE."""
     if not isinstance(text, str):
         raise RenderError(f"width is {kind(text)}, expected a string: {WIDTH_FORMS}")
     preset = WIDTH_PRESETS.get(text.strip().lower())
     if preset is not None:
         return preset
-    length = _LENGTH.fullmatch(text.lower())
-    if length is None or length[2] not in UNITS:
+    length, hosts = _LENGTH.fullmatch(text.lower()), _HOSTS_LENGTH.fullmatch(text)
+    if hosts is not None:
+        if host is None:
+            raise RenderError(
+                f"width {quote(text)} is a length of the host's: name its class with --host (host= in"
+                " Python), such as --host article,11pt"
+            )
+        points = float(hosts[1] or 1) * (host.text_width if hosts[2] == "textwidth" else host.line_width)
+    elif length is not None and length[2] in UNITS:
+        points = float(length[1]) * UNITS[length[2]]
+    else:
         raise RenderError(f"width {quote(text)} is not {WIDTH_FORMS}")
-    points = float(length[1]) * UNITS[length[2]]
     low, high = WIDTH_RANGE
     if not low <= points <= high:
-        given = quote(text.strip()) + ("" if length[2] == "pt" or points > high else f" ({points:.2f}pt)")
+        given = quote(text.strip()) + ("" if text.strip().endswith("pt") or points > high else f" ({points:.2f}pt)")
         why = (
             f"narrower than {low:.0f}pt, where no matrix of three 4-decimal columns fits"
             if points < low
             else f"wider than {high:.0f}pt, wider than any page"
         )
         raise RenderError(f"width {given} is {why}: give a width from {low:.0f}pt to {high:.0f}pt")
-    return TextWidth(points)
+    return TextWidth(points, None if host is None else host.font_size)
 
 
 Paint = Callable[[str, str], str]  # (LaTeX, a gate's letter) -> the LaTeX in that gate's colour
@@ -191,11 +204,11 @@ class Typeset:
         return entry
 
 
-def layout_at(typeset: Typeset, width: str, font_size: float | None, rows: float = math.inf) -> Layout:
+def layout_at(typeset: Typeset, width: str | TextWidth, font_size: float | None, rows: float = math.inf) -> Layout:
     """The layout of lines ``width`` wide (a preset or a TeX length, see ``text_width``) whose
     displays are set in a ``font_size`` font (None: the preset's, else 10pt), with matrices of at
     most ``rows`` rows shown (on slides: what a frame holds)."""
-    digits = text_width(width).digits(font_size)
+    digits = (width if isinstance(width, TextWidth) else text_width(width)).digits(font_size)
     typeset.room = digits - MATRIX_LABEL
     typeset.rows = rows
     return Layout(typeset, digits - LINE_MARGIN)
@@ -472,8 +485,6 @@ def _symbol_width(latex: str) -> float:
 # level, the ones inside them below it. "none" writes no sectioning command at all.
 HeadingLevel = Literal["section", "subsection", "subsubsection", "paragraph", "none"]
 HEADING_LEVELS: tuple[HeadingLevel, ...] = get_args(HeadingLevel)
-# LaTeX's sectioning commands from the top; in beamer only the first three exist.
-SECTIONING = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
 PART_DEPTH = 2  # the depth of a part's title, below the top headings and the ones inside them
 
 
@@ -482,27 +493,29 @@ class Headings:
     """The derivation's headings in one render: ``level`` for its top ones (``The network``,
     ``Step t = 1``), the ones inside them one level down, and the parts' run-in titles (a gate,
     a state update) at paragraph level or below; first its title when ``titled`` (a snippet given a
-    title puts it at ``level`` and the rest one level below)."""
+    title puts it at ``level`` and the rest one level below), with the host's ``sectioning``
+    commands (a class without \\subsubsection skips it)."""
 
     level: HeadingLevel
     titled: bool = False
+    sectioning: tuple[str, ...] = SECTIONING
 
     def command(self, depth: int) -> str | None:
         """The sectioning command of a heading ``depth`` levels below the derivation's top
         (-1: the title of a titled one), or None where there is none: at level "none", and
         below subparagraph, where a bold run-in title stands instead."""
         index = self.index(depth)
-        return None if index is None else SECTIONING[index]
+        return None if index is None else self.sectioning[index]
 
     def index(self, depth: int) -> int | None:
-        """The level of the heading at ``depth`` as an index of SECTIONING (0: section), as
+        """The level of the heading at ``depth`` as an index of ``sectioning`` (0: section), as
         ``command``; Markdown writes it with that many "#" after the document's title's two."""
         if self.level == "none":
             return None
-        index = SECTIONING.index(self.level) + self.rank(depth)
+        index = self.sectioning.index(self.level) + self.rank(depth)
         if depth >= PART_DEPTH:  # a part (a gate, a state update) has a run-in title: paragraph or below
-            index = max(index, SECTIONING.index("paragraph"))
-        return index if index < len(SECTIONING) else None
+            index = max(index, self.sectioning.index("paragraph"))
+        return index if index < len(self.sectioning) else None
 
     def rank(self, depth: int) -> int:
         """How far below the top of the derivation (its title, if it has one) a heading at

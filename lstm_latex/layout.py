@@ -40,8 +40,8 @@ GRADIENT_LABEL = 16.0
 # of left-hand sides, nor does output - target (13.6 digits) with a 2 x 4 matrix beside it.
 HANG_BELOW = 48.0
 # Lines narrower than this break their symbols' equations a second time (Layout.narrow): a gate's
-# (tanh, 177pt) and dL/dh_t's (185pt) are wider than the narrowest pages.
-NARROW_BELOW = 28.0
+# (LSTM's tanh 177pt, GRU's n 210pt) and dL/dh_t's (185pt) are wider than the narrowest pages.
+NARROW_BELOW = 32.5
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
 TABLE_COLUMN = 8.0  # a column of a state table, its gap included, at the least: "0.1234"

@@ -32,21 +32,7 @@ class DirectionGradients:
     weight_hr: Array | None  # ∂L/∂W_hr = Σ_t ∂L/∂h_t (o_t ⊙ tanh(c_t))ᵀ, (H_out, H)
     h0: Array  # ∂L/∂h_0 (the initial state this direction read), (H_out,)
     c0: Array | None  # ∂L/∂c_0, (H,), LSTM only
-    rounded: Rounding = exact  # what the parameters after a step of SGD become, as every value above did
-
-    def descended(self, lr: float) -> DirectionParams:
-        """The parameters after one step of SGD: W − lr ∂L/∂W for each."""
-        p = self.params
-
-        def descend(parameter: Array, gradient: Array) -> Array:
-            return self.rounded(parameter - lr * gradient)
-
-        def step(parameter: Array | None, gradient: Array | None) -> Array | None:
-            return None if parameter is None or gradient is None else descend(parameter, gradient)
-
-        weight_ih, weight_hh = descend(p.weight_ih, self.weight_ih), descend(p.weight_hh, self.weight_hh)
-        biases = step(p.bias_ih, self.bias_ih), step(p.bias_hh, self.bias_hh)
-        return DirectionParams(p.layer, p.reverse, weight_ih, weight_hh, *biases, step(p.weight_hr, self.weight_hr))
+    updated: DirectionParams | None = None  # after one step of SGD with the loss's lr, W − lr ∂L/∂W; None without lr
 
     def as_params(self) -> DirectionParams:
         """The parameters' gradients in the shape of the parameters: to cut per gate, as they are."""
@@ -71,6 +57,7 @@ class Gradients:
 
     loss: Loss
     value: float  # L
+    error: Array | None  # output − target, (T, D·H_out); None for a grad_output
     d_output: Array  # ∂L/∂output, (T, D·H_out)
     directions: tuple[DirectionGradients, ...]  # in the order of Trace.directions
     x: Array  # ∂L/∂x, (T, I)
@@ -85,8 +72,7 @@ class Gradients:
         """One step of SGD with the loss's learning rate, W − lr ∂L/∂W for every parameter; None without lr."""
         if self.loss.lr is None:
             return None
-        lr = self.loss.lr
-        return {name: array for d in self.directions for name, array in d.descended(lr).state_dict().items()}
+        return {name: array for d in self.directions if d.updated for name, array in d.updated.state_dict().items()}
 
 
 def loss_value(loss: Loss, output: Array, rounded: Rounding = exact) -> float:
@@ -99,13 +85,31 @@ def loss_value(loss: Loss, output: Array, rounded: Rounding = exact) -> float:
     return float(rounded(np.asarray(value)))
 
 
-def loss_gradient(loss: Loss, output: Array, rounded: Rounding = exact) -> Array:
-    """∂L/∂output, (T, D·H_out): y − target, 2 (y − target), 2 (y − target) / N, or grad_output."""
+def loss_gradient(loss: Loss, error: Array | None) -> Array:
+    """∂L/∂output, (T, D·H_out), of the output's ``error`` (y − target): itself, 2 (y − target),
+    2 (y − target) / N, or grad_output."""
     if loss.grad_output is not None:
         return loss.grad_output
-    assert loss.target is not None
-    error = rounded(output - loss.target)
-    return {"half_sse": error, "sse": rounded(2.0 * error), "mse": rounded(2.0 * error / error.size)}[loss.kind]
+    assert error is not None
+    return {"half_sse": error, "sse": 2.0 * error, "mse": 2.0 * error / error.size}[loss.kind]
+
+
+def descended(params: DirectionParams, gradients: DirectionGradients, lr: float, rounded: Rounding) -> DirectionParams:
+    """The parameters after one step of SGD: W − lr ∂L/∂W for each."""
+
+    def descend(parameter: Array, gradient: Array) -> Array:
+        return rounded(parameter - lr * gradient)
+
+    def step(parameter: Array | None, gradient: Array | None) -> Array | None:
+        return None if parameter is None or gradient is None else descend(parameter, gradient)
+
+    weight_ih, weight_hh = (
+        descend(params.weight_ih, gradients.weight_ih),
+        descend(params.weight_hh, gradients.weight_hh),
+    )
+    biases = step(params.bias_ih, gradients.bias_ih), step(params.bias_hh, gradients.bias_hh)
+    weight_hr = step(params.weight_hr, gradients.weight_hr)
+    return DirectionParams(params.layer, params.reverse, weight_ih, weight_hh, *biases, weight_hr)
 
 
 def backward(trace: Trace[Step], rounded: Rounding = exact) -> Gradients:
@@ -136,7 +140,8 @@ def _backward(trace: Trace[Step], loss: Loss, rounded: Rounding) -> Gradients:
     if not math.isfinite(value):
         why = "grad_output too large" if loss.grad_output is not None else "the output and target too far apart"
         raise InputError(f"the loss L overflows float64: {why}")
-    d_output = loss_gradient(loss, trace.output, rounded)  # (T, D·H_out), finite where L is
+    error = None if loss.target is None else rounded(trace.output - loss.target)
+    d_output = rounded(loss_gradient(loss, error))  # (T, D·H_out), finite where L is
     found: dict[int, DirectionGradients] = {}
     d_layer_output = d_output
     for layer in reversed(range(network.num_layers)):
@@ -153,9 +158,13 @@ def _backward(trace: Trace[Step], loss: Loss, rounded: Rounding) -> Gradients:
         _require_finite(d_layer_input, f"∂L/∂x_t of layer {layer}", _TOO_LARGE)
         d_layer_output = d_layer_input  # the layer below's ∂L/∂output (T, D·H_out), or ∂L/∂x (T, I)
     directions = tuple(found[index] for index in range(len(trace.directions)))
+    if loss.lr is not None:
+        lr = loss.lr
+        directions = tuple(dataclasses.replace(d, updated=descended(d.params, d, lr, rounded)) for d in directions)
     result = Gradients(
         loss=loss,
         value=value,
+        error=error,
         d_output=d_output,
         directions=directions,
         x=d_layer_output,
@@ -241,7 +250,6 @@ def _backward_direction(
         weight_hr=weight_hr,
         h0=dh_next,
         c0=dc_next,
-        rounded=rounded,
     )
     for name, gradient in gradients.state_dict().items():  # sums over the steps
         _require_finite(gradient, f"∂L/∂{name}", _TOO_LARGE)

@@ -30,11 +30,13 @@ from .loaders import (
     said_of,
 )
 from .model import Example, Network
+from .output_formats import FORMATS, LATEX, OutputFormat, named_by
 from .pipeline import MAX_STEPS, Derivation, derive
-from .render import OutputFormat, Style, render
+from .render import Style, render
 from .selection import EVERYTHING, PARTS, Indices, Selection
 from .values import MAX_NUMBERS
-from .worksheet import BLANKS, MAX_VARIANTS, Blank, Variant
+from .view import BLANKS, Blank
+from .worksheet import MAX_VARIANTS, Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -204,15 +206,19 @@ _hand = click.option(
 )
 
 
+# The extensions of -o that name each format but LaTeX's, for --format's help: ".md, .markdown: markdown".
+_EXTENSIONS = "; ".join(f"{', '.join(f.extensions)}: {f.name}" for f in FORMATS.values() if f is not LATEX)
+
+
 @_command("render")
 @_file
 @_output
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["latex", "markdown"]),
-    help="LaTeX, or Markdown with $$ math for GitHub, Jupyter and MkDocs.  [default: from -o's extension"
-    " (.md, .markdown: markdown; .pdf: compiled LaTeX), else the template's]",
+    type=click.Choice(list(FORMATS)),
+    help=f"{', or '.join(f.help for f in FORMATS.values())}.  [default: from -o's extension"
+    f" ({_EXTENSIONS}; .pdf: compiled LaTeX), else the template's]",
 )
 @click.option(
     "--template",
@@ -308,9 +314,9 @@ def render_(
     if hand and sig is not None:
         raise click.ClickException("--hand works to --precision decimals, not to --sig significant digits")
     output_format, pdf = _output_format(output, output_format)
-    if compile_ and not pdf and (output is None or output_format == "markdown" or not output.endswith(".tex")):
+    if compile_ and not pdf and (output is None or output_format not in (None, "latex") or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
-    name = template or ("markdown" if output_format == "markdown" else "document")
+    name = template or FORMATS[output_format or "latex"].document
     if max_size is None:
         max_size = SLIDE_MAX_SIZE if name in SLIDES else NumberFormat.max_size
     numbers = NumberFormat(
@@ -351,24 +357,19 @@ def _warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-_MARKDOWN_SUFFIXES = (".md", ".markdown")
-
-
 def _output_format(output: str | None, given: OutputFormat | None) -> tuple[OutputFormat | None, bool]:
     """The format to render, from --format or else -o's extension (None when neither says: the
     template's own), and whether to compile it to a PDF (-o FILE.pdf). A --format the extension
     contradicts is a usage error."""
     suffix = Path(output).suffix.lower() if output else ""
-    implied: OutputFormat | None = (
-        "markdown" if suffix in _MARKDOWN_SUFFIXES else "latex" if suffix in (".tex", ".pdf") else None
-    )
-    if given is not None and implied is not None and given != implied:
-        kind = {".pdf": "a PDF", ".tex": "a LaTeX"}.get(suffix, "a Markdown")
+    named = LATEX if suffix == ".pdf" else named_by(suffix)
+    if given is not None and named is not None and given != named.name:
+        kind = "a PDF" if suffix == ".pdf" else f"a {named.title}"
         raise click.UsageError(
             f"-o {output} names {kind} file, but --format is {given}:"
-            f" leave --format out, or name a {'.md' if given == 'markdown' else '.tex'} file"
+            f" leave --format out, or name a {FORMATS[given].extensions[0]} file"
         )
-    return given or implied, suffix == ".pdf"
+    return given or (named.name if named else None), suffix == ".pdf"
 
 
 @_command("trace")
@@ -659,8 +660,8 @@ def new(output: str | None, seed: int | None, **options: Any) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["latex", "markdown"]),
-    help="LaTeX, or Markdown with $$ math.  [default: from -o's extension]",
+    type=click.Choice(list(FORMATS)),
+    help=f"{', or '.join(f.help for f in FORMATS.values())}.  [default: from -o's extension]",
 )
 @click.option("--title", help="The sheet's title (printed literally).")
 @click.option("--precision", type=_Integer(1, 4), default=4, show_default=True, help="Decimals of every answer.")

@@ -135,14 +135,11 @@ def rounded_example(example: Example, rounded: Rounding) -> Example:
 
 def _printed(trace: Trace[Step], gradients: Gradients | None) -> Iterator[Array]:
     """Every quantity a derivation of ``trace`` and ``gradients`` prints, in an order that depends
-    only on the network: its records' arrays and numbers, and what the templates compute from them
-    (output − target, the parameters after a step of SGD)."""
+    only on the network: its records' arrays and numbers (output − target and the parameters after
+    a step of SGD among them)."""
     yield from _arrays(trace)
     if gradients is not None:
         yield from _arrays(gradients)
-        if gradients.loss.target is not None:
-            yield trace.output - gradients.loss.target
-        yield from (gradients.updated_state_dict() or {}).values()
 
 
 def _arrays(record: object) -> Iterator[Array]:

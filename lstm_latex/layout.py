@@ -35,6 +35,12 @@ INDENT = 2.0  # the \quad a continued line starts with
 BIAS_LABELS = 14.0
 # The left-hand side of a backward display's lines, such as "∂L/∂W_{hi}^{(1)→} &=" or "∂L/∂h_{t-1} &=".
 GRADIENT_LABEL = 16.0
+# Beside each state a step reads: its symbol, "=" and ", \qquad" after it.
+STATE_LABEL = 8.0
+# Beside a matrix of states: the matrix of their symbols, such as {h_{2}}^{\top}, and "&=" (SYMBOLS),
+# and each column of symbols (SYMBOL_COLUMN).
+SYMBOLS = 10.0
+SYMBOL_COLUMN = 6.0
 # Lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang): the widest
 # line of the backward pass's equations and its left-hand side (288pt) do not fit beside the column
 # of left-hand sides, nor does output - target (13.6 digits) with a 2 x 4 matrix beside it.
@@ -224,6 +230,12 @@ class StateTable:
     rows: list[tuple[str, ...]]
     power: int = 0
 
+    @property
+    def scale(self) -> str:
+        """What the header writes before the states' symbol: the power of ten the numbers are
+        multiplied by (10^{2} h_t^T for numbers divided by 10^{-2}), or nothing."""
+        return f"10^{{{-self.power}}} " if self.power else ""
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -397,6 +409,19 @@ class Layout:
     def beside(self, arrays: Sequence[Array], label: float) -> bool:
         """Whether the matrices of ``arrays`` fit on one line, each with ``label`` digit widths beside it."""
         return sum(self.typeset.width(array) + GAP + label for array in arrays) <= self.width
+
+    def states_beside(self, states: Sequence[Array]) -> bool:
+        """Whether the states a step reads fit side by side, each with its symbol; else a line each."""
+        return self.beside(states, STATE_LABEL)
+
+    def symbols_beside(self, states: Array, columns: int = 1) -> bool:
+        """Whether a matrix of states fits beside the matrix of their symbols, ``columns`` wide
+        (the output's: one a direction; the final states': one)."""
+        return self.beside([states], SYMBOLS + SYMBOL_COLUMN * columns)
+
+    def gradient_chain(self, items: Sequence[Item], beside: bool = False) -> list[str]:
+        """``chain`` beside the left-hand side of a backward display, such as ∂L/∂h_{t-1}."""
+        return self.chain(items, GRADIENT_LABEL, beside)
 
     def _array(self, array: Array, gate: str | None = None) -> Piece:
         text = self.typeset.matrix(array)

@@ -217,6 +217,10 @@ class DirectionTrace(Generic[StepT]):
     steps: tuple[StepT, ...]  # in the order they ran: t = T down to 1 for a reverse direction
     output: Array  # (T, H_out), in time order
 
+    def gate(self, name: str) -> GateParams:
+        """The blocks of the gate named ``name`` ("i" gives W_ii, W_hi, b_ii, b_hi)."""
+        return next(gate for gate in self.gates if gate.name == name)
+
 
 @dataclass(frozen=True)
 class Trace(Generic[StepT]):

@@ -4,46 +4,43 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from .cells import CELLS, Grad, Step
-from .cells.common import split_params
+from .cells import CELLS, Step
 from .environment import PRECOMPILED, TEMPLATES, render_template, template_environment
 from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .hosts import SECTIONING
 from .hosts import host as host_named
-from .latex import NumberFormat, escape_latex, escape_markdown, heading_latex
+from .latex import NumberFormat, escape_latex, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, TextWidth, Typeset, layout_at, text_width
-from .model import Array, DirectionTrace, GateParams, Inputs, Network, Provenance, Trace
+from .model import Array, Inputs, Network, Provenance, Trace
+from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
+from .view import WHOLE_KEY, LabelledDirection, Sheet, backward_order, labelled
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .backprop import DirectionGradients, Gradients
+    from .backprop import Gradients
     from .check import CheckReport
     from .hand import HandPass
 
 # The entry templates, one a document: document, snippet, beamer, markdown (in TEMPLATES). The
 # parts they are made of are in partials/, and are not documents of their own.
 PARTIALS = TEMPLATES / "partials"
-MARKDOWN = ".md.j2"  # a template of this suffix writes Markdown; any other, LaTeX
 
 # One colour a gate letter, the same in every cell that has it (see cells.GateKind): for Markdown,
 # by a name KaTeX, MathJax and xcolor all know (see cells.NAMED_COLORS).
 GATE_COLORS = {gate.name: gate.named_color for cell in CELLS.values() for gate in cell.gates}
-
-OutputFormat = Literal["latex", "markdown"]
-_FORMAT_NAMES: dict[OutputFormat, str] = {"latex": "LaTeX", "markdown": "Markdown"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ def render(
     heading_level: HeadingLevel | None = None,
     selection: Selection = EVERYTHING,
     hand: HandPass | None = None,
-    context: Mapping[str, Any] | None = None,
+    sheet: Sheet = WHOLE_KEY,
     width: str | None = None,
     host: str | None = None,
 ) -> str:
@@ -104,7 +101,8 @@ def render(
     start and its largest difference from float64 in the results; its check is still of the exact
     values.
     Refuses (RenderError) a document of more than ``max_steps`` step blocks shown; 0 means no limit.
-    ``context`` adds variables for the template (a worksheet's: see lstm_latex.worksheet).
+    ``sheet`` is the page of a worksheet the template prints (lstm_latex.worksheet): by default a key
+    of every level.
     Any error of a template, built-in or the user's, is a RenderError naming its file and line.
     """
     if isinstance(derivation, Derivation):
@@ -128,15 +126,13 @@ def render(
     entry = _entry(template, template_dir, output_format)
     if hand is not None:
         style = _worked_by_hand(hand, style)
-    markdown = entry.endswith(MARKDOWN)
-    env = _environment(style, template_dir, markdown)
+    written = written_in(entry)
+    env = _environment(style, template_dir, written)
     # This render's typesetting, which its filters and layout_for find here: a thread's render
     # never sees another's (the environment, cached, is shared by every render in the style).
-    typeset = _TYPESET.set(Typeset(style.numbers, _paint(style.color, markdown), portable=markdown))
+    typeset = _TYPESET.set(Typeset(style.numbers, _paint(style.color, written), portable=written.portable))
     network = trace.example.network
-    directions = [
-        _labelled(d, network.num_layers, network.bidirectional, progress, selection) for d in trace.directions
-    ]
+    directions = [labelled(d, network.num_layers, network.bidirectional, progress, selection) for d in trace.directions]
     pass_name = "forward pass" if gradients is None else "forward and backward pass"
     try:
         return render_template(
@@ -148,7 +144,7 @@ def render(
             directions=directions,
             plain=LabelledDirection(trace.directions[0], "", ""),
             gradients=gradients,
-            backward=None if gradients is None else _backward_order(directions, gradients),
+            backward=None if gradients is None else backward_order(directions, gradients),
             title=title or f"A worked {CELLS[network.cell].title} {pass_name}",
             title_given=bool(title),
             selection=selection,
@@ -167,7 +163,7 @@ def render(
                 style.numbers.columns_shown(n)
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
-            **(context or {}),
+            sheet=sheet,
         )
     except LstmLatexError:
         raise  # said already: a title pdflatex cannot typeset
@@ -190,7 +186,7 @@ def _worked_by_hand(hand: HandPass, style: Style) -> Style:
 def _entry(template: str, template_dir: Path | None, output_format: OutputFormat | None) -> str:
     """The file of the entry template named ``template``: ``NAME.tex.j2`` or ``NAME.md.j2``, the
     user's before a built-in one. A partial, or a template of the other format, is refused."""
-    names = [template] if template.endswith(".j2") else [f"{template}.tex.j2", f"{template}{MARKDOWN}"]
+    names = [template] if template.endswith(".j2") else [f"{template}{f.suffix}" for f in FORMATS.values()]
     found = [name for name in names if _is_entry(name, template_dir)]
     if not found:
         stem = Path(template.removeprefix("default:")).name.split(".")[0]
@@ -201,12 +197,12 @@ def _entry(template: str, template_dir: Path | None, output_format: OutputFormat
     if output_format is None:
         return found[0]
     for name in found:
-        if name.endswith(MARKDOWN) == (output_format == "markdown"):
+        if written_in(name).name == output_format:
             return name
-    written: OutputFormat = "markdown" if found[0].endswith(MARKDOWN) else "latex"
+    written = written_in(found[0])
     raise RenderError(
-        f"template {found[0]} writes {_FORMAT_NAMES[written]}, not {_FORMAT_NAMES[output_format]}:"
-        f" pass --format {written} (output_format={written!r} in Python), or another template"
+        f"template {found[0]} writes {written.title}, not {FORMATS[output_format].title}:"
+        f" pass --format {written.name} (output_format={written.name!r} in Python), or another template"
     )
 
 
@@ -218,146 +214,15 @@ def _is_entry(name: str, template_dir: Path | None) -> bool:
     return "/" not in file and "\\" not in file and any((folder / file).is_file() for folder in folders)
 
 
-@dataclass(frozen=True)
-class LabelledDirection:
-    """A direction's trace with the words and superscripts documents name it by."""
-
-    trace: DirectionTrace[Step]
-    heading: str  # "Layer 1, reverse direction"; empty for a single forward layer
-    sup: str  # LaTeX superscript for its symbols: "", "^{(1)}", "^{(0)\leftarrow}", ...
-    on_step: Callable[[], None] | None = None  # told of each step a template shows
-    selection: Selection = EVERYTHING  # what a document shows of it
-
-    @property
-    def shown(self) -> bool:
-        """Whether a document shows this layer and direction's parameters and steps."""
-        return self.selection.shows_direction(self.trace.params)
-
-    @property
-    def steps(self) -> Iterator[Step]:
-        """The steps a document shows, in the order they ran, telling ``on_step`` of each as a
-        template reaches it."""
-        for step in self.selection.pick(self.trace.steps, _t):
-            yield step
-            if self.on_step is not None:
-                self.on_step()
-
-    @property
-    def left_out(self) -> int:
-        """How many of its steps a document leaves out (see ``selection``)."""
-        return len(self.trace.steps) - len(self.selection.pick(self.trace.steps, _t))
-
-    @property
-    def prev_symbol(self) -> str:
-        """The index of the state a step reads, in the symbolic equations."""
-        return "t+1" if self.trace.params.reverse else "t-1"
-
-    @property
-    def next_symbol(self) -> str:
-        """The index of the step that runs after step t, in the symbolic equations."""
-        return "t-1" if self.trace.params.reverse else "t+1"
-
-    def prev(self, t: int) -> int:
-        """The index of the state step ``t`` reads: h_{T+1} is a reverse direction's initial state."""
-        return t + 1 if self.trace.params.reverse else t - 1
-
-    def next(self, t: int) -> int:
-        """The index of the step that runs after step ``t`` (T + 1, or 0, after the last: none)."""
-        return t - 1 if self.trace.params.reverse else t + 1
-
-
-@dataclass(frozen=True)
-class LabelledGradients:
-    """A direction's backward pass beside its forward trace, as documents show it."""
-
-    direction: LabelledDirection
-    gradients: DirectionGradients
-    gates: tuple[GateParams, ...]  # ∂L/∂ of each gate's blocks of the parameters, in torch's order
-
-    def descent(self, lr: float) -> list[tuple[GateParams, GateParams, GateParams]]:
-        """Each gate's parameters, their gradients, and the parameters after one step of SGD with ``lr``."""
-        names = tuple(gate.name for gate in self.gates)
-        updated = split_params(self.gradients.descended(lr), names)
-        return list(zip(self.direction.trace.gates, self.gates, updated, strict=True))
-
-    @property
-    def steps(self) -> list[tuple[Step, Grad]]:
-        """Each step's forward record and gradients, in the order the backward pass ran them."""
-        forward = {step.t: step for step in self.direction.trace.steps}
-        return [(forward[grad.t], grad) for grad in self.gradients.steps]
-
-    @property
-    def in_time(self) -> list[tuple[Step, Grad]]:
-        """Each step's forward record and gradients, in the order of t."""
-        return sorted(self.steps, key=lambda pair: pair[0].t)
-
-    @property
-    def inputs(self) -> list[Array]:
-        """x_t at each step, in the order of t."""
-        return [step.x for step, _ in self.in_time]
-
-    @property
-    def previous_hidden(self) -> list[Array]:
-        """h_{t-1} at each step, in the order of t."""
-        return [step.h_prev for step, _ in self.in_time]
-
-    @property
-    def hidden_gradients(self) -> list[Array]:
-        """∂L/∂h_t at each step, in the order of t."""
-        return [grad.dh for _, grad in self.in_time]
-
-    def gate_deltas(self, index: int) -> tuple[list[Array], list[Array]]:
-        """The gradients of gate ``index``'s input and hidden affine parts at each step, in the order of t."""
-        gates = [grad.gates[index] for _, grad in self.in_time]
-        return [g.input_affine for g in gates], [g.hidden_affine for g in gates]
-
-    @property
-    def shown_steps(self) -> list[tuple[Step, Grad]]:
-        """The steps a document shows one by one, in the order the backward pass ran them."""
-        return self.direction.selection.pick(self.steps, lambda pair: pair[0].t)
-
-
-def _t(step: Step) -> int:
-    return step.t
-
-
-def _backward_order(directions: list[LabelledDirection], gradients: Gradients) -> list[LabelledGradients]:
-    """The directions' backward passes as they ran: the top layer first, each layer's directions in order."""
-    labelled = [
-        LabelledGradients(d, g, split_params(g.as_params(), tuple(gate.name for gate in d.trace.gates)))
-        for d, g in zip(directions, gradients.directions, strict=True)
-    ]
-    layers = sorted({d.gradients.params.layer for d in labelled}, reverse=True)
-    return [d for layer in layers for d in labelled if d.gradients.params.layer == layer]
-
-
-def _labelled(
-    trace: DirectionTrace[Step],
-    num_layers: int,
-    bidirectional: bool,
-    on_step: Callable[[], None] | None,
-    selection: Selection = EVERYTHING,
-) -> LabelledDirection:
-    params = trace.params
-    parts, marks = [], ""
-    if num_layers > 1:
-        parts.append(f"Layer {params.layer}")
-        marks += f"({params.layer})"
-    if bidirectional:
-        parts.append("reverse direction" if params.reverse else "forward direction")
-        marks += r"\leftarrow" if params.reverse else r"\rightarrow"
-    return LabelledDirection(trace, ", ".join(parts), f"^{{{marks}}}" if marks else "", on_step, selection)
-
-
 def precompile(folder: Path = PRECOMPILED) -> list[str]:
     """Compile every built-in template into ``folder``, for a render to use instead of parsing them
     (`python -m lstm_latex.precompile`); returns their names."""
-    environment = _environment(Style(), None, False)  # every style's filters are called alike
+    environment = _environment(Style(), None, LATEX)  # every style's filters are called alike
     return precompile_into(environment, folder)
 
 
 @lru_cache(maxsize=8)
-def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jinja2.Environment:
+def _environment(style: Style, template_dir: Path | None, written: Format) -> jinja2.Environment:
     """The environment of templates in ``style``: kept, with the templates it has compiled, for
     the next render in the same style. It holds nothing of a render: its filters typeset with the
     render's own Typeset (``_TYPESET``)."""
@@ -365,16 +230,16 @@ def _environment(style: Style, template_dir: Path | None, markdown: bool) -> jin
     env.filters.update(
         num=style.numbers.number,
         mat=_matrix,
-        paint=_paint(style.color, markdown),
+        paint=_paint(style.color, written),
         tex=escape_latex,
-        text=escape_markdown if markdown else escape_latex,
+        text=written.escape,
         heading=heading_latex,
     )
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
     env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
     env.globals["inf"] = math.inf
-    env.globals["origin_rows"] = partial(_origin_rows, text=escape_markdown if markdown else escape_latex)
+    env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env
 
 
@@ -423,16 +288,19 @@ def _layout_for(width: str | TextWidth, font_size: float | None, rows: float = m
     return layout_at(_TYPESET.get(), width, font_size, rows)
 
 
-def _paint(color: bool, markdown: bool) -> Callable[[str, str], str]:
-    """Text in a gate's colour. LaTeX gets the gate's macro, which the preamble defines with or
-    without colour (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
-    preamble, so a web page gets the colour's name, which xcolor knows too (a notebook made a PDF),
-    or none."""
+def _paint(color: bool, written: Format) -> Callable[[str, str], str]:
+    """Text in a gate's colour, or as it is without colour. LaTeX gets the gate's macro, which the
+    preamble defines (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
+    preamble, so a portable format gets the colour's name, which xcolor knows too (a notebook made a PDF).
+    Without colour the text is left plain, never in a macro: a snippet without colour prints
+    plainly in a document whose other snippet defined the macros in colour."""
 
     def paint(text: str, gate: str) -> str:
-        if not markdown:
+        if not color:
+            return text
+        if not written.portable:
             return rf"\lstmgate{gate}{{{text}}}"
-        return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}" if color else text
+        return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}"
 
     return paint
 

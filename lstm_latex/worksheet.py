@@ -8,11 +8,12 @@ templates/partials/exercise-<cell>.tex.j2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args, overload
+from typing import Any, overload
 
 from .cells import CELLS
 from .errors import InputError, RenderError
@@ -20,14 +21,10 @@ from .generate import NetworkSpec, new_network, variant_seeds
 from .latex import escape_latex
 from .loaders import load, open_regular
 from .model import Example
+from .output_formats import OutputFormat
 from .pipeline import Derivation, derive
-from .render import OutputFormat, Style, render
-
-# What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
-# ∂L/∂c_t), then the gates (the activations, the δ's, the parameters' gradients), then every
-# computed vector (the affine parts, the preactivations, the products and sums between).
-Blank = Literal["states", "gates", "all"]
-BLANKS: tuple[Blank, ...] = get_args(Blank)
+from .render import Style, render
+from .view import BLANKS, Blank, Sheet
 
 MAX_VARIANTS = 500
 MAX_NAME = 200  # characters of a name in --names
@@ -100,13 +97,13 @@ def worksheet_pieces(
         network = variant.example.network
         pass_name = "forward pass" if derivation.gradients is None else "forward and backward pass"
         first, last = k == 0, k == len(variants) - 1
-        context = {
-            "asked": BLANKS[: BLANKS.index(blank) + 1],
-            "variant": variant.heading if len(variants) > 1 or variant.name else None,
-            "named": variant.name is not None,
-            "first": first,
-            "last": last,
-        }
+        page = Sheet(
+            blank=blank,
+            variant=variant.heading if len(variants) > 1 or variant.name else None,
+            named=variant.name is not None,
+            first=first,
+            last=last,
+        )
         sheet, key = (
             render(
                 derivation,
@@ -114,7 +111,7 @@ def worksheet_pieces(
                 style=style,
                 title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
                 output_format=output_format,
-                context={**context, "answers": answers},
+                sheet=dataclasses.replace(page, answers=answers),
             )
             for answers in (False, True)
         )

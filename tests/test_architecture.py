@@ -20,13 +20,13 @@ TEMPLATES = PACKAGE / "templates"
 # What a template should not do, as a pattern, with the most it may do now (lowered as it falls:
 # the issue found 11, 5, 19, 104 and 156) and the target.
 PATTERNS: dict[str, tuple[str, int, int]] = {
-    "a gate picked by position (cell.gates[0])": (r"gates\[\d\]", 1, 0),
+    "a gate picked by position (cell.gates[0])": (r"gates\[\d\]", 0, 0),
     'LaTeX compared as a string (fn == "\\\\...")': (r"[!=]=\s*[\"']\\", 0, 0),
-    "a map filter": (r"\|\s*map\b", 5, 0),
-    "a set statement": (r"\(\(\*-?\s*set\b", 100, 30),
-    "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 156, 70),
+    "a map filter": (r"\|\s*map\b", 0, 0),
+    "a set statement": (r"\(\(\*-?\s*set\b", 81, 30),
+    "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 153, 70),
 }
-REPEATED = (5, 0)  # pairs of templates sharing a block of six non-blank lines: today, and the target
+REPEATED = (0, 0)  # pairs of templates sharing a block of six non-blank lines: today, and the target
 BLOCK = 6
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,14 +10,15 @@ import pytest
 from conftest import SAMPLES, SEED
 
 import lstm_latex
-from lstm_latex.render import OutputFormat
+from lstm_latex.generate import NetworkSpec, new_network
+from lstm_latex.output_formats import OutputFormat
 from lstm_latex.worksheet import Worksheet, given_variant, make_worksheet
 
 GOLDEN = Path(__file__).parent / "golden"
 BACKWARD = SAMPLES / "lstm_backward.json"
 
 
-def rendered(source: Path, template: str) -> Callable[[], str]:
+def rendered(source: Path | dict[str, object], template: str) -> Callable[[], str]:
     return lambda: lstm_latex.render(lstm_latex.forward(lstm_latex.load(source)), template)
 
 
@@ -26,6 +28,12 @@ def by_hand(source: Path, template: str, decimals: int) -> Callable[[], str]:
         return lstm_latex.render(worked.trace, template, hand=worked)
 
     return text
+
+
+def projected() -> dict[str, object]:
+    """An LSTM with a projection (H = 3, proj_size 2), a target and a learning rate, drawn from a seed."""
+    document: dict[str, object] = json.loads(new_network(NetworkSpec(hidden_size=3, proj_size=2, target=True), 7))
+    return document | {"lr": 0.5}
 
 
 def worksheet(source: Path, output_format: OutputFormat, part: Callable[[Worksheet], str]) -> Callable[[], str]:
@@ -48,6 +56,9 @@ CASES: dict[str, Callable[[], str]] = {
     # hand arithmetic: every number rounded as it is worked, forward and backward
     "seed.hand.document.tex": by_hand(SEED, "document", 2),
     "lstm_backward.hand.snippet.tex": by_hand(BACKWARD, "snippet", 3),
+    "projected_lstm_backward.snippet.tex": lambda: lstm_latex.render(
+        lstm_latex.forward(lstm_latex.load(projected())), "snippet"
+    ),
     # a worksheet: the sheet and its key, and the key in Markdown
     "lstm_backward.worksheet.sheet.tex": worksheet(BACKWARD, "latex", lambda made: made.sheet),
     "lstm_backward.worksheet.key.tex": worksheet(BACKWARD, "latex", lambda made: made.key),

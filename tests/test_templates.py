@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +15,8 @@ from conftest import ROOT, SAMPLES, SEED
 
 import lstm_latex
 from lstm_latex.cli import main
+from lstm_latex.output_formats import FORMATS, Format, named_by
+from lstm_latex.render import GATE_COLORS
 
 USER_TEMPLATES = SAMPLES / "templates"
 
@@ -97,6 +100,20 @@ def test_the_format_chooses_between_two_templates_of_one_name(tmp_path: Path) ->
         )
         assert result.exit_code == 0, result.output
         assert result.stdout == text
+
+
+def test_a_format_is_its_templates_and_one_registry_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A plain-text format: an entry template of its suffix, and one entry of FORMATS; no other Python.
+    plain = Format("plain", "plain text", ".txt.j2", (".txt",), "notes", str.upper, True, "plain text")  # type: ignore[arg-type]
+    monkeypatch.setitem(cast("dict[str, Format]", FORMATS), "plain", plain)
+    (tmp_path / "notes.txt.j2").write_text(
+        "((* set s = directions[0].trace.steps[0] *))((( title | text ))): ((( s.f.activation | mat | paint('f') )))\n"
+    )
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    text = lstm_latex.render(trace, "notes", template_dir=tmp_path, output_format="plain", title="a title")  # type: ignore[arg-type]
+    f = lstm_latex.NumberFormat().layout(trace.directions[0].steps[0].gates[1].activation, portable=True)[0]
+    assert text == f"A TITLE: \\textcolor{{{GATE_COLORS['f']}}}{{{f}}}\n"
+    assert named_by(".TXT") is plain
 
 
 @pytest.mark.parametrize(

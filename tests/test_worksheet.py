@@ -21,7 +21,8 @@ from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
 from lstm_latex.latex import NumberFormat
 from lstm_latex.model import Example
 from lstm_latex.render import Style
-from lstm_latex.worksheet import BLANKS, Blank, Worksheet, drawn_variants, given_variant, make_worksheet
+from lstm_latex.view import BLANKS, Blank
+from lstm_latex.worksheet import Worksheet, drawn_variants, given_variant, make_worksheet
 
 PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).

@@ -272,11 +272,11 @@ class NumberFormat:
 
 
 # How wide a matrix's parts print in display math, in digit widths (a digit is half an em), as
-# pdflatex's \\wd of a box measures them at 10pt in Computer Modern (Latin Modern's are the same):
-# a minus sign 7.78pt, a point 2.78pt; dots as an entry; between two columns twice \\arraycolsep (5pt,
-# which does not grow with the font: a digit's 2 at 10pt); \\left[ and \\right] around one row,
+# pdflatex's \wd of a box measures them at 10pt in Computer Modern (Latin Modern's are the same):
+# a minus sign 7.78pt, a point 2.78pt; dots as an entry; between two columns twice \arraycolsep (5pt,
+# which does not grow with the font: a digit's 2 at 10pt); \left[ and \right] around one row,
 # two, and three or more; before the matrix, 10 and a thin space, and a superscript's characters at
-# 0.8 of their size (4.05pt a digit, and \\scriptspace).
+# 0.8 of their size (4.05pt a digit, and \scriptspace).
 MINUS = 1.556
 POINT = 0.556
 DOTS = {r"\cdots": 2.667, r"\vdots": 0.556, r"\ddots": 2.333}

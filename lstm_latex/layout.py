@@ -134,7 +134,7 @@ def text_width(text: str, host: Host | None = None) -> TextWidth:
     return TextWidth(points, None if host is None else host.font_size)
 
 
-Paint = Callable[[str, str], str]  # (LaTeX, a gate's letter) -> the LaTeX in that gate's colour
+Paint = Callable[[str, str | None], str]  # (LaTeX, a gate's letter or None) -> the LaTeX in that gate's colour
 
 
 class Piece(NamedTuple):

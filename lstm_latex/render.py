@@ -25,7 +25,7 @@ from .model import Array, Inputs, Network, Provenance, Trace
 from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
-from .view import WHOLE_KEY, LabelledDirection, Sheet, backward_order, labelled
+from .view import WHOLE_KEY, LabelledDirection, Sheet, StepView, backward_order, labelled
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -238,6 +238,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
     env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
+    env.globals["step_view"] = StepView
     env.globals["inf"] = math.inf
     env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env
@@ -288,15 +289,15 @@ def _layout_for(width: str | TextWidth, font_size: float | None, rows: float = m
     return layout_at(_TYPESET.get(), width, font_size, rows)
 
 
-def _paint(color: bool, written: Format) -> Callable[[str, str], str]:
+def _paint(color: bool, written: Format) -> Callable[[str, str | None], str]:
     """Text in a gate's colour, or as it is without colour. LaTeX gets the gate's macro, which the
     preamble defines (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
     preamble, so a portable format gets the colour's name, which xcolor knows too (a notebook made a PDF).
     Without colour the text is left plain, never in a macro: a snippet without colour prints
     plainly in a document whose other snippet defined the macros in colour."""
 
-    def paint(text: str, gate: str) -> str:
-        if not color:
+    def paint(text: str, gate: str | None) -> str:
+        if not color or gate is None:
             return text
         if not written.portable:
             return rf"\lstmgate{gate}{{{text}}}"

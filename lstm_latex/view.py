@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from .cells import Grad, LstmStep, Step
+from .cells import Cell, Grad, GruStep, LstmStep, Step
 from .cells.common import split_params
-from .model import Array, DirectionTrace, GateParams
+from .model import Array, DirectionTrace, Gate, GateParams
 from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
     from .backprop import DirectionGradients, Gradients
+    from .layout import Layout
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
 # ∂L/∂c_t), then the gates (the activations, the δ's, the parameters' gradients), then every
@@ -39,6 +41,196 @@ class Sheet:
 
 
 WHOLE_KEY = Sheet()  # the page of a worksheet rendered on its own: the key of every level
+
+
+# A display is made of terms: a symbol, a matrix of numbers, either followed by text (Glued), or
+# LaTeX between them (an operator, a function, a chain of matrices a Layout broke into lines).
+@dataclass(frozen=True)
+class Symbol:
+    """A quantity's symbol, such as W_{ii}^{(1)}: its letter, its index, the marks of its layer
+    and direction (LabelledDirection.sup), and the gate whose colour it has, if any."""
+
+    letter: str
+    index: str
+    sup: str = ""
+    gate: str | None = None
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """An array's numbers, as a matrix (a column for a vector), in a gate's colour or none."""
+
+    array: Array
+    gate: str | None = None
+
+
+@dataclass(frozen=True)
+class Glued:
+    """A term with text right after it, no space between: "b_{hn})", a matrix and its comma."""
+
+    term: Term
+    text: str
+
+
+Term = Symbol | Numbers | Glued | str
+
+# How a line of a display ends: nothing (the last), a line break where slides reveal the next line
+# (REVEAL), a plain one (BREAK), or one with a little space below it (GAP).
+End = Literal["", "reveal", "break", "gap"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of an aligned display: its left-hand side, and after the alignment point (when
+    ``aligned``) what follows, relation included; indented when it continues the line above."""
+
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+    end: End = "reveal"
+    aligned: bool = True
+    indented: bool = False
+
+
+@dataclass(frozen=True)
+class Display:
+    """A display of lines, with a sentence before it (or none)."""
+
+    lines: tuple[Line, ...]
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A titled part of the derivation (a gate, a state update; untitled: ""), its displays in order."""
+
+    title: str
+    displays: tuple[Display, ...]
+
+
+@dataclass(frozen=True)
+class StepView:
+    """The parts of a step every cell shares, as records: the states it reads and each gate's
+    chain, broken into lines by ``layout``; the gates the selection shows."""
+
+    layout: Layout
+    cell: Cell
+    selection: Selection
+
+    def reads(self, d: LabelledDirection, s: Step, c_prev: Array | None = None) -> Part:
+        """x_t, h_prev (and c_prev for a cell with a cell state) with their numbers: side by side
+        when they fit, else a line each."""
+        p = d.prev(s.t)
+        states = [(symbol("x", s.t, d), s.x), (symbol("h", p, d), s.h_prev)]
+        if c_prev is not None:
+            states.append((symbol("c", p, d), c_prev))
+        beside = self.layout.states_beside([value for _, value in states])
+        lines = []
+        for k, (name, value) in enumerate(states):
+            last = k == len(states) - 1
+            numbers = Glued(Numbers(value), "." if last else r", \qquad" if beside else "")
+            if beside and k:  # after the first, on its line: no alignment point
+                lines.append(Line((), (name, "=", numbers), "", aligned=False))
+            else:
+                lines.append(self._equation(name, numbers, "" if last or beside else "break"))
+        return Part("", (Display(tuple(lines), "The step reads"),))
+
+    def gate_chains(self, d: LabelledDirection, s: Step, scaled: str | None = None) -> list[Part]:
+        """Each gate's chain that the selection shows, a part each, in torch's order; the gate
+        named ``scaled`` (the GRU's n) has its hidden part scaled by the reset gate, r."""
+        return [
+            self._gate_chain(d, s, g, s.r if isinstance(s, GruStep) and g.name == scaled else None)
+            for g in s.gates
+            if self.selection.shows_gate(g.name)
+        ]
+
+    def _gate_chain(self, d: LabelledDirection, s: Step, g: Gate, reset: Gate | None) -> Part:
+        """Line by line: the symbols, the numbers substituted (broken where a line is full), the
+        two affine parts, their sum, the activation. With ``reset``, the GRU's n gate: its hidden
+        part is worked out first, then scaled by r_t before the sum. The left-hand side sits in the
+        right column, so that continued lines start at the margin."""
+        k, fn, gp, p = g.name, self.cell.gate(g.name).activation, d.trace.gate(g.name), d.prev(s.t)
+        displays = []
+        if reset is not None:
+            hidden: list[Term] = [weight("W", "h", k, d), symbol("h", p, d)]
+            if gp.bias_h is not None:
+                hidden += ["+", weight("b", "h", k, d)]
+            worked = self._chain(("=",), self.layout.hidden(gp, s, g), end="", indented=False)
+            text = "The reset gate scales the hidden part, bias included, before it is added; first that part:"
+            displays.append(Display((Line((), tuple(hidden)), *worked), text))
+        inputs, hidden = self._argument(d, k, s.t, p, gp.bias_i is not None, reset is not None)
+        hidden_part = s.reset_hidden if isinstance(s, GruStep) and reset is not None else g.hidden_affine
+        head: tuple[Term, ...] = (symbol(k, s.t, d, k), "=", rf"{fn}\bigl(", *inputs)
+        if self.layout.hang if d.sup else self.layout.narrow:  # wider than the line: its hidden part below
+            quad = "{}" if self.layout.hang else r"\quad {}"
+            symbols = [Line((), head, "break"), Line((), (quad, *hidden, r"\bigr)"), indented=True)]
+        else:
+            symbols = [Line((), (*head, *hidden, r"\bigr)"))]
+        lines = [
+            *symbols,
+            *self._within(fn, self.layout.gate(gp, s, g, reset)),
+            *self._chain(("=",), self.layout.chain([rf"{fn}\left(", g.input_affine, "+", hidden_part, r"\right)"])),
+            *self._chain(
+                ("=",), self.layout.chain([rf"{fn}\left(", g.preactivation, r"\right)", "=", (g.activation, k)]), ""
+            ),
+        ]
+        displays.append(Display(tuple(lines)))
+        return Part(self.cell.gate(k).title.capitalize(), tuple(displays))
+
+    @staticmethod
+    def _argument(
+        d: LabelledDirection, k: str, t: int | str, prev: int | str, bias: bool, reset: bool
+    ) -> tuple[list[Term], list[Term]]:
+        """W_ik x_t + b_ik + W_hk h_prev + b_hk in symbols, as the input part and the hidden part
+        (from its "+"); with ``reset``, the hidden part is scaled by r_t as in torch's GRU n gate:
+        W_in x_t + b_in + r_t ⊙ (W_hn h_prev + b_hn)."""
+        terms: list[Term] = [weight("W", "i", k, d), symbol("x", t, d)]
+        if bias:
+            terms += ["+", weight("b", "i", k, d)]
+        hidden: list[Term] = ["+"]
+        if reset:
+            hidden += [symbol("r", t, d, "r"), r"\odot", "("]
+        hidden += [weight("W", "h", k, d), symbol("h", prev, d)]
+        if bias:
+            hidden += ["+", weight("b", "h", k, d)]
+        if reset:
+            hidden[-1] = Glued(hidden[-1], ")")
+        return terms, hidden
+
+    def _equation(self, left: Term, right: Term, end: End) -> Line:
+        """``left = right``: the left-hand side in its column, or (on a narrow page, ``hang``)
+        at the start of the line."""
+        if self.layout.hang:
+            return Line((), (left, "=", right), end)
+        return Line((left,), ("=", right), end)
+
+    def _chain(
+        self, first: tuple[Term, ...], chain: list[str], end: End = "reveal", indented: bool = True
+    ) -> list[Line]:
+        """A chain of Layout's lines after ``first`` (such as "="), the lines after its first a quad
+        in (at the margin on a narrow page, where the left-hand sides hang); slides reveal them one
+        by one; the last ends in ``end``."""
+        quad = "{}" if self.layout.hang else r"\quad {}"
+        lines = [Line((), (*first, chain[0]), indented=indented)]
+        lines += [Line((), (quad, text), indented=True) for text in chain[1:]]
+        return [*lines[:-1], dataclasses.replace(lines[-1], end=end)]
+
+    @staticmethod
+    def _within(fn: str, chain: list[str]) -> list[Line]:
+        """``= fn( … )`` around a chain of Layout's lines: a parenthesis open at a break is closed
+        invisibly (\\right.) at the end of the line and opened again (\\left.) on the next."""
+        lines = [(rf"= {fn}\left(", chain[0])] + [(r"\quad \left. {}", text) for text in chain[1:]]
+        closes = [r"\right."] * (len(lines) - 1) + [r"\right)"]
+        return [Line((), (*line, close), indented=True) for line, close in zip(lines, closes, strict=True)]
+
+
+def symbol(letter: str, index: int | str, d: LabelledDirection, gate: str | None = None) -> Symbol:
+    """The symbol of a quantity at step or index ``index`` in direction ``d``: x_{t}, h_{0}^{(1)}."""
+    return Symbol(letter, str(index), d.sup, gate)
+
+
+def weight(kind: str, side: str, gate: str, d: LabelledDirection) -> Symbol:
+    """W_{ik}, b_{hk}, ...: kind W or b, side i (input) or h (hidden), in gate k's colour."""
+    return Symbol(kind, side + gate, d.sup, gate)
 
 
 @dataclass(frozen=True)

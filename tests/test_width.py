@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import SAMPLES, SEED
 from networks import random_lstm
 
 import lstm_latex
@@ -128,6 +128,20 @@ def test_a_hung_chain_starts_below_its_left_hand_side_only_when_it_is_beside_it(
     lines = narrow.transposed_products([weight], [vector], "i", vector)
     assert lines[0] == f"<i>{NUMBERS.matrix(weight.T)}"
     assert Layout(typeset(), 60).difference(weight, "", weight, weight)[0] != ""
+
+
+def test_on_a_narrow_page_every_step_line_hangs_and_continues_at_the_margin() -> None:
+    # The GRU's step: its states, its gates' chains and the reset gate's part, made as records.
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "gru.json"))
+    narrow = lstm_latex.render(trace, "snippet", width="twocolumn")
+    assert "\n&x_{1} = " in narrow
+    assert "x_{1} &=" not in narrow
+    assert "\n&\\lstmgaten{W_{hn}} h_{0} + \\lstmgaten{b_{hn}} \\\\\n&= " in narrow
+    assert r"&\quad {}" not in narrow  # no room for a quad
+    assert "\n  &{} " in narrow
+    wide = lstm_latex.render(trace, "snippet", width="a4")
+    assert "\nx_{1} &= " in wide
+    assert r"&\quad {}" in wide
 
 
 def test_the_snippet_breaks_sooner_in_two_columns() -> None:

@@ -14,7 +14,7 @@ from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
     from .backprop import DirectionGradients, Gradients
-    from .layout import Layout
+    from .layout import Item, Layout
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
 # ∂L/∂c_t), then the gates (the activations, the δ's, the parameters' gradients), then every
@@ -92,6 +92,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Equation:
+    """``left = right`` in symbols; on a page too narrow for it, broken before ``right[wrap]``."""
+
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+    wrap: int = 0  # 0: on one line
+
+
+@dataclass(frozen=True)
 class Display:
     """A display of lines, with a sentence before it (or none)."""
 
@@ -116,6 +125,80 @@ class StepView:
     cell: Cell
     selection: Selection
 
+    def equations(self, d: LabelledDirection, states: list[Equation]) -> Display:
+        """The cell's equations in symbols: each gate's, then the ``states``' (the GRU's n gate
+        with its hidden part scaled by r_t)."""
+        gates = [self.gate_equation(d, gate.name, "t", d.prev_symbol) for gate in self.cell.gates]
+        lines = [line for equation in [*gates, *states] for line in self.lines(equation, "break")]
+        return Display((*lines[:-1], dataclasses.replace(lines[-1], end="")))
+
+    def gate_equation(
+        self, d: LabelledDirection, k: str, t: int | str, prev: int | str, bias: bool | None = None
+    ) -> Equation:
+        """k_t = fn(W_ik x_t + b_ik + W_hk h_prev + b_hk) in symbols (biases: the network's unless
+        ``bias`` says); the GRU's n gate with r_t ⊙ (W_hn h_prev + b_hn)."""
+        fn = self.cell.gate(k).activation
+        bias = d.trace.params.bias_ih is not None if bias is None else bias
+        inputs, hidden = _argument(d, k, t, prev, bias, k == self.cell.scaled)
+        # wider than the narrowest pages (Layout.narrow), or as soon as the left-hand sides hang
+        # where every symbol carries a layer's or direction's superscript: the hidden part below
+        wrap = 1 + len(inputs) if (self.layout.hang if d.sup else self.layout.narrow) else 0
+        return Equation((symbol(k, t, d, k),), (rf"{fn}\bigl(", *inputs, *hidden, r"\bigr)"), wrap)
+
+    @staticmethod
+    def lstm_cell_state(d: LabelledDirection, t: int | str, prev: int | str) -> Equation:
+        """c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t in symbols, at step t reading the state of step prev."""
+        f, i, g = (symbol(k, t, d, k) for k in "fig")
+        return Equation((symbol("c", t, d),), (f, r"\odot", symbol("c", prev, d), "+", i, r"\odot", g))
+
+    @staticmethod
+    def lstm_hidden_state(d: LabelledDirection, t: int | str) -> Equation:
+        """h_t = o_t ⊙ tanh(c_t), projected by W_hr with a proj_size, in symbols."""
+        o, c = symbol("o", t, d, "o"), symbol("c", t, d)
+        if d.trace.params.weight_hr is None:
+            return Equation((symbol("h", t, d),), (o, r"\odot", r"\tanh(", Glued(c, ")")))
+        projection = Glued(Symbol("W", "hr", d.sup), r"\bigl(")
+        return Equation((symbol("h", t, d),), (projection, o, r"\odot", r"\tanh(", Glued(c, r")\bigr)")))
+
+    @staticmethod
+    def gru_hidden_state(d: LabelledDirection, t: int | str, prev: int | str) -> Equation:
+        """h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1} in symbols, at step t reading the state of step prev."""
+        z, n, h_prev = symbol("z", t, d, "z"), symbol("n", t, d, "n"), symbol("h", prev, d)
+        return Equation((symbol("h", t, d),), ("(1 -", Glued(z, ")"), r"\odot", n, "+", z, r"\odot", h_prev))
+
+    def lstm_states(self, d: LabelledDirection, s: LstmStep) -> list[Part]:
+        """The cell state, then the hidden state (through W_hr with a projection), worked out."""
+        f, i, g, o = ((gate.activation, gate.name) for gate in (s.f, s.i, s.g, s.o))
+        c_t = [
+            self.aligned(self.lstm_cell_state(d, s.t, d.prev(s.t)), "reveal"),
+            *self._chain(("=",), self.layout.chain([f, r"\odot", s.c_prev, "+", i, r"\odot", g])),
+            *self._chain(("=",), self.layout.chain([s.forget_term, "+", s.input_term, "=", s.c]), ""),
+        ]
+        h_t = [self.aligned(self.lstm_hidden_state(d, s.t), "reveal")]
+        if s.h_unprojected is None:
+            tanh_c: list[Item] = [r"\tanh\left(", s.c, r"\right)"]
+            h_t += self._chain(("=",), self.layout.chain([o, r"\odot", *tanh_c, "=", o, r"\odot", s.tanh_c]))
+            h_t.append(Line((), ("=", Numbers(s.h)), "", indented=True))
+        else:  # with a projection: the step's W_hr and h̃_t, what it projects
+            assert d.trace.params.weight_hr is not None
+            unprojected = (r"\left(", Numbers(*o), r"\odot", Glued(Numbers(s.tanh_c), r"\right)"))
+            h_t.append(Line((), ("=", Symbol("W", "hr", d.sup), *unprojected), indented=True))
+            projected = self.layout.projection(d.trace.params.weight_hr, s.h_unprojected, s.h)
+            h_t += self._chain(("=",), projected, "", continued=())
+        return [Part("Cell state", (Display(tuple(c_t)),)), Part("Hidden state", (Display(tuple(h_t)),))]
+
+    def gru_state(self, d: LabelledDirection, s: GruStep) -> Part:
+        """1 − z_t, then the hidden state, worked out."""
+        z, n = (s.z.activation, "z"), (s.n.activation, "n")
+        one_minus_z = Equation(("1 -", symbol("z", s.t, d, "z")), ("1 -", Numbers(*z), "=", Numbers(s.one_minus_z)))
+        lines = [
+            self.aligned(one_minus_z, "gap"),
+            self.aligned(self.gru_hidden_state(d, s.t, d.prev(s.t)), "reveal"),
+            *self._chain(("=",), self.layout.chain([s.one_minus_z, r"\odot", n, "+", z, r"\odot", s.h_prev])),
+            *self._chain(("=",), self.layout.chain([s.new_term, "+", s.keep_term, "=", s.h]), ""),
+        ]
+        return Part("Hidden state", (Display(tuple(lines)),))
+
     def reads(self, d: LabelledDirection, s: Step, c_prev: Array | None = None) -> Part:
         """x_t, h_prev (and c_prev for a cell with a cell state) with their numbers: side by side
         when they fit, else a line each."""
@@ -131,14 +214,14 @@ class StepView:
             if beside and k:  # after the first, on its line: no alignment point
                 lines.append(Line((), (name, "=", numbers), "", aligned=False))
             else:
-                lines.append(self._equation(name, numbers, "" if last or beside else "break"))
+                lines.append(self.aligned(Equation((name,), (numbers,)), "" if last or beside else "break"))
         return Part("", (Display(tuple(lines), "The step reads"),))
 
-    def gate_chains(self, d: LabelledDirection, s: Step, scaled: str | None = None) -> list[Part]:
-        """Each gate's chain that the selection shows, a part each, in torch's order; the gate
-        named ``scaled`` (the GRU's n) has its hidden part scaled by the reset gate, r."""
+    def gate_chains(self, d: LabelledDirection, s: Step) -> list[Part]:
+        """Each gate's chain that the selection shows, a part each, in torch's order; the cell's
+        scaled gate (the GRU's n) has its hidden part scaled by the reset gate, r."""
         return [
-            self._gate_chain(d, s, g, s.r if isinstance(s, GruStep) and g.name == scaled else None)
+            self._gate_chain(d, s, g, s.r if isinstance(s, GruStep) and g.name == self.cell.scaled else None)
             for g in s.gates
             if self.selection.shows_gate(g.name)
         ]
@@ -157,16 +240,11 @@ class StepView:
             worked = self._chain(("=",), self.layout.hidden(gp, s, g), end="", indented=False)
             text = "The reset gate scales the hidden part, bias included, before it is added; first that part:"
             displays.append(Display((Line((), tuple(hidden)), *worked), text))
-        inputs, hidden = self._argument(d, k, s.t, p, gp.bias_i is not None, reset is not None)
+        equation = self.gate_equation(d, k, s.t, p, gp.bias_i is not None)
         hidden_part = s.reset_hidden if isinstance(s, GruStep) and reset is not None else g.hidden_affine
-        head: tuple[Term, ...] = (symbol(k, s.t, d, k), "=", rf"{fn}\bigl(", *inputs)
-        if self.layout.hang if d.sup else self.layout.narrow:  # wider than the line: its hidden part below
-            quad = "{}" if self.layout.hang else r"\quad {}"
-            symbols = [Line((), head, "break"), Line((), (quad, *hidden, r"\bigr)"), indented=True)]
-        else:
-            symbols = [Line((), (*head, *hidden, r"\bigr)"))]
         lines = [
-            *symbols,
+            # the left-hand side in the right column
+            *(self.lines(equation, "reveal") if equation.wrap else [Line((), (*equation.left, "=", *equation.right))]),
             *self._within(fn, self.layout.gate(gp, s, g, reset)),
             *self._chain(("=",), self.layout.chain([rf"{fn}\left(", g.input_affine, "+", hidden_part, r"\right)"])),
             *self._chain(
@@ -176,42 +254,37 @@ class StepView:
         displays.append(Display(tuple(lines)))
         return Part(self.cell.gate(k).title.capitalize(), tuple(displays))
 
-    @staticmethod
-    def _argument(
-        d: LabelledDirection, k: str, t: int | str, prev: int | str, bias: bool, reset: bool
-    ) -> tuple[list[Term], list[Term]]:
-        """W_ik x_t + b_ik + W_hk h_prev + b_hk in symbols, as the input part and the hidden part
-        (from its "+"); with ``reset``, the hidden part is scaled by r_t as in torch's GRU n gate:
-        W_in x_t + b_in + r_t ⊙ (W_hn h_prev + b_hn)."""
-        terms: list[Term] = [weight("W", "i", k, d), symbol("x", t, d)]
-        if bias:
-            terms += ["+", weight("b", "i", k, d)]
-        hidden: list[Term] = ["+"]
-        if reset:
-            hidden += [symbol("r", t, d, "r"), r"\odot", "("]
-        hidden += [weight("W", "h", k, d), symbol("h", prev, d)]
-        if bias:
-            hidden += ["+", weight("b", "h", k, d)]
-        if reset:
-            hidden[-1] = Glued(hidden[-1], ")")
-        return terms, hidden
+    def lines(self, equation: Equation, end: End = "") -> list[Line]:
+        """``equation`` as ``aligned`` puts it, or, where it breaks (``wrap``: only where the
+        left-hand sides hang), its left-hand side and the first part of its right, then the rest
+        at the margin, ending in ``end``."""
+        if not equation.wrap:
+            return [self.aligned(equation, end)]
+        first = (*equation.left, "=", *equation.right[: equation.wrap])
+        return [Line((), first, "break"), Line((), ("{}", *equation.right[equation.wrap :]), end, indented=True)]
 
-    def _equation(self, left: Term, right: Term, end: End) -> Line:
-        """``left = right``: the left-hand side in its column, or (on a narrow page, ``hang``)
-        at the start of the line."""
+    def aligned(self, equation: Equation, end: End = "") -> Line:
+        """``equation`` as a line: its left-hand side in its column, or (on a narrow page, where
+        they hang) at the start of the line."""
         if self.layout.hang:
-            return Line((), (left, "=", right), end)
-        return Line((left,), ("=", right), end)
+            return Line((), (*equation.left, "=", *equation.right), end)
+        return Line(equation.left, ("=", *equation.right), end)
 
     def _chain(
-        self, first: tuple[Term, ...], chain: list[str], end: End = "reveal", indented: bool = True
+        self,
+        first: tuple[Term, ...],
+        chain: list[str],
+        end: End = "reveal",
+        indented: bool = True,
+        continued: tuple[Term, ...] | None = None,
     ) -> list[Line]:
         """A chain of Layout's lines after ``first`` (such as "="), the lines after its first a quad
-        in (at the margin on a narrow page, where the left-hand sides hang); slides reveal them one
-        by one; the last ends in ``end``."""
-        quad = "{}" if self.layout.hang else r"\quad {}"
+        in (at the margin on a narrow page, where the left-hand sides hang) or after ``continued``;
+        slides reveal them one by one; the last ends in ``end``."""
+        if continued is None:
+            continued = ("{}",) if self.layout.hang else (r"\quad {}",)
         lines = [Line((), (*first, chain[0]), indented=indented)]
-        lines += [Line((), (quad, text), indented=True) for text in chain[1:]]
+        lines += [Line((), (*continued, text), indented=True) for text in chain[1:]]
         return [*lines[:-1], dataclasses.replace(lines[-1], end=end)]
 
     @staticmethod
@@ -221,6 +294,26 @@ class StepView:
         lines = [(rf"= {fn}\left(", chain[0])] + [(r"\quad \left. {}", text) for text in chain[1:]]
         closes = [r"\right."] * (len(lines) - 1) + [r"\right)"]
         return [Line((), (*line, close), indented=True) for line, close in zip(lines, closes, strict=True)]
+
+
+def _argument(
+    d: LabelledDirection, k: str, t: int | str, prev: int | str, bias: bool, reset: bool
+) -> tuple[list[Term], list[Term]]:
+    """W_ik x_t + b_ik + W_hk h_prev + b_hk in symbols, the input part and the hidden part (from
+    its "+"); with ``reset``, the hidden part is scaled by r_t as in torch's GRU n gate:
+    W_in x_t + b_in + r_t ⊙ (W_hn h_prev + b_hn)."""
+    terms: list[Term] = [weight("W", "i", k, d), symbol("x", t, d)]
+    if bias:
+        terms += ["+", weight("b", "i", k, d)]
+    hidden: list[Term] = ["+"]
+    if reset:
+        hidden += [symbol("r", t, d, "r"), r"\odot", "("]
+    hidden += [weight("W", "h", k, d), symbol("h", prev, d)]
+    if bias:
+        hidden += ["+", weight("b", "h", k, d)]
+    if reset:
+        hidden[-1] = Glued(hidden[-1], ")")
+    return terms, hidden
 
 
 def symbol(letter: str, index: int | str, d: LabelledDirection, gate: str | None = None) -> Symbol:

@@ -77,6 +77,7 @@ class Cell:
     partial: str  # the template partial of its equations and steps: partials/<partial>.tex.j2
     has_cell_state: bool = False  # carries c_t besides h_t
     has_projection: bool = False  # takes proj_size (weight_hr)
+    scaled: str | None = None  # the gate whose hidden part, bias included, the reset gate r scales (the GRU's n)
     torch_options: Mapping[str, str] = field(default_factory=dict)  # the torch class's fixed options
 
     @property
@@ -124,6 +125,7 @@ GRU = Cell(
     step=gru.step,
     backward=gru.backward,
     partial="gru",
+    scaled="n",
 )
 
 RNN_TANH = Cell(

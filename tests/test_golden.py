@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SAMPLES, SEED
@@ -30,10 +31,16 @@ def by_hand(source: Path, template: str, decimals: int) -> Callable[[], str]:
     return text
 
 
-def projected() -> dict[str, object]:
-    """An LSTM with a projection (H = 3, proj_size 2), a target and a learning rate, drawn from a seed."""
-    document: dict[str, object] = json.loads(new_network(NetworkSpec(hidden_size=3, proj_size=2, target=True), 7))
-    return document | {"lr": 0.5}
+def drawn(seed: int, **spec: Any) -> dict[str, object]:
+    """A network with a target drawn from ``seed`` as `lstm-latex new --target` draws it, with ``lr``
+    and ``loss`` when given."""
+    given = {key: spec.pop(key) for key in ("lr", "loss") if key in spec}
+    document: dict[str, object] = json.loads(new_network(NetworkSpec(target=True, **spec), seed))
+    return document | given
+
+
+def rendered_at(source: Path, template: str, width: str) -> Callable[[], str]:
+    return lambda: lstm_latex.render(lstm_latex.forward(lstm_latex.load(source)), template, width=width)
 
 
 def worksheet(source: Path, output_format: OutputFormat, part: Callable[[Worksheet], str]) -> Callable[[], str]:
@@ -56,9 +63,15 @@ CASES: dict[str, Callable[[], str]] = {
     # hand arithmetic: every number rounded as it is worked, forward and backward
     "seed.hand.document.tex": by_hand(SEED, "document", 2),
     "lstm_backward.hand.snippet.tex": by_hand(BACKWARD, "snippet", 3),
-    "projected_lstm_backward.snippet.tex": lambda: lstm_latex.render(
-        lstm_latex.forward(lstm_latex.load(projected())), "snippet"
+    # the backward pass of each cell, of a projection, a stacked bidirectional network and a narrow page
+    "projected_lstm_backward.snippet.tex": rendered(drawn(7, hidden_size=3, proj_size=2, lr=0.5), "snippet"),
+    "gru_backward.document.tex": rendered(drawn(3, cell="gru", lr=0.25), "document"),
+    "gru_backward.md": rendered(drawn(3, cell="gru"), "markdown"),
+    "rnn_relu_backward.snippet.tex": rendered(drawn(5, cell="rnn_relu", loss="sse"), "snippet"),
+    "stacked_bidirectional_backward.document.tex": rendered(
+        drawn(11, layers=2, bidirectional=True, steps=3, loss="mse"), "document"
     ),
+    "lstm_backward.twocolumn.snippet.tex": rendered_at(BACKWARD, "snippet", "twocolumn"),
     # a worksheet: the sheet and its key, and the key in Markdown
     "lstm_backward.worksheet.sheet.tex": worksheet(BACKWARD, "latex", lambda made: made.sheet),
     "lstm_backward.worksheet.key.tex": worksheet(BACKWARD, "latex", lambda made: made.key),

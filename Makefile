@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRECOMPILED := lstm_latex/templates/precompiled-jinja/index.json
-TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install demo worksheet golden-vectors test quick lint tex cc katex golden bench wheel clean
@@ -28,10 +28,12 @@ $(PRECOMPILED): $(STAMP) lstm_latex/render.py lstm_latex/environment.py $(wildca
 	$(BIN)/python -m lstm_latex.precompile
 	$(BIN)/python -m compileall -q lstm_latex
 
-# TeX from Debian's packages, when pdflatex (or a class the host tests compile in) is not there yet.
+# TeX from Debian's packages, when pdflatex (or a class or font the host tests compile in: Palatino, for
+# mathpazo and tufte-handout, is in texlive-fonts-recommended) is not there yet.
 tex:
 	@command -v pdflatex >/dev/null && command -v pdftotext >/dev/null \
-	  && kpsewhich beamerthememetropolis.sty >/dev/null && kpsewhich tufte-handout.cls >/dev/null || { \
+	  && kpsewhich beamerthememetropolis.sty >/dev/null && kpsewhich tufte-handout.cls >/dev/null \
+	  && kpsewhich pplr7t.tfm >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; }
 

@@ -17,6 +17,8 @@ from .errors import InputError, LstmLatexError, RenderError
 from .generate import MAX_DECIMALS, MAX_LAYERS, MAX_SIZE, NetworkSpec
 from .golden import DTYPES, MAX_VALUES, encode, golden_batch, golden_vectors
 from .golden import FORMATS as GOLDEN_FORMATS
+from .hosts import CLASSES
+from .hosts import host as host_named
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import (
@@ -140,10 +142,21 @@ def _batch_setting(ctx: click.Context, param: click.Parameter, value: object) ->
 
 
 def _width(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--width: a preset or a TeX length, refused as a usage error naming both forms."""
-    if value is not None:
+    """--width: a preset or a TeX length, refused as a usage error naming the forms; a length of
+    the host's (0.9\\textwidth) is measured, or refused, with --host's class when rendering."""
+    if value is not None and "\\" not in value:
         try:
             text_width(value)
+        except RenderError as error:
+            raise click.BadParameter(str(error), ctx, param) from None
+    return value
+
+
+def _host(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--host: a class the table has, with options it knows, else a usage error saying which."""
+    if value is not None:
+        try:
+            host_named(value)
         except RenderError as error:
             raise click.BadParameter(str(error), ctx, param) from None
     return value
@@ -249,7 +262,17 @@ _EXTENSIONS = "; ".join(f"{', '.join(f.extensions)}: {f.name}" for f in FORMATS.
     metavar="WIDTH",
     callback=_width,
     help=f"The text width to fit: {', '.join(WIDTH_PRESETS)}, or a length such as 8.5cm or 345pt."
-    "  [default: the template's own: document an A4 page, snippet a4, beamer a 16:9 frame, frames beamer]",
+    " With --host, also a length of the host's: 0.9\\textwidth, \\linewidth, \\columnwidth."
+    "  [default: --host's \\linewidth, else the template's own: document an A4 page, snippet a4,"
+    " beamer a 16:9 frame, frames beamer]",
+)
+@click.option(
+    "--host",
+    metavar="CLASS[,OPTION...]",
+    callback=_host,
+    help="The document the snippet goes into, as its \\documentclass: its class and options, such as"
+    " memoir,11pt,a4paper or article,twocolumn: the width to fit and the font it is measured in, and"
+    f" its sectioning commands. Classes: {', '.join(CLASSES)}.",
 )
 @click.option(
     "--max-steps",
@@ -278,6 +301,7 @@ def render_(
     title: str | None,
     heading_level: HeadingLevel | None,
     width: str | None,
+    host: str | None,
     max_steps: int,
     steps: Indices | None,
     layers: Indices | None,
@@ -316,6 +340,7 @@ def render_(
             heading_level=heading_level,
             selection=selection,
             width=width,
+            host=host,
         )
     if pdf and output is not None:
         from .compile import compile_text  # subprocess and friends: only when asked to compile

@@ -219,23 +219,22 @@ class NumberFormat:
         """``matrix(array)``, and about how wide it prints in digit widths (what a template needs to
         decide whether terms share a line), from one formatting of the entries shown.
 
-        The width is calibrated on Latin Modern: a minus sign is about 1.4 digits, a point half
-        of one, a column gap 1.8, the brackets 1.5; a power of ten in front, its 10 and its
-        exponent at the size of a superscript, 0.7."""
+        The width is what TeX's \\wd of the matrix measures in Computer Modern and Latin Modern
+        (digits half an em): see ``_digits_wide`` for the entries, ``COLUMN_GAP`` and ``BRACKETS``."""
         grid, power = self._grid(array)
         body = " \\\\ ".join(" & ".join(row) for row in grid)
         if portable:
             body = rf"\left[\begin{{array}}{{{'r' * len(grid[0])}}} {body} \end{{array}}\right]"
         else:
             body = rf"\begin{{bmatrix*}}[r] {body} \end{{bmatrix*}}"
-        columns = [max(_digits_wide(row[c]) for row in grid) for c in range(len(grid[0]))]
-        width = sum(columns) + 1.8 * len(columns) + 1.5
+        columns = column_widths(grid)
+        width = sum(columns) + COLUMN_GAP * (len(columns) - 1) + BRACKETS[min(len(grid), len(BRACKETS)) - 1]
         if any(None in self.kept(n) for n in array.shape):
             shape = str(array.shape[0]) if array.ndim == 1 else rf"{array.shape[0]} \times {array.shape[1]}"
             body = rf"\underbrace{{{body}}}_{{{shape}}}"
         if power:  # a scalar in front, as in W x + 10^{-5} b: the matrix holds b / 10^{-5}
             body = rf"10^{{{power}}} {body}"
-            width += 2 + 0.7 * _digits_wide(str(power))
+            width += POWER + SUPERSCRIPT * _digits_wide(str(power))
         return body, width
 
     def grid(self, array: Array) -> list[list[str]]:
@@ -272,11 +271,33 @@ class NumberFormat:
         return len(self.kept(length))
 
 
+# How wide a matrix's parts print in display math, in digit widths (a digit is half an em), as
+# pdflatex's \wd of a box measures them at 10pt in Computer Modern (Latin Modern's are the same):
+# a minus sign 7.78pt, a point 2.78pt; dots as an entry; between two columns twice \arraycolsep (5pt,
+# which does not grow with the font: a digit's 2 at 10pt); \left[ and \right] around one row,
+# two, and three or more; before the matrix, 10 and a thin space, and a superscript's characters at
+# 0.8 of their size (4.05pt a digit, and \scriptspace).
+MINUS = 1.556
+POINT = 0.556
+DOTS = {r"\cdots": 2.667, r"\vdots": 0.556, r"\ddots": 2.333}
+COLUMN_GAP = 2.0
+BRACKETS = (1.667, 2.111, 2.667)
+POWER = 2.43
+SUPERSCRIPT = 0.8
+
+
+def column_widths(grid: list[list[str]]) -> list[float]:
+    """How wide each column of entries (``NumberFormat.grid``) prints, in digit widths."""
+    return [max(_digits_wide(row[c]) for row in grid) for c in range(len(grid[0]))]
+
+
 def _digits_wide(entry: str) -> float:
-    """A digit is 1, a minus sign 1.4, a point 0.5 and braces nothing; dots are 2."""
-    if entry.startswith("\\") and entry.endswith("dots"):
-        return 2.0
-    return len(entry) + 0.4 * entry.count("-") - 0.5 * entry.count(".") - (entry.count("{") + entry.count("}"))
+    """How wide an entry prints in digit widths: a digit 1, a minus sign, a point, dots as
+    measured (``MINUS``, ``POINT``, ``DOTS``); braces nothing."""
+    if entry in DOTS:
+        return DOTS[entry]
+    signs = entry.count("-") + entry.count(".") + entry.count("{") + entry.count("}")
+    return len(entry) - signs + MINUS * entry.count("-") + POINT * entry.count(".")
 
 
 def _exponent(value: float, decimals: int) -> int:

@@ -19,15 +19,17 @@ import numpy as np
 
 from .cells import Step
 from .errors import RenderError
-from .latex import NumberFormat
+from .hosts import SECTIONING, Host
+from .latex import COLUMN_GAP, NumberFormat, column_widths
 from .model import Array, DirectionTrace, Gate, GateParams
 from .slides import split_frames
 from .values import kind, quote
 
-# What stands between the matrices of a chain, in digit widths, calibrated as NumberFormat.layout is.
-GAP = 1.0  # the space after a matrix
-OPERATOR = 2.0  # "+" or "=" with its spaces
-SYMBOL = 2.0  # a product sign between two factors, such as \odot
+# What stands between the matrices of a chain, in digit widths, measured as NumberFormat.layout's
+# matrices are (TeX's \wd of a box in a 10pt display).
+GAP = 0.333  # the thin space between two matrices side by side (W x), 1.67pt
+OPERATOR = 2.667  # "=" with its thick spaces, 13.33pt ("+" and "-" with theirs are 12.22pt)
+SYMBOL = 2.444  # a product sign between two factors, such as \odot, with its spaces: 12.22pt
 INDENT = 2.0  # the \quad a continued line starts with
 # Beside a weight and its bias on one line: "W_{ii} &=", "&\qquad b_{ii} &=" and the gap between them.
 BIAS_LABELS = 14.0
@@ -39,19 +41,26 @@ STATE_LABEL = 8.0
 # and each column of symbols (SYMBOL_COLUMN).
 SYMBOLS = 10.0
 SYMBOL_COLUMN = 6.0
-HANG_BELOW = 45.0  # lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang)
+# Lines narrower than this (in digit widths) hang their left-hand sides (Layout.hang): the widest
+# line of the backward pass's equations and its left-hand side (288pt) do not fit beside the column
+# of left-hand sides, nor does output - target (13.6 digits) with a 2 x 4 matrix beside it.
+HANG_BELOW = 48.0
+# Lines narrower than this break their symbols' equations a second time (Layout.narrow): a gate's
+# (LSTM's tanh 177pt, GRU's n 210pt) and dL/dh_t's (185pt) are wider than the narrowest pages.
+NARROW_BELOW = 32.5
 # Two state tables (h_t and c_t) share a display when they show at most this many columns of numbers.
 TABLE_COLUMNS_BESIDE = 6
 TABLE_COLUMN = 8.0  # a column of a state table, its gap included, at the least: "0.1234"
 STEP_COLUMN = 3.0  # a state table's column of t and its rule
+RULE = 0.08  # the rule of an array's "|", 0.4pt
 
 # A digit of Latin Modern (and Computer Modern) is half an em: 5pt in a 10pt font.
 DIGIT_EM = 0.5
-# What a display line keeps free beside its chain, in digit widths: the left-hand side and the
-# "&= \sigma\left(" before it, calibrated by compiling the hosts (tests/test_hosts.py).
-LINE_MARGIN = 9.0
-MATRIX_LABEL = 5.0  # what a line keeps beside a matrix of its own, "W_{hi} &=", in digit widths
-WIDE_MATRIX = 1.06  # a matrix of many columns prints this much wider than NumberFormat.layout says, at most
+# What a display line keeps free beside its chain, in digit widths: "&= \tanh\left(" before it
+# (9.0, measured as TeX's \wd of a box, as GAP and the rest) and its "\right)" after a tall matrix
+# (1.75, of which the chain counts 1).
+LINE_MARGIN = 9.75
+MATRIX_LABEL = 6.6  # what a line keeps beside a matrix of its own, "W_{hf} &=" (6.53), in digit widths
 MIN_SHOWN = 3  # the fewest entries a dimension is elided to: the first, dots, the last
 BODY_FONT = 10.0  # the font size a length is measured in when neither the template nor a preset says
 
@@ -80,36 +89,49 @@ WIDTH_PRESETS = {
 }
 # TeX's units, in points.
 UNITS = {"pt": 1.0, "bp": 72.27 / 72, "mm": 72.27 / 25.4, "cm": 72.27 / 2.54, "in": 72.27, "pc": 12.0}
-WIDTH_RANGE = (150.0, 2000.0)  # points: narrower, no 4-decimal matrix of three columns fits; wider is no page
+# Points: narrower, no matrix of three 4-decimal columns fits beside its name; wider is no page.
+WIDTH_RANGE = (155.0, 2000.0)
 WIDTH_FORMS = (
     f"a preset ({', '.join(WIDTH_PRESETS)}) or a length such as 8.5cm, 345pt, 3.4in or 120mm"
-    f" (units: {', '.join(UNITS)})"
+    f" (units: {', '.join(UNITS)}), or of the host's, such as 0.9\\textwidth, \\linewidth or \\columnwidth"
 )
-_LENGTH = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
+_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
+_LENGTH = re.compile(rf"\s*{_NUMBER}\s*([a-z]+)\s*")
+_HOSTS_LENGTH = re.compile(rf"\s*{_NUMBER}?\s*\\(textwidth|linewidth|columnwidth)\s*")
 
 
-def text_width(text: str) -> TextWidth:
-    """The text width ``text`` names: a preset of WIDTH_PRESETS or a TeX length (``8.5cm``);
-    RenderError for anything else, or a length outside WIDTH_RANGE."""
+def text_width(text: str, host: Host | None = None) -> TextWidth:
+    """The text width ``text`` names: a preset of WIDTH_PRESETS, a TeX length (``8.5cm``), or a
+    part of the ``host``'s (``0.9\\textwidth``; ``\\linewidth`` and ``\\columnwidth`` are its
+    column's), measured at the host's body font; RenderError for anything else, a length of a host
+    not given, or a length outside WIDTH_RANGE."""
     if not isinstance(text, str):
         raise RenderError(f"width is {kind(text)}, expected a string: {WIDTH_FORMS}")
     preset = WIDTH_PRESETS.get(text.strip().lower())
     if preset is not None:
         return preset
-    length = _LENGTH.fullmatch(text.lower())
-    if length is None or length[2] not in UNITS:
+    length, hosts = _LENGTH.fullmatch(text.lower()), _HOSTS_LENGTH.fullmatch(text)
+    if hosts is not None:
+        if host is None:
+            raise RenderError(
+                f"width {quote(text)} is a length of the host's: name its class with --host (host= in"
+                " Python), such as --host article,11pt"
+            )
+        points = float(hosts[1] or 1) * (host.text_width if hosts[2] == "textwidth" else host.line_width)
+    elif length is not None and length[2] in UNITS:
+        points = float(length[1]) * UNITS[length[2]]
+    else:
         raise RenderError(f"width {quote(text)} is not {WIDTH_FORMS}")
-    points = float(length[1]) * UNITS[length[2]]
     low, high = WIDTH_RANGE
     if not low <= points <= high:
-        given = quote(text.strip()) + ("" if length[2] == "pt" or points > high else f" ({points:.2f}pt)")
+        given = quote(text.strip()) + ("" if text.strip().endswith("pt") or points > high else f" ({points:.2f}pt)")
         why = (
             f"narrower than {low:.0f}pt, where no matrix of three 4-decimal columns fits"
             if points < low
             else f"wider than {high:.0f}pt, wider than any page"
         )
         raise RenderError(f"width {given} is {why}: give a width from {low:.0f}pt to {high:.0f}pt")
-    return TextWidth(points)
+    return TextWidth(points, None if host is None else host.font_size)
 
 
 Paint = Callable[[str, str | None], str]  # (LaTeX, a gate's letter or None) -> the LaTeX in that gate's colour
@@ -157,7 +179,7 @@ class Typeset:
         too wide for the line (or too tall for a frame) is elided further. RenderError, saying what
         to pass, when even three columns are too wide."""
         numbers = self.numbers
-        while width(numbers) * WIDE_MATRIX > self.room or len(numbers.kept(shape[0])) > self.rows:
+        while width(numbers) > self.room or len(numbers.kept(shape[0])) > self.rows:
             longest = max(shape)
             if min(numbers.max_size, longest) <= MIN_SHOWN:
                 raise RenderError(
@@ -188,11 +210,11 @@ class Typeset:
         return entry
 
 
-def layout_at(typeset: Typeset, width: str, font_size: float | None, rows: float = math.inf) -> Layout:
+def layout_at(typeset: Typeset, width: str | TextWidth, font_size: float | None, rows: float = math.inf) -> Layout:
     """The layout of lines ``width`` wide (a preset or a TeX length, see ``text_width``) whose
     displays are set in a ``font_size`` font (None: the preset's, else 10pt), with matrices of at
     most ``rows`` rows shown (on slides: what a frame holds)."""
-    digits = text_width(width).digits(font_size)
+    digits = (width if isinstance(width, TextWidth) else text_width(width)).digits(font_size)
     typeset.room = digits - MATRIX_LABEL
     typeset.rows = rows
     return Layout(typeset, digits - LINE_MARGIN)
@@ -228,6 +250,12 @@ class Layout:
         then each display's left-hand side starts its first line (``hung``), and the lines after
         it have the whole width."""
         return self.width < HANG_BELOW
+
+    @property
+    def narrow(self) -> bool:
+        """Whether lines are too narrow even for a gate's equation in symbols, hung: then it
+        breaks before its hidden part (the templates' ``wrap(true)``)."""
+        return self.width < NARROW_BELOW
 
     def hung(self, display: str) -> str:
         """The lines of an aligned ``display``, when ``hang``, with each left-hand side moved
@@ -313,7 +341,9 @@ class Layout:
         """The states ``name`` ("h" or "c") of each step of ``trace``, elided as a matrix is."""
         steps = sorted(trace.steps, key=lambda step: step.t)
         states = np.stack([getattr(step, name) for step in steps])  # (T, H)
-        numbers = self.typeset.fitting(states.shape, lambda numbers: numbers.layout(states)[1] + STEP_COLUMN)
+        # a table has no left-hand side beside it: the whole line is its own
+        last = str(steps[-1].t)
+        numbers = self.typeset.fitting(states.shape, lambda numbers: table_width(numbers, states, last) - MATRIX_LABEL)
         grid = numbers.grid(states)
         labels = [r"\vdots" if k is None else str(steps[k].t) for k in numbers.kept(len(steps))]
         rows = [(label, *row) for label, row in zip(labels, grid, strict=True)]
@@ -451,6 +481,14 @@ class Layout:
         return lines
 
 
+def table_width(numbers: NumberFormat, states: Array, last: str) -> float:
+    """How wide the state table of ``states`` (an array of columns, its steps' ``t`` up to ``last``
+    in the first) prints, in digit widths: each column with \\arraycolsep on both sides, and the
+    rule after the column of t."""
+    columns = column_widths(numbers.grid(states))
+    return len(last) + sum(columns) + COLUMN_GAP * (len(columns) + 1) + RULE
+
+
 CONTINUED = r"&\quad {} "  # how the templates start a chain's continued line
 # A line of an aligned display that starts with its left-hand side: "x_{1} &= ", "W_{hi} &\leftarrow ".
 _LEFT_HAND_SIDE = re.compile(r"^(?P<indent>[ \t]*)(?P<side>[^&\n]*[^&\s])\s*&(?P<relation>=|\\leftarrow)", re.MULTILINE)
@@ -472,8 +510,6 @@ def _symbol_width(latex: str) -> float:
 # level, the ones inside them below it. "none" writes no sectioning command at all.
 HeadingLevel = Literal["section", "subsection", "subsubsection", "paragraph", "none"]
 HEADING_LEVELS: tuple[HeadingLevel, ...] = get_args(HeadingLevel)
-# LaTeX's sectioning commands from the top; in beamer only the first three exist.
-SECTIONING = ("section", "subsection", "subsubsection", "paragraph", "subparagraph")
 PART_DEPTH = 2  # the depth of a part's title, below the top headings and the ones inside them
 
 
@@ -482,27 +518,29 @@ class Headings:
     """The derivation's headings in one render: ``level`` for its top ones (``The network``,
     ``Step t = 1``), the ones inside them one level down, and the parts' run-in titles (a gate,
     a state update) at paragraph level or below; first its title when ``titled`` (a snippet given a
-    title puts it at ``level`` and the rest one level below)."""
+    title puts it at ``level`` and the rest one level below), with the host's ``sectioning``
+    commands (a class without \\subsubsection skips it)."""
 
     level: HeadingLevel
     titled: bool = False
+    sectioning: tuple[str, ...] = SECTIONING
 
     def command(self, depth: int) -> str | None:
         """The sectioning command of a heading ``depth`` levels below the derivation's top
         (-1: the title of a titled one), or None where there is none: at level "none", and
         below subparagraph, where a bold run-in title stands instead."""
         index = self.index(depth)
-        return None if index is None else SECTIONING[index]
+        return None if index is None else self.sectioning[index]
 
     def index(self, depth: int) -> int | None:
-        """The level of the heading at ``depth`` as an index of SECTIONING (0: section), as
+        """The level of the heading at ``depth`` as an index of ``sectioning`` (0: section), as
         ``command``; Markdown writes it with that many "#" after the document's title's two."""
         if self.level == "none":
             return None
-        index = SECTIONING.index(self.level) + self.rank(depth)
+        index = self.sectioning.index(self.level) + self.rank(depth)
         if depth >= PART_DEPTH:  # a part (a gate, a state update) has a run-in title: paragraph or below
-            index = max(index, SECTIONING.index("paragraph"))
-        return index if index < len(SECTIONING) else None
+            index = max(index, self.sectioning.index("paragraph"))
+        return index if index < len(self.sectioning) else None
 
     def rank(self, depth: int) -> int:
         """How far below the top of the derivation (its title, if it has one) a heading at

@@ -17,8 +17,10 @@ from .cells import CELLS, Step
 from .environment import PRECOMPILED, TEMPLATES, render_template, template_environment
 from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
+from .hosts import SECTIONING
+from .hosts import host as host_named
 from .latex import NumberFormat, escape_latex, heading_latex
-from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, Typeset, layout_at, text_width
+from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, TextWidth, Typeset, layout_at, text_width
 from .model import Array, Inputs, Network, Provenance, Trace
 from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
@@ -66,6 +68,7 @@ def render(
     hand: HandPass | None = None,
     sheet: Sheet = WHOLE_KEY,
     width: str | None = None,
+    host: str | None = None,
 ) -> str:
     """The text of ``derivation`` (lstm_latex.derive), from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -89,6 +92,10 @@ def render(
     ``width`` is the text width to fit, a preset (a4, twocolumn, a5, beamer) or a TeX length
     (``8.5cm``, ``345pt``): every chain, matrix and table is broken or elided to fit it; None: the
     template's own (its ``text_width``).
+    ``host`` names the document the text goes into, its class and options (``memoir,11pt,a4paper``,
+    see lstm_latex.hosts): its line width is the width to fit unless ``width`` says another, which
+    may then be a part of it (``0.9\\textwidth``, ``\\linewidth``, ``\\columnwidth``), a length is
+    measured at its body font, and the headings use only the sectioning commands it has.
     ``progress`` is called once for each step the derivation shows.
     A derivation worked by hand shows its numbers printed to its decimals, its rule stated at the
     start and its largest difference from float64 in the results; its check is still of the exact
@@ -107,8 +114,15 @@ def render(
     check_size(trace.example, max_steps, selection)
     if heading_level is not None and heading_level not in HEADING_LEVELS:
         raise RenderError(f"no heading level {heading_level!r}: use one of {', '.join(HEADING_LEVELS)}")
-    if width is not None:
-        text_width(width)  # refused before anything is rendered
+    page = None if host is None else host_named(host)
+    sectioning = SECTIONING if page is None else page.sectioning
+    if heading_level not in (None, "none", *sectioning):
+        raise RenderError(
+            f"{page.name if page else 'the host'} has no \\{heading_level}: use one of {', '.join(sectioning)} or none"
+        )
+    # refused before anything is rendered
+    line_width = TextWidth(page.line_width, page.font_size) if page else None
+    fitted = line_width if width is None else text_width(width, page)
     entry = _entry(template, template_dir, output_format)
     if hand is not None:
         style = _worked_by_hand(hand, style)
@@ -136,7 +150,8 @@ def render(
             selection=selection,
             selection_note=selection.note(trace.example, checked=check is not None),
             heading_level=heading_level,
-            width=width,
+            width=fitted,
+            sectioning=sectioning,
             style=style,
             check=check,
             hand=hand,
@@ -270,7 +285,7 @@ def _matrix(array: Array) -> str:
     return _TYPESET.get().matrix(array)
 
 
-def _layout_for(width: str, font_size: float | None, rows: float = math.inf) -> Layout:
+def _layout_for(width: str | TextWidth, font_size: float | None, rows: float = math.inf) -> Layout:
     return layout_at(_TYPESET.get(), width, font_size, rows)
 
 

@@ -94,10 +94,11 @@ class Line:
 
 @dataclass(frozen=True)
 class Equation:
-    """``left = right`` in symbols."""
+    """``left = right`` in symbols; on a page too narrow for it, broken before ``right[wrap]``."""
 
     left: tuple[Term, ...]
     right: tuple[Term, ...]
+    wrap: int = 0  # 0: on one line
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class StepView:
         """The cell's equations in symbols: each gate's, then the ``states``' (the GRU's n gate
         with its hidden part scaled by r_t)."""
         gates = [self.gate_equation(d, gate.name, "t", d.prev_symbol) for gate in self.cell.gates]
-        lines = [self.aligned(equation, "break") for equation in [*gates, *states]]
+        lines = [line for equation in [*gates, *states] for line in self.lines(equation, "break")]
         return Display((*lines[:-1], dataclasses.replace(lines[-1], end="")))
 
     def gate_equation(
@@ -140,8 +141,11 @@ class StepView:
         ``bias`` says); the GRU's n gate with r_t ⊙ (W_hn h_prev + b_hn)."""
         fn = self.cell.gate(k).activation
         bias = d.trace.params.bias_ih is not None if bias is None else bias
-        argument = _argument(d, k, t, prev, bias, k == self.cell.scaled)
-        return Equation((symbol(k, t, d, k),), (rf"{fn}\bigl(", *argument, r"\bigr)"))
+        inputs, hidden = _argument(d, k, t, prev, bias, k == self.cell.scaled)
+        # wider than the narrowest pages (Layout.narrow), or as soon as the left-hand sides hang
+        # where every symbol carries a layer's or direction's superscript: the hidden part below
+        wrap = 1 + len(inputs) if self._breaks(d) else 0
+        return Equation((symbol(k, t, d, k),), (rf"{fn}\bigl(", *inputs, *hidden, r"\bigr)"), wrap)
 
     @staticmethod
     def lstm_cell_state(d: LabelledDirection, t: int | str, prev: int | str) -> Equation:
@@ -241,7 +245,8 @@ class StepView:
         equation = self.gate_equation(d, k, s.t, p, gp.bias_i is not None)
         hidden_part = s.reset_hidden if isinstance(s, GruStep) and reset is not None else g.hidden_affine
         lines = [
-            Line((), (*equation.left, "=", *equation.right)),  # the left-hand side in the right column
+            # the left-hand side in the right column
+            *(self.lines(equation, "reveal") if equation.wrap else [Line((), (*equation.left, "=", *equation.right))]),
             *self._within(fn, self.layout.gate(gp, s, g, reset)),
             *self._chain(("=",), self.layout.chain([rf"{fn}\left(", g.input_affine, "+", hidden_part, r"\right)"])),
             *self._chain(
@@ -256,8 +261,9 @@ class StepView:
     def backward_equations(self, d: LabelledDirection, lines: list[Line]) -> Display:
         """The backward pass's equations in symbols: ∂L/∂h_t from the output and from the next
         step, then the cell's ``lines`` (each ending in a line break but the last)."""
-        first = Equation((gradient("h", "t", d),), (via("h", "t", d), "+", via("h", "t", d, d.next_symbol)))
-        return Display((self.aligned(first, "break"), *lines))
+        paths = (via("h", "t", d), "+", via("h", "t", d, d.next_symbol))
+        first = Equation((gradient("h", "t", d),), paths, 1 if self._breaks(d) else 0)
+        return Display((*self.lines(first, "break"), *lines))
 
     def equation_lines(self, *equations: Equation | tuple[Equation, int | None]) -> list[Line]:
         """Equations as lines of the backward equations, each ending in a line break but the last;
@@ -557,12 +563,23 @@ class StepView:
         return gradient(r"\tilde{h}" if d.trace.params.weight_hr is not None else "h", t, d)
 
     def _wrapped(self, equation: Equation, cut: int | None, end: End = "reveal") -> list[Line]:
-        """``equation`` as a line; on a narrow page (hang) broken with a plain line break before the
-        ``cut``-th term of its right-hand side (None: never), the rest on the next line at the margin."""
-        if not self.layout.hang or cut is None:
+        """``equation`` as a line; where the left-hand sides hang, broken before the ``cut``-th
+        term of its right-hand side (None: never)."""
+        return self.lines(dataclasses.replace(equation, wrap=cut if self.layout.hang and cut else 0), end)
+
+    def _breaks(self, d: LabelledDirection) -> bool:
+        """Whether a long equation of symbols breaks: on the narrowest pages (Layout.narrow), or as
+        soon as the left-hand sides hang where every symbol carries a layer's or direction's marks."""
+        return self.layout.hang if d.sup else self.layout.narrow
+
+    def lines(self, equation: Equation, end: End = "") -> list[Line]:
+        """``equation`` as ``aligned`` puts it, or, where it breaks (``wrap``: only where the
+        left-hand sides hang), its left-hand side and the first part of its right, then the rest
+        at the margin, ending in ``end``."""
+        if not equation.wrap:
             return [self.aligned(equation, end)]
-        first = Equation(equation.left, equation.right[:cut])
-        return [self.aligned(first, "break"), Line((), ("{} ", *equation.right[cut:]), end, indented=True)]
+        first = (*equation.left, "=", *equation.right[: equation.wrap])
+        return [Line((), first, "break"), Line((), ("{}", *equation.right[equation.wrap :]), end, indented=True)]
 
     def _continuations(self, texts: list[str]) -> list[Line]:
         """Lines continuing a chain of Layout's, a quad in (at the margin on a narrow page)."""
@@ -603,21 +620,24 @@ class StepView:
         return [Line((), (*line, close), indented=True) for line, close in zip(lines, closes, strict=True)]
 
 
-def _argument(d: LabelledDirection, k: str, t: int | str, prev: int | str, bias: bool, reset: bool) -> list[Term]:
-    """W_ik x_t + b_ik + W_hk h_prev + b_hk in symbols; with ``reset``, the hidden part is
-    scaled by r_t as in torch's GRU n gate: W_in x_t + b_in + r_t ⊙ (W_hn h_prev + b_hn)."""
+def _argument(
+    d: LabelledDirection, k: str, t: int | str, prev: int | str, bias: bool, reset: bool
+) -> tuple[list[Term], list[Term]]:
+    """W_ik x_t + b_ik + W_hk h_prev + b_hk in symbols, the input part and the hidden part (from
+    its "+"); with ``reset``, the hidden part is scaled by r_t as in torch's GRU n gate:
+    W_in x_t + b_in + r_t ⊙ (W_hn h_prev + b_hn)."""
     terms: list[Term] = [weight("W", "i", k, d), symbol("x", t, d)]
     if bias:
         terms += ["+", weight("b", "i", k, d)]
-    terms.append("+")
+    hidden: list[Term] = ["+"]
     if reset:
-        terms += [symbol("r", t, d, "r"), r"\odot", "("]
-    hidden: list[Term] = [weight("W", "h", k, d), symbol("h", prev, d)]
+        hidden += [symbol("r", t, d, "r"), r"\odot", "("]
+    hidden += [weight("W", "h", k, d), symbol("h", prev, d)]
     if bias:
         hidden += ["+", weight("b", "h", k, d)]
     if reset:
         hidden[-1] = Glued(hidden[-1], ")")
-    return terms + hidden
+    return terms, hidden
 
 
 def symbol(letter: str, index: int | str, d: LabelledDirection, gate: str | None = None) -> Symbol:

@@ -103,35 +103,58 @@ def test_the_cli_passes_the_heading_level_and_the_title() -> None:
     assert r"\subsubsection{Worked example}" in result.stdout
 
 
-# A host document: its class and options, what its author wrote before \input, and the snippet's
-# render, at the --width of the class (the seed's and the backward pass's, which has the most
-# headings with math, "Step $t = 2$, backward", and the widest chains, where the host's width is
-# measured; the seed alone in report and book). Each loads hyperref, last as its documentation
-# asks, and the snippet's packages.
-HOSTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
-    "article": ("article", "", r"\tableofcontents\section{Recurrent networks}", {"width": "a4"}),
+# A host document: its class and options, its own packages, what its author wrote before \input,
+# and the snippet's render, at the --width of the class or for the --host it names (the seed's and
+# the backward pass's, which has the most headings with math, "Step $t = 2$, backward", and the
+# widest chains, where the host's width is measured; the seed alone in book). Each loads hyperref,
+# last as its documentation asks, and the snippet's packages.
+# newtx (newtxmath) is not among them: its fonts are in texlive-fonts-extra, 500 MB.
+HOSTS: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
+    "article": ("article", "", "", r"\tableofcontents\section{Recurrent networks}", {"width": "a4"}),
     "twocolumn": (
         "article",
         "a4paper,twocolumn",
+        "",
         r"\section{Recurrent networks}",
         {"title": "A worked example", "width": "twocolumn"},
     ),
     "scrartcl": (
         "scrartcl",
         "a5paper",
+        "",
         r"\section{Recurrent networks}",
         {"heading_level": "subsubsection", "width": "a5"},
     ),
-    "report": ("report", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "none"}),
-    "book": ("book", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "paragraph"}),
+    "report": ("report", "", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "none"}),
+    "book": ("book", "", "", r"\chapter{Sequences}\section{Recurrent networks}", {"heading_level": "paragraph"}),
+    "memoir": (
+        "memoir",
+        "11pt,a4paper",
+        "",
+        r"\chapter{Sequences}",
+        {"host": "memoir,11pt,a4paper", "heading_level": "section"},
+    ),
+    "amsart": ("amsart", "", "", r"\section{Recurrent networks}", {"host": "amsart"}),
+    "amsart-twocolumn": ("amsart", "twocolumn", "", r"\section{Recurrent networks}", {"host": "amsart,twocolumn"}),
+    "tufte-handout": ("tufte-handout", "", "", r"\section{Recurrent networks}", {"host": "tufte-handout"}),
+    "fleqn": ("article", "fleqn", "", r"\section{Recurrent networks}", {"host": "article,fleqn"}),
+    "12pt": ("article", "12pt,a4paper", "", r"\section{Recurrent networks}", {"host": "article,12pt,a4paper"}),
+    "mathpazo": ("article", "", r"\usepackage{mathpazo}", r"\section{Recurrent networks}", {"host": "article"}),
+    "microtype": (
+        "article",
+        "",
+        r"\usepackage{lmodern}\usepackage[T1]{fontenc}\usepackage{microtype}",
+        r"\section{Recurrent networks}",
+        {"host": "article,a4paper", "width": r"\linewidth"},
+    ),
 }
 BACKWARD = SAMPLES / "lstm_backward.json"
 
 
 @pytest.mark.parametrize("host", list(HOSTS))
 def test_the_snippet_fits_each_class_with_hyperref(latex, tmp_path: Path, host: str) -> None:  # type: ignore[no-untyped-def]
-    cls, options, before, render_options = HOSTS[host]
-    samples = [SEED] if cls in ("report", "book") else [SEED, BACKWARD]
+    cls, options, packages, before, render_options = HOSTS[host]
+    samples = [SEED] if cls == "book" else [SEED, BACKWARD]
     for sample in samples:
         # with the check on when torch is installed, as the command renders: its sentence is on the page
         derivation = lstm_latex.derive(lstm_latex.load(sample), check=None)
@@ -148,6 +171,7 @@ def test_the_snippet_fits_each_class_with_hyperref(latex, tmp_path: Path, host: 
     )
     run = latex(
         rf"""\documentclass[{options}]{{{cls}}}
+{packages}
 \usepackage{{amsmath,amssymb,mathtools}}
 \usepackage{{xcolor}}
 \usepackage{{hyperref}}
@@ -228,3 +252,23 @@ def test_a_hosts_own_gate_colour_is_kept(latex, tmp_path: Path, seed) -> None:  
     )
     assert "lstmlatexi is rgb:0.0706,0.20392,0.33725." in run.text  # the host's 123456, not the snippet's 0072B2
     assert "lstmlatexf is rgb:0.8353,0.36864,0." in run.text  # the snippet's own D55E00, where the host has none
+
+
+@pytest.mark.parametrize(
+    "named", ["article,11pt,a4paper", "memoir,12pt", "scrartcl,10pt,letterpaper,twocolumn", "amsart", "tufte-handout"]
+)
+def test_a_hosts_widths_and_font_are_what_pdflatex_reports(latex, named: str) -> None:  # type: ignore[no-untyped-def]
+    cls, _, options = named.partition(",")
+    run = latex(
+        rf"""\documentclass[{options}]{{{cls}}}
+\makeatletter
+\begin{{document}}
+\typeout{{HOST \strip@pt\textwidth, \strip@pt\linewidth, \f@size}}
+\end{{document}}
+"""
+    )
+    host = lstm_latex.hosts.host(named)
+    (reported,) = re.findall(r"^HOST (.*)$", run.log, flags=re.MULTILINE)
+    assert [float(value) for value in reported.split(", ")] == pytest.approx(
+        [host.text_width, host.line_width, host.font_size], abs=1e-5
+    )

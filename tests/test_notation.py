@@ -83,7 +83,8 @@ def test_the_power_of_ten_stands_before_an_elided_matrix_and_counts_in_its_width
     scaled, scaled_width = numbers.layout(values * 1e-7)
     assert plain == r"\underbrace{\begin{bmatrix*}[r] 1.0000 \\ \vdots \\ 9.0000 \end{bmatrix*}}_{9}"
     assert scaled == r"10^{-7} " + plain
-    assert scaled_width == pytest.approx(plain_width + 2 + 0.7 * 2.4)  # "10" and a superscript "-7"
+    # "10" and a thin space, and a superscript "-7" at 0.8 of a minus sign's and a digit's width
+    assert scaled_width == pytest.approx(plain_width + 2.43 + 0.8 * (1.556 + 1))
     portable, _ = numbers.layout(values * 1e-7, portable=True)
     assert portable.startswith(r"10^{-7} \underbrace{\left[\begin{array}{r} 1.0000 \\ \vdots \\ 9.0000")
     assert numbers.power(values * 1e-7) == -7

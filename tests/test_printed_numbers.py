@@ -191,8 +191,8 @@ def test_messages_name_what_was_given(tmp_path: Path) -> None:
     width = run("render", str(path), "--no-check", "--width", "149.99pt")
     assert width.exit_code == 2
     assert (
-        "width '149.99pt' is narrower than 150pt, where no matrix of three 4-decimal columns fits:"
-        " give a width from 150pt to 2000pt"
+        "width '149.99pt' is narrower than 155pt, where no matrix of three 4-decimal columns fits:"
+        " give a width from 155pt to 2000pt"
     ) in width.stderr
     assert "(142.26pt) is narrower" in run("render", str(path), "--width", "5cm").stderr
     assert "width '2001pt' is wider than 2000pt" in run("render", str(path), "--width", "2001pt").stderr

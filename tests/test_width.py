@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -44,16 +45,24 @@ def test_a_preset_is_its_class_text_width_in_its_font() -> None:
     assert a5.digits(8) == pytest.approx(330.86 / 4)  # a template's own font size comes first
 
 
-@pytest.mark.parametrize(("width", "says"), [("3furlong", "not a preset (a4, twocolumn, a5, beamer)"), ("1pt", "1pt")])
-def test_a_bad_width_is_a_usage_error_naming_the_forms(width: str, says: str) -> None:
-    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--width", width])
+def usage_error(option: str, value: str) -> str:
+    """The message of ``render --option value``, a usage error (exit 2, nothing written), which
+    render(option=value) refuses too."""
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", option, value])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "Invalid value for '--width'" in result.stderr
-    assert says in result.stderr
-    assert ("a length such as 8.5cm, 345pt, 3.4in or 120mm" in result.stderr) == (width == "3furlong")
-    with pytest.raises(lstm_latex.RenderError, match="width"):
-        lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)), width=width)
+    assert f"Invalid value for '{option}'" in result.stderr
+    page: dict[str, Any] = {option.removeprefix("--"): value}
+    with pytest.raises(lstm_latex.RenderError):
+        lstm_latex.render(lstm_latex.forward(lstm_latex.load(SEED)), **page)
+    return result.stderr
+
+
+@pytest.mark.parametrize(("width", "says"), [("3furlong", "not a preset (a4, twocolumn, a5, beamer)"), ("1pt", "1pt")])
+def test_a_bad_width_is_a_usage_error_naming_the_forms(width: str, says: str) -> None:
+    message = usage_error("--width", width)
+    assert says in message
+    assert ("a length such as 8.5cm, 345pt, 3.4in or 120mm" in message) == (width == "3furlong")
 
 
 def test_a_break_inside_a_parenthesis_closes_it_and_opens_it_again() -> None:
@@ -63,7 +72,7 @@ def test_a_break_inside_a_parenthesis_closes_it_and_opens_it_again() -> None:
     assert Layout(typeset(), 1000).chain(items) == [
         rf"<f>{matrix(f)} \odot \left(1 - {matrix(c)} \odot {matrix(c)} \right) = {matrix(f)}"
     ]
-    narrow = Layout(typeset(), 27).chain(items)  # f ⊙ (1 − c is 26.5 digits wide, ⊙ c) 16.2
+    narrow = Layout(typeset(), 24).chain(items)  # f ⊙ (1 − c is 23 digits wide, ⊙ c) 13, = f 10.7
     assert narrow == [
         rf"<f>{matrix(f)} \odot \left(1 - {matrix(c)} \right.",
         rf"\left. {{}} \odot {matrix(c)} \right)",
@@ -194,3 +203,66 @@ def test_overfull_boxes_are_found_with_their_pages() -> None:
         "page 2: Overfull \\hbox (12.3pt too wide) in paragraph at lines 10--12",
         "page 4: Overfull \\vbox (4.0pt too high) detected at line 40",
     ]
+
+
+@pytest.mark.parametrize(
+    ("host", "width", "points", "font"),
+    [
+        ("article", r"\textwidth", 345.0, 10.0),
+        ("memoir,11pt,a4paper", r"0.9\textwidth", 0.9 * 369, 10.95),
+        ("article,a4paper,twocolumn", r"\linewidth", 221.0, 10.0),  # a column's
+        ("article,a4paper,twocolumn", r".5\textwidth", 226.0, 10.0),  # half the page's 452pt
+        ("amsart,twocolumn", r"\columnwidth", 175.0, 10.0),
+        ("scrartcl", r"\linewidth", 418.25555, 10.95),  # KOMA's 11pt and A4 when none is given
+        ("tufte-handout,12pt", r"\textwidth", 312.0, 10.0),  # Tufte's text is 10pt whatever the size
+        ("article,12pt,fleqn,draft", "300pt", 300.0, 12.0),  # a length at the host's font; fleqn ignored
+    ],
+)
+def test_a_width_may_be_a_part_of_the_hosts(host: str, width: str, points: float, font: float) -> None:
+    page = text_width(width, lstm_latex.hosts.host(host))
+    assert page.points == pytest.approx(points)
+    assert page.font_size == font
+
+
+def test_the_host_is_the_width_to_fit_and_a_length_of_it_needs_one() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    in_columns = lstm_latex.render(trace, "snippet", host="article,a4paper,twocolumn")
+    assert in_columns == lstm_latex.render(trace, "snippet", width="twocolumn")  # 221pt at 10pt
+    assert lstm_latex.render(trace, "snippet", host="memoir,12pt", width=r"0.8\linewidth") == lstm_latex.render(
+        trace, "snippet", width=f"{0.8 * 383 * 10 / 12}pt"
+    )  # 0.8 x 383pt of a 12pt font holds as many digits as 255.3pt of a 10pt one
+    with pytest.raises(lstm_latex.RenderError, match=r"is a length of the host's: name its class with --host"):
+        lstm_latex.render(trace, "snippet", width=r"0.9\textwidth")
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--width", r"0.9\textwidth"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(r"Error: width '0.9\\textwidth' is a length of the host's")
+    args = ["render", str(SEED), "--no-check", "--template", "snippet"]
+    result = CliRunner().invoke(main, [*args, "--host", "memoir,12pt", "--width", r"0.8\linewidth"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == lstm_latex.render(trace, "snippet", host="memoir,12pt", width=r"0.8\linewidth")
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("letter", "no class 'letter' among the hosts: use one of article, report,"),
+        ("article,9pt", "article at '9pt' is not among the hosts: use 10pt, 11pt, 12pt"),
+        ("memoir,b5paper", "memoir on 'b5paper' is not among the hosts: use letterpaper, a4paper, a5paper"),
+        ("tufte-handout,twocolumn", "tufte-handout has no twocolumn option"),
+        ("article,\\relax", "host option '\\\\relax' is not a class option"),
+        ("article," + "x" * 300, "more than 200"),
+    ],
+)
+def test_a_bad_host_is_a_usage_error_saying_what_is_wrong(host: str, says: str) -> None:
+    assert says in usage_error("--host", host)
+
+
+def test_a_class_without_a_heading_level_is_refused_and_skipped() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    tufte = lstm_latex.render(trace, "snippet", host="tufte-handout")
+    assert r"\subsubsection" not in tufte  # an error in Tufte's classes
+    assert r"\subsection{Step \texorpdfstring{$t = 1$}{t = 1}}" in tufte
+    assert r"\paragraph*{What torch returns}" in tufte  # the level below \subsection there
+    with pytest.raises(lstm_latex.RenderError, match=r"tufte-handout has no \\subsubsection: use one of section,"):
+        lstm_latex.render(trace, "snippet", host="tufte-handout", heading_level="subsubsection")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -99,6 +99,7 @@ class Equation:
     left: tuple[Term, ...]
     right: tuple[Term, ...]
     wrap: int = 0  # 0: on one line
+    relation: str = "="  # or \leftarrow, for a step of SGD
 
 
 @dataclass(frozen=True)
@@ -353,9 +354,8 @@ class StepView:
             "=",
             g.dh,
         ]
-        lines = self.layout.gradient_chain(chain, beside=True)
-        first = self.aligned(Equation((gradient("h", s.t, d),), (lines[0],)), "reveal")
-        return Part("Hidden state", (Display(_ended([first, *self._continuations(lines[1:])], "")),))
+        lines = self._beside(Equation((gradient("h", s.t, d),), ()), self.layout.gradient_chain(chain, beside=True))
+        return Part("Hidden state", (Display(tuple(lines)),))
 
     def lstm_backward(self, d: LabelledDirection, s: LstmStep, g: LstmGrad) -> list[Part]:
         """An LSTM step's backward pass after ∂L/∂h_t (hidden_gradient): through W_hr with a
@@ -578,20 +578,144 @@ class StepView:
         at the margin, ending in ``end``."""
         if not equation.wrap:
             return [self.aligned(equation, end)]
-        first = (*equation.left, "=", *equation.right[: equation.wrap])
+        first = (*equation.left, equation.relation, *equation.right[: equation.wrap])
         return [Line((), first, "break"), Line((), ("{}", *equation.right[equation.wrap :]), end, indented=True)]
 
-    def _continuations(self, texts: list[str]) -> list[Line]:
-        """Lines continuing a chain of Layout's, a quad in (at the margin on a narrow page)."""
+    def _continuations(self, terms: Sequence[Term]) -> list[Line]:
+        """Lines continuing a chain of Layout's (or a matrix), a quad in (at the margin on a narrow page)."""
         quad = "{}" if self.layout.hang else r"\quad {}"
-        return [Line((), (quad, text), indented=True) for text in texts]
+        return [Line((), (quad, term), indented=True) for term in terms]
+
+    def _beside(self, equation: Equation, chain: list[str], end: End = "") -> list[Line]:
+        """``equation`` with a chain of Layout's lines after its right-hand side, the chain's first
+        line on the equation's line, the others continuing it; the last ends in ``end``."""
+        first = self.aligned(dataclasses.replace(equation, right=(*equation.right, chain[0])), "reveal")
+        return list(_ended([first, *self._continuations(chain[1:])], end))
+
+    def _numbers(self, left: tuple[Term, ...], array: Array, end: End) -> list[Line]:
+        """``left = `` the array's numbers, on the next line when they do not fit beside it."""
+        if self.layout.beside([array], 0):
+            return [self.aligned(Equation(left, (Numbers(array),)), end)]
+        return [self.aligned(Equation(left, ()), "break"), *_ended(self._continuations([Numbers(array)]), end)]
+
+    # The gradients of the parameters and of the inputs, and the step of SGD.
+
+    def parameter_gradients(self, b: LabelledGradients) -> list[Part]:
+        """Each gate's parameters' gradients as sums over the steps (their terms elided as a long
+        matrix is), a part a gate the selection shows; then W_hr's, with a projection."""
+        d, parts = b.direction, []
+        for index, gp in enumerate(b.gates):
+            if not self.selection.shows_gate(gp.name):
+                continue
+            k = gp.name
+            deltas_i, deltas_h = b.gate_deltas(index)
+            input_sum = (r"\textstyle\sum_t", delta(k, "t", d, self.cell))
+            hidden_sum = (r"\textstyle\sum_t", *self.hidden_delta(d, k, "t"))
+            weights = (
+                (
+                    Equation(
+                        (gradient_of(weight("W", "i", k, d)),), (*input_sum, transposed_braced(symbol("x", "t", d)))
+                    ),
+                    self.layout.outer_sum(deltas_i, b.inputs, gp.weight_i),
+                ),
+                (
+                    Equation(
+                        (gradient_of(weight("W", "h", k, d)),),
+                        (*hidden_sum, transposed_braced(symbol("h", d.prev_symbol, d))),
+                    ),
+                    self.layout.outer_sum(deltas_h, b.previous_hidden, gp.weight_h),
+                ),
+            )
+            displays = [
+                Display((self.aligned(equation, "reveal"), *self._chain(("=",), chain, "")))
+                for equation, chain in weights
+            ]
+            if gp.bias_i is not None and gp.bias_h is not None:
+                biases = [
+                    *self._beside(
+                        Equation((gradient_of(weight("b", "i", k, d)),), (*input_sum, "=")),
+                        self.layout.outer_sum(deltas_i, None, gp.bias_i),
+                        "gap",
+                    ),
+                    *self._beside(
+                        Equation((gradient_of(weight("b", "h", k, d)),), (*hidden_sum, "=")),
+                        self.layout.outer_sum(deltas_h, None, gp.bias_h),
+                    ),
+                ]
+                displays.append(Display(tuple(biases)))
+            parts.append(Part(self.cell.gate(k).title.capitalize(), tuple(displays)))
+        if b.gradients.weight_hr is not None:
+            o, c = symbol("o", "t", d, "o"), symbol("c", "t", d)
+            unprojected = (r"\bigl(", o, r"\odot", r"\tanh(", c, r")\bigr)^{\top}")
+            equation = Equation(
+                (gradient_of(Symbol("W", "hr", d.sup)),), (r"\textstyle\sum_t", gradient("h", "t", d), *unprojected)
+            )
+            chain = self.layout.outer_sum(b.hidden_gradients, b.unprojected, b.gradients.weight_hr)
+            parts.append(
+                Part("Projection", (Display((self.aligned(equation, "reveal"), *self._chain(("=",), chain, ""))),))
+            )
+        return parts
+
+    def input_gradients(self, gradients: Gradients) -> Display:
+        """∂L/∂x, a row a step, and ∂L/∂h_0 (and ∂L/∂c_0), a row a layer and direction."""
+        states = [("x", gradients.x), ("h_0", gradients.h0)] + (
+            [("c_0", gradients.c0)] if gradients.c0 is not None else []
+        )
+        lines = [
+            line for name, array in states for line in self._numbers((rf"\partial L/\partial {name}",), array, "break")
+        ]
+        return Display(_ended(lines, ""))
+
+    def descent(self, b: LabelledGradients, lr: str) -> list[Part]:
+        """Each parameter after one step of SGD with the learning rate ``lr`` (as printed), a part a
+        gate the selection shows; then W_hr, with a projection."""
+        d, parts = b.direction, []
+        for gp, grad_p, new_p in b.descent:
+            if not self.selection.shows_gate(gp.name):
+                continue
+            sides = [
+                (
+                    weight(kind, side, gp.name, d),
+                    getattr(gp, f"{name}_{side}"),
+                    getattr(grad_p, f"{name}_{side}"),
+                    getattr(new_p, f"{name}_{side}"),
+                )
+                for kind, name in (("W", "weight"), ("b", "bias"))
+                for side in "ih"
+            ]
+            lines = [
+                line
+                for parameter, value, gradient_value, new in sides
+                if value is not None
+                for line in self._beside(
+                    Equation((parameter,), (), relation=r"\leftarrow"),
+                    self.layout.difference(value, lr, gradient_value, new),
+                    "gap",
+                )
+            ]
+            parts.append(Part(self.cell.gate(gp.name).title.capitalize(), (Display(_ended(lines, "")),)))
+        if b.gradients.weight_hr is not None and b.gradients.updated is not None:
+            weight_hr, new_hr = d.trace.params.weight_hr, b.gradients.updated.weight_hr
+            assert weight_hr is not None  # the direction has a projection: its gradient is not None
+            assert new_hr is not None
+            chain = self.layout.difference(weight_hr, lr, b.gradients.weight_hr, new_hr)
+            lines = self._beside(Equation((Symbol("W", "hr", d.sup),), (), relation=r"\leftarrow"), chain)
+            parts.append(Part("Projection", (Display(tuple(lines)),)))
+        return parts
+
+    def hidden_delta(self, d: LabelledDirection, k: str, t: int | str) -> list[Term]:
+        """What gate k sends back through W_hk at step t, in symbols: δ_k, or for the cell's scaled
+        gate (the GRU's n) r_t ⊙ δ_n, in parentheses."""
+        if k != self.cell.scaled:
+            return [delta(k, t, d, self.cell)]
+        return ["(", symbol("r", t, d, "r"), r"\odot", delta(k, t, d, self.cell), ")"]
 
     def aligned(self, equation: Equation, end: End = "") -> Line:
         """``equation`` as a line: its left-hand side in its column, or (on a narrow page, where
         they hang) at the start of the line."""
         if self.layout.hang:
-            return Line((), (*equation.left, "=", *equation.right), end)
-        return Line(equation.left, ("=", *equation.right), end)
+            return Line((), (*equation.left, equation.relation, *equation.right), end)
+        return Line(equation.left, (equation.relation, *equation.right), end)
 
     def _chain(
         self,
@@ -830,7 +954,7 @@ def _spaced_tanh(value: Term) -> list[Term]:
 
 def gradient(name: str, t: int | str, d: LabelledDirection) -> Glued:
     """∂L/∂name_t: the gradient of the loss with respect to a quantity."""
-    return Glued(symbol(name, t, d), "", before=r"\partial L/\partial ")
+    return gradient_of(symbol(name, t, d))
 
 
 def via(name: str, t: int | str, d: LabelledDirection, step: int | str | None = None) -> Glued:
@@ -852,3 +976,8 @@ def transposed(term: Term) -> Glued:
 def transposed_braced(term: Term) -> Glued:
     """{term}ᵀ, for a symbol with a superscript of its own: {W_{hr}^{(1)}}^{\\top}."""
     return Glued(term, r"}^{\top}", before="{")
+
+
+def gradient_of(term: Term) -> Glued:
+    """∂L/∂ of a term, such as a parameter's symbol: ∂L/∂W_{ii}."""
+    return Glued(term, "", before=r"\partial L/\partial ")

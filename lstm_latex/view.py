@@ -598,6 +598,43 @@ class StepView:
             return [self.aligned(Equation(left, (Numbers(array),)), end)]
         return [self.aligned(Equation(left, ()), "break"), *_ended(self._continuations([Numbers(array)]), end)]
 
+    # The loss, the gradients of the parameters and of the inputs, and the step of SGD.
+
+    def loss_display(self, output: Array, gradients: Gradients) -> Display:
+        """The loss and its gradient at the output: L with its value, the output less the target
+        (for ½ Σ, ∂L/∂output itself), then ∂L/∂output; or the gradient the layers above give."""
+        value = self.layout.typeset.numbers.number(gradients.value)
+        loss, n = gradients.loss, gradients.d_output.size
+        d_output = r"\partial L/\partial \text{output}"
+        if loss.target is None or gradients.error is None:
+            given = Equation((d_output,), (Glued(Numbers(gradients.d_output), r", \qquad"), "L", "=", value))
+            return Display((self.aligned(given),))
+        half = loss.kind == "half_sse"
+        difference = self.layout.difference(output, "", loss.target, gradients.error, d_output if half else "")
+        lines = [
+            self.aligned(Equation(("L",), (*self.loss_terms(loss.kind, n), "=", value)), "gap"),
+            *self._beside(Equation((r"\text{output} - \text{target}",), ()), difference, "" if half else "gap"),
+        ]
+        if not half:
+            lines.append(
+                self.aligned(
+                    Equation((d_output,), (*self.loss_gradient_terms(loss.kind, n), "=", Numbers(gradients.d_output)))
+                )
+            )
+        return Display(tuple(lines))
+
+    @staticmethod
+    def loss_terms(kind: str, n: int) -> list[Term]:
+        """A loss in symbols, of the output's n entries: ½ Σ_t, Σ_t or 1/n Σ_t of ‖y_t − y*_t‖²."""
+        total = {"half_sse": r"\tfrac{1}{2} \sum_t", "sse": r"\sum_t", "mse": rf"\tfrac{{1}}{{{n}}} \sum_t"}[kind]
+        return [total, r"\lVert y_t - y^{*}_t \rVert^2"]
+
+    @staticmethod
+    def loss_gradient_terms(kind: str, n: int) -> list[Term]:
+        """Its gradient at the output in symbols: the output less the target, times 2 or 2/n but for ½ Σ."""
+        factor = {"half_sse": [], "sse": ["2"], "mse": [rf"\tfrac{{2}}{{{n}}}"]}[kind]
+        return [*factor, r"(\text{output} - \text{target})"]
+
     # The gradients of the parameters and of the inputs, and the step of SGD.
 
     def parameter_gradients(self, b: LabelledGradients) -> list[Part]:

@@ -108,6 +108,7 @@ class Display:
 
     lines: tuple[Line, ...]
     text: str = ""
+    columns: int = 1  # pairs of aligned columns: 2 for a weight and its bias on one line
 
 
 @dataclass(frozen=True)
@@ -597,6 +598,31 @@ class StepView:
         if self.layout.beside([array], 0):
             return [self.aligned(Equation(left, (Numbers(array),)), end)]
         return [self.aligned(Equation(left, ()), "break"), *_ended(self._continuations([Numbers(array)]), end)]
+
+    def parameters(self, d: LabelledDirection) -> list[Part]:
+        """Each gate's blocks of the parameters that the selection shows, a part a gate: each bias
+        beside its weight when both pairs fit on their lines, else below it; then W_hr, with a
+        projection."""
+        parts = []
+        for gp in d.trace.gates:
+            if not self.selection.shows_gate(gp.name):
+                continue
+            beside, lines = self.layout.biases_beside(gp), []
+            for side, value, bias in (("i", gp.weight_i, gp.bias_i), ("h", gp.weight_h, gp.bias_h)):
+                weight_lines = self._numbers((weight("W", side, gp.name, d),), value, "break")
+                if bias is not None and beside:
+                    last = weight_lines[-1]
+                    beside_it = (r"&\qquad", weight("b", side, gp.name, d), "&=", Numbers(bias))
+                    weight_lines[-1] = dataclasses.replace(last, right=(*last.right, *beside_it))
+                lines += weight_lines
+                if bias is not None and not beside:
+                    lines.append(self.aligned(Equation((weight("b", side, gp.name, d),), (Numbers(bias),)), "break"))
+            parts.append(Part(self.cell.gate(gp.name).title.capitalize(), (Display(_ended(lines, ""), columns=2),)))
+        weight_hr = d.trace.params.weight_hr
+        if weight_hr is not None:
+            projection = Equation((Symbol("W", "hr", d.sup),), (Numbers(weight_hr),))
+            parts.append(Part("Projection", (Display((self.aligned(projection),)),)))
+        return parts
 
     # The loss, the gradients of the parameters and of the inputs, and the step of SGD.
 

@@ -76,7 +76,8 @@ def template_environment(template_dir: Path | None) -> jinja2.Environment:
     builtin = BuiltinLoader(TEMPLATES, PRECOMPILED)
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": builtin}, delimiter=":"), builtin]
     if template_dir is None:
-        return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), **OPTIONS)
+        # The built-in templates do not change under a running process: no file is looked at again.
+        return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), auto_reload=False, **OPTIONS)
     return Sandbox(loader=jinja2.ChoiceLoader([Utf8Loader(template_dir), *loaders]), **OPTIONS)
 
 

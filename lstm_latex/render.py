@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -25,7 +25,8 @@ from .model import Array, Inputs, Network, Provenance, Trace
 from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
-from .view import WHOLE_KEY, LabelledDirection, Sheet, StepView, backward_order, labelled
+from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, StepView, Term, aligned_lines, backward_order, labelled
+from .view import math as math_of
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -230,6 +231,8 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     env.filters.update(
         num=style.numbers.number,
         mat=_matrix,
+        math=_math,
+        aligned=_aligned,
         paint=_paint(style.color, written),
         tex=escape_latex,
         text=written.escape,
@@ -283,6 +286,14 @@ _TYPESET: ContextVar[Typeset] = ContextVar("lstm_latex_typeset")
 
 def _matrix(array: Array) -> str:
     return _TYPESET.get().matrix(array)
+
+
+def _math(terms: Sequence[Term]) -> str:
+    return math_of(terms, _TYPESET.get())
+
+
+def _aligned(lines: Sequence[Line], reveal: str) -> str:
+    return aligned_lines(lines, _TYPESET.get(), reveal)
 
 
 def _layout_for(width: str | TextWidth, font_size: float | None, rows: float = math.inf) -> Layout:

@@ -14,7 +14,7 @@ from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
     from .backprop import DirectionGradients, Gradients
-    from .layout import Item, Layout
+    from .layout import Item, Layout, Typeset
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
 # ∂L/∂c_t), then the gates (the activations, the δ's, the parameters' gradients), then every
@@ -74,6 +74,38 @@ class Glued:
 
 
 Term = Symbol | Numbers | Glued | str
+
+
+def math(terms: Sequence[Term], typeset: Typeset) -> str:
+    """Terms as the math every format writes (LaTeX, KaTeX, MathJax), a space between them: a
+    symbol in its gate's colour, an array as ``typeset`` sets its matrix."""
+    return " ".join(_math(term, typeset) for term in terms)
+
+
+def aligned_lines(lines: Sequence[Line], typeset: Typeset, reveal: str) -> str:
+    """The lines of an aligned display as every format writes them: each line's left-hand side,
+    its alignment point, what follows, and its end: ``reveal`` (the format's line break where
+    slides show the next line), a plain break, or one with space below it."""
+    ends: dict[End, str] = {"reveal": " " + reveal, "break": r" \\", "gap": r" \\[1ex]", "": ""}
+    return "\n".join(
+        ("  " if line.indented else "")
+        + (math(line.left, typeset) + " " if line.left else "")
+        + ("&" if line.aligned else "")
+        + math(line.right, typeset)
+        + ends[line.end]
+        for line in lines
+    )
+
+
+def _math(term: Term, typeset: Typeset) -> str:
+    if isinstance(term, str):
+        return term
+    if isinstance(term, Glued):
+        return term.before + _math(term.term, typeset) + term.text
+    if isinstance(term, Numbers):
+        return typeset.paint(typeset.matrix(term.array), term.gate)
+    return typeset.paint(f"{term.letter}_{{{term.index}}}{term.sup}", term.gate)
+
 
 # How a line of a display ends: nothing (the last), a line break where slides reveal the next line
 # (REVEAL), a plain one (BREAK), or one with a little space below it (GAP).

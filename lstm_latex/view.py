@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from .cells import Cell, Grad, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .cells.common import split_params
-from .model import Array, DirectionTrace, Gate, GateGrad, GateParams
+from .model import Array, DirectionTrace, Gate, GateGrad, GateParams, Trace
 from .selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
@@ -73,7 +73,14 @@ class Glued:
     before: str = ""  # and text right before it: "\partial L/\partial " before h_{t}
 
 
-Term = Symbol | Numbers | Glued | str
+@dataclass(frozen=True)
+class Symbols:
+    """A matrix of symbols, a row of terms each: which state each row of a matrix of numbers holds."""
+
+    rows: tuple[tuple[Term, ...], ...]
+
+
+Term = Symbol | Numbers | Glued | Symbols | str
 
 
 def math(terms: Sequence[Term], typeset: Typeset) -> str:
@@ -104,6 +111,9 @@ def _math(term: Term, typeset: Typeset) -> str:
         return term.before + _math(term.term, typeset) + term.text
     if isinstance(term, Numbers):
         return typeset.paint(typeset.matrix(term.array), term.gate)
+    if isinstance(term, Symbols):
+        rows = " \\\\\n".join(" & ".join(_math(entry, typeset) for entry in row) for row in term.rows)
+        return f"\\begin{{bmatrix}}\n{rows}\n\\end{{bmatrix}}"
     return typeset.paint(f"{term.letter}_{{{term.index}}}{term.sup}", term.gate)
 
 
@@ -655,6 +665,39 @@ class StepView:
             projection = Equation((Symbol("W", "hr", d.sup),), (Numbers(weight_hr),))
             parts.append(Part("Projection", (Display((self.aligned(projection),)),)))
         return parts
+
+    def returned(self, trace: Trace[Step], directions: Sequence[LabelledDirection], num_directions: int) -> Display:
+        """What torch returns, each matrix beside the states its rows hold: the output, the last
+        layer's h_t a row a step (its directions side by side), then h_n and c_n, a row a layer and
+        direction; the numbers below their symbols when both do not fit on a line."""
+        last = directions[-num_directions:]
+        steps = range(1, len(trace.output) + 1)
+        output = Symbols(
+            tuple(
+                tuple(r"\vdots" if t is None else transposed_braced(symbol("h", t, d)) for d in last)
+                for t in self.layout.rows(trace.output, steps)
+            )
+        )
+        states = [(r"\text{output}", output, trace.output, len(last))]
+        for name, array in (("h", trace.h_n), ("c", trace.c_n)):
+            if array is not None:
+                final = Symbols(
+                    tuple(
+                        (r"\vdots" if d is None else transposed_braced(symbol(name, d.trace.steps[-1].t, d)),)
+                        for d in self.layout.rows(array, directions)
+                    )
+                )
+                states.append((f"{name}_n", final, array, 1))
+        lines = []
+        for left, symbols, array, columns in states:
+            if self.layout.symbols_beside(array, columns):
+                lines.append(self.aligned(Equation((left,), (symbols, "=", Numbers(array))), "break"))
+            else:
+                lines += [
+                    self.aligned(Equation((left,), (symbols,)), "break"),
+                    Line((), ("", "=", Numbers(array)), "break", indented=True),
+                ]
+        return Display(_ended(lines, ""))
 
     # The loss, the gradients of the parameters and of the inputs, and the step of SGD.
 

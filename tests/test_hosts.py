@@ -247,7 +247,7 @@ def test_the_beamer_template_writes_the_deck_asked_for_and_frames_name_theirs(se
     madrid = lstm_latex.render(seed, "beamer", deck=Deck("Madrid", "4:3"))
     assert madrid.startswith("\\documentclass[aspectratio=43,10pt]{beamer}\n\\usetheme{Madrid}\n")
     frames = lstm_latex.render(seed, "frames", deck=Deck("metropolis"))
-    assert "% Made for a 4:3 deck of the metropolis theme" in frames
+    assert "% a 4:3 deck of the metropolis theme (render with --theme and --aspect for another)" in frames
     assert "\\framesubtitle" not in default + frames  # metropolis shows none: the step is in the title
     assert "\\begin{frame}{\\lstmlatexwhere: Input gate}" in frames
     # the frame's size: a 16:9 frame is wider than a 4:3 one and shorter, metropolis's lines further apart

@@ -129,9 +129,8 @@ _DISPLAY = re.compile(
     r"\\\[\n(?P<open>\\begin\{aligned(?:at)?\}(?:\{\d+\})?)\n(?P<lines>.*?)\n(?P<close>\\end\{aligned(?:at)?\})\n?\\\]",
     re.DOTALL,
 )
-# Where a display's line ends: its "\\", with a \pause or a space ("[1ex]") after it, and a
-# new line or spaces before the next line's "&".
-_LINE_END = re.compile(r"\\\\(?:\[[^\]]*\])?(?: \\pause)?(?:\n| +(?=&))")
+# Where a display's line ends: its "\\", with a \pause or a space ("[1ex]") after it.
+_LINE_END = re.compile(r"\\\\(?:\[[^\]]*\])?(?: \\pause)?\n")
 _TABLE = re.compile(r"\\begin\{(bmatrix\*?|array)\}(.*?)\\end\{\1\}", re.DOTALL)
 
 

@@ -184,15 +184,6 @@ def test_a_frame_holds_what_its_deck_measures() -> None:
     assert all(frames["default", "4:3"] <= count <= frames["metropolis", "16:9"] for count in frames.values())
 
 
-def test_a_line_ends_where_the_next_begins_on_the_same_line_of_latex() -> None:
-    # "\\ \pause  &= …": two lines of a display (as the backward pass writes a delta), not one
-    line = r"&= \begin{bmatrix*}[r] 0.5 \\ 0.5 \\ 0.5 \\ 0.5 \end{bmatrix*}"
-    body = "\\[\n\\begin{aligned}\n" + " \\\\ \\pause  ".join([line] * 6) + "\n\\end{aligned}\n\\]\n"
-    split = split_frames(body, "CONTINUED\n", TWENTY_ROWS)
-    assert split.count("CONTINUED") == 1  # 1 + 6 x 4.4 rows: two frames of 20
-    assert split.count("0.5") == body.count("0.5")
-
-
 def test_wide_slides_are_split_not_shrunk_and_elided_for_a_frame_by_default(tmp_path: Path) -> None:
     trace = lstm_latex.forward(lstm_latex.load(random_lstm(3, 8, steps=1)))
     slides = lstm_latex.render(trace, "beamer")

@@ -250,10 +250,15 @@ def test_the_beamer_template_writes_the_deck_asked_for_and_frames_name_theirs(se
     assert "% a 4:3 deck of the metropolis theme (render with --theme and --aspect for another)" in frames
     assert "\\framesubtitle" not in default + frames  # metropolis shows none: the step is in the title
     assert "\\begin{frame}{\\lstmlatexwhere: Input gate}" in frames
-    # the frame's size: a 16:9 frame is wider than a 4:3 one and shorter, metropolis's lines further apart
-    assert lstm_latex.render(seed, "beamer", deck=Deck(aspect="4:3")).count("(continued)}") >= default.count(
-        "(continued)}"
-    )
+    # How tall the deck's frame is: each of the seed's four gates' chains fits a frame of the
+    # default theme at 16:9 (210pt high), not one of Madrid's (196pt), nor one of metropolis's, whose
+    # lines are 11.5pt apart.
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    continued = {
+        theme: lstm_latex.render(trace, "beamer", deck=Deck(theme, "16:9")).count("(continued)}")
+        for theme in ("default", "Madrid", "metropolis")
+    }
+    assert continued == {"default": 0, "Madrid": 4, "metropolis": 4}
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from .output_formats import FORMATS, LATEX, OutputFormat, named_by
 from .pipeline import MAX_STEPS, Derivation, derive
 from .render import Style, render
 from .selection import EVERYTHING, PARTS, Indices, Selection
+from .slides import ASPECTS, THEMES, Deck
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
 from .worksheet import MAX_VARIANTS, Variant
@@ -264,7 +265,7 @@ _EXTENSIONS = "; ".join(f"{', '.join(f.extensions)}: {f.name}" for f in FORMATS.
     help=f"The text width to fit: {', '.join(WIDTH_PRESETS)}, or a length such as 8.5cm or 345pt."
     " With --host, also a length of the host's: 0.9\\textwidth, \\linewidth, \\columnwidth."
     "  [default: --host's \\linewidth, else the template's own: document an A4 page, snippet a4,"
-    " beamer a 16:9 frame, frames beamer]",
+    " beamer and frames a frame of --theme and --aspect]",
 )
 @click.option(
     "--host",
@@ -273,6 +274,17 @@ _EXTENSIONS = "; ".join(f"{', '.join(f.extensions)}: {f.name}" for f in FORMATS.
     help="The document the snippet goes into, as its \\documentclass: its class and options, such as"
     " memoir,11pt,a4paper or article,twocolumn: the width to fit and the font it is measured in, and"
     f" its sectioning commands. Classes: {', '.join(CLASSES)}.",
+)
+@click.option(
+    "--theme",
+    type=click.Choice(THEMES, case_sensitive=False),
+    help="The beamer theme of the deck the slides are for: beamer writes it, frames fit its frames."
+    "  [default: default]",
+)
+@click.option(
+    "--aspect",
+    type=click.Choice(list(ASPECTS)),
+    help="The aspect ratio of the deck the slides are for.  [default: 16:9 for beamer, 4:3 for frames]",
 )
 @click.option(
     "--max-steps",
@@ -302,6 +314,8 @@ def render_(
     heading_level: HeadingLevel | None,
     width: str | None,
     host: str | None,
+    theme: str | None,
+    aspect: str | None,
     max_steps: int,
     steps: Indices | None,
     layers: Indices | None,
@@ -319,6 +333,8 @@ def render_(
     if compile_ and not pdf and (output is None or output_format not in (None, "latex") or not output.endswith(".tex")):
         raise click.ClickException("--compile needs -o FILE.tex and LaTeX output, to write the PDF beside it")
     name = template or FORMATS[output_format or "latex"].document
+    if (theme or aspect) and name not in SLIDES and template_dir is None:
+        raise click.ClickException("--theme and --aspect say the deck of slides: give --template beamer or frames")
     if max_size is None:
         max_size = SLIDE_MAX_SIZE if name in SLIDES else NumberFormat.max_size
     numbers = NumberFormat(
@@ -341,6 +357,7 @@ def render_(
             selection=selection,
             width=width,
             host=host,
+            deck=Deck(theme or "default", aspect),
         )
     if pdf and output is not None:
         from .compile import compile_text  # subprocess and friends: only when asked to compile

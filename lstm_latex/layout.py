@@ -22,7 +22,6 @@ from .errors import RenderError
 from .hosts import SECTIONING, Host
 from .latex import COLUMN_GAP, NumberFormat, column_widths
 from .model import Array, DirectionTrace, Gate, GateParams
-from .slides import split_frames
 from .values import kind, quote
 
 # What stands between the matrices of a chain, in digit widths, measured as NumberFormat.layout's
@@ -400,11 +399,6 @@ class Layout:
             return piece
         under = item[2]
         return Piece(rf"\underbrace{{{piece.text}}}_{{{under}}}", max(piece.width, 0.7 * _symbol_width(under)))
-
-    def frames(self, body: str, continued: str) -> str:
-        """A slide's ``body`` with ``continued`` (the end of a frame and the start of the next)
-        wherever a frame is full (see lstm_latex/slides.py)."""
-        return split_frames(body, continued)
 
     def beside(self, arrays: Sequence[Array], label: float) -> bool:
         """Whether the matrices of ``arrays`` fit on one line, each with ``label`` digit widths beside it."""

@@ -25,6 +25,7 @@ from .model import Array, Inputs, Network, Provenance, Trace
 from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
+from .slides import Deck
 from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, StepView, Term, aligned_lines, backward_order, labelled
 from .view import math as math_of
 
@@ -70,6 +71,7 @@ def render(
     sheet: Sheet = WHOLE_KEY,
     width: str | None = None,
     host: str | None = None,
+    deck: Deck | None = None,
 ) -> str:
     """The text of ``derivation`` (lstm_latex.derive), from the entry template named ``template``: a built-in
     one (document, snippet, beamer, markdown), or a file of ``template_dir`` (``NAME.tex.j2``
@@ -97,6 +99,10 @@ def render(
     see lstm_latex.hosts): its line width is the width to fit unless ``width`` says another, which
     may then be a part of it (``0.9\\textwidth``, ``\\linewidth``, ``\\columnwidth``), a length is
     measured at its body font, and the headings use only the sectioning commands it has.
+    ``deck`` is the beamer deck slides (beamer, frames) are for, its theme and aspect ratio
+    (``Deck("metropolis", "16:9")``, see lstm_latex.slides): it decides how wide (unless ``width``
+    says) and how tall a frame is, and the beamer template writes it in its preamble; None: the
+    default theme, of the template's aspect ratio (beamer 16:9, frames 4:3).
     ``progress`` is called once for each step the derivation shows.
     A derivation worked by hand shows its numbers printed to its decimals, its rule stated at the
     start and its largest difference from float64 in the results; its check is still of the exact
@@ -153,6 +159,7 @@ def render(
             heading_level=heading_level,
             width=fitted,
             sectioning=sectioning,
+            deck=deck or Deck(),
             style=style,
             check=check,
             hand=hand,

@@ -14,6 +14,7 @@ from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cli import main
+from lstm_latex.slides import FRAMES, Deck
 
 SECTIONING = re.compile(r"\\(section|subsection|subsubsection|paragraph|subparagraph)\*?\{")
 
@@ -193,41 +194,97 @@ And after it.
         assert r"{\numberline {2}" not in toc
 
 
-def test_the_frames_fit_a_beamer_deck(latex, tmp_path: Path, seed) -> None:  # type: ignore[no-untyped-def]
-    # The seed's frames and the backward pass's, in a deck of beamer's default 4:3 shape at
-    # --width beamer; as a handout, a page a frame (a frame's overlays are laid out alike).
-    frames = lstm_latex.render(seed, "frames", title="A worked example", width="beamer")
+@pytest.fixture(scope="module")
+def backward_step() -> lstm_latex.Derivation:
+    """The backward sample as the command derives it (checked when torch is installed)."""
+    return lstm_latex.derive(lstm_latex.load(BACKWARD), check=None)
+
+
+@pytest.mark.parametrize(("theme", "aspect"), list(FRAMES))
+def test_the_frames_fit_a_beamer_deck_of_each_theme_and_shape(  # type: ignore[no-untyped-def]
+    latex, tmp_path: Path, seed, backward_step, theme: str, aspect: str
+) -> None:
+    # The seed's frames and the backward pass's, told the deck they go in; as a handout, a page
+    # a frame (a frame's overlays are laid out alike).
+    deck = Deck(theme, aspect)
+    frames = lstm_latex.render(seed, "frames", title="A worked example", deck=deck)
     (tmp_path / "frames.tex").write_text(frames, encoding="utf-8")
     # The backward pass's frames of its first step (the others are laid out alike) and its sums.
     first = lstm_latex.Selection.parse(steps="1")
-    backward = lstm_latex.render(
-        lstm_latex.forward(lstm_latex.load(BACKWARD)), "frames", width="beamer", selection=first
-    )
+    backward = lstm_latex.render(backward_step, "frames", deck=deck, selection=first)
     (tmp_path / "backward.tex").write_text(backward, encoding="utf-8")
     run = latex(
-        r"""\documentclass[handout]{beamer}
-\usepackage{amsmath,amssymb,mathtools}
-\begin{document}
-\section{Recurrent networks}
-\begin{frame}{Before the derivation}
+        rf"""\documentclass[handout,aspectratio={deck.aspect_ratio}]{{beamer}}
+\usetheme{{{theme}}}
+\usepackage{{amsmath,amssymb,mathtools}}
+\begin{{document}}
+\section{{Recurrent networks}}
+\begin{{frame}}{{Before the derivation}}
 Our own frame.
-\end{frame}
-\input{frames}
-\input{backward}
-\begin{frame}{After it}
+\end{{frame}}
+\input{{frames}}
+\input{{backward}}
+\begin{{frame}}{{After it}}
 The end.
-\end{frame}
-\end{document}
+\end{{frame}}
+\end{{document}}
 """,
         name="deck",
     )
     assert "Token not allowed in a PDF string" not in run.log
     assert "Our own frame." in run.text
     assert "The end." in run.text
-    assert "Cell state" in run.text
     assert "A worked example" in run.text
-    assert run.overfull == []  # no frame wider or taller than the deck's, and none shrunk
+    assert "Step t = 1: Cell state" in run.text  # the step in the frame's title, which every theme shows
+    assert "The backward pass, Step t = 1, backward: Input gate" in run.text
+    assert run.overfull == []  # no frame wider or taller than the deck's (a row cut off at the bottom), none shrunk
     assert "shrink" not in frames
+
+
+def test_the_beamer_template_writes_the_deck_asked_for_and_frames_name_theirs(seed) -> None:  # type: ignore[no-untyped-def]
+    default = lstm_latex.render(seed, "beamer")
+    assert default.startswith("\\documentclass[aspectratio=169,10pt]{beamer}\n\\usepackage[T1]{fontenc}\n")
+    madrid = lstm_latex.render(seed, "beamer", deck=Deck("Madrid", "4:3"))
+    assert madrid.startswith("\\documentclass[aspectratio=43,10pt]{beamer}\n\\usetheme{Madrid}\n")
+    frames = lstm_latex.render(seed, "frames", deck=Deck("metropolis"))
+    assert "% a 4:3 deck of the metropolis theme (render with --theme and --aspect for another)" in frames
+    assert "\\framesubtitle" not in default + frames  # metropolis shows none: the step is in the title
+    assert "\\begin{frame}{\\lstmlatexwhere: Input gate}" in frames
+    # How tall the deck's frame is: each of the seed's four gates' chains fits a frame of the
+    # default theme at 16:9 (210pt high), not one of Madrid's (196pt), nor one of metropolis's, whose
+    # lines are 11.5pt apart.
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    continued = {
+        theme: lstm_latex.render(trace, "beamer", deck=Deck(theme, "16:9")).count("(continued)}")
+        for theme in ("default", "Madrid", "metropolis")
+    }
+    assert continued == {"default": 0, "Madrid": 4, "metropolis": 4}
+
+
+@pytest.mark.parametrize(
+    ("deck", "says"),
+    [
+        ({"theme": "Warsaw"}, "no beamer theme 'Warsaw' measured: use one of default, Madrid, metropolis"),
+        ({"aspect": "16:10"}, "no aspect ratio '16:10': use one of 4:3, 16:9"),
+    ],
+)
+def test_a_deck_not_measured_is_refused(deck: dict[str, str], says: str) -> None:
+    with pytest.raises(lstm_latex.RenderError, match=re.escape(says)):
+        Deck(**deck)
+
+
+def test_theme_and_aspect_are_options_of_the_slides(tmp_path: Path) -> None:
+    args = ["render", str(SEED), "--no-check"]
+    result = CliRunner().invoke(main, [*args, "--template", "beamer", "--theme", "metropolis", "--aspect", "4:3"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("\\documentclass[aspectratio=43,10pt]{beamer}\n\\usetheme{metropolis}\n")
+    bad = CliRunner().invoke(main, [*args, "--template", "frames", "--theme", "Warsaw"])
+    assert bad.exit_code == 2
+    assert "Invalid value for '--theme': 'Warsaw' is not one of 'default', 'madrid', 'metropolis'." in bad.stderr
+    document = CliRunner().invoke(main, [*args, "--aspect", "16:9"])
+    assert document.exit_code == 1
+    assert document.stdout == ""
+    assert document.stderr == "Error: --theme and --aspect say the deck of slides: give --template beamer or frames\n"
 
 
 def test_a_title_with_dollars_stays_text_in_a_heading(seed) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ import lstm_latex
 from lstm_latex.cli import main
 from lstm_latex.compile import overfull_boxes
 from lstm_latex.layout import WIDTH_PRESETS, Item, Layout, Typeset, layout_at, text_width
-from lstm_latex.slides import line_rows, split_frames
+from lstm_latex.slides import FRAMES, SPARE_ROWS, FrameSize, line_rows, split_frames
 
 NUMBERS = lstm_latex.NumberFormat()
 
@@ -158,16 +158,30 @@ def _chain(rows: int, lines: int) -> str:
     return f"Text before.\n\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\nText after.\n"
 
 
+TWENTY_ROWS = FrameSize(307.29, 10 * (20 + SPARE_ROWS))  # a frame whose body the estimate fills with 20 rows of 10pt
+
+
 def test_a_part_taller_than_a_frame_continues_on_the_next() -> None:
     assert line_rows(_chain(8, 1).split("\n")[3]) == pytest.approx(8.4)
     body = _chain(8, 5)  # five lines of 8 rows: more than a frame's 20
-    split = split_frames(body, "\\end{frame}\n\\begin{frame}{Gate (continued)}\n")
+    split = split_frames(body, "\\end{frame}\n\\begin{frame}{Gate (continued)}\n", TWENTY_ROWS)
     frames = split.split("\\end{frame}\n")
-    assert [frame.count("&=") for frame in frames] == [2, 2, 1]  # 1 + 2 x 8.4 rows a frame, of 20
+    # 1 + 2 x 8.4 rows a frame, of 20, the first below a line of text (1.1 rows more above its display)
+    assert [frame.count("&=") for frame in frames] == [2, 2, 1]
     for frame in frames:
         assert "\\pause\n\\end{aligned}" not in frame  # no empty slide at a frame's end
     assert split.count("0.5000") == body.count("0.5000")
-    assert split_frames(_chain(3, 2), "CONTINUED") == _chain(3, 2)  # what fits stays one frame
+    assert split_frames(_chain(3, 2), "CONTINUED", TWENTY_ROWS) == _chain(3, 2)  # what fits stays one frame
+
+
+def test_a_frame_holds_what_its_deck_measures() -> None:
+    body = _chain(4, 8)  # eight lines of 4.4 rows
+    frames = {deck: split_frames(body, "CONTINUED\n", frame).count("CONTINUED") + 1 for deck, frame in FRAMES.items()}
+    # default, 4:3: 227.51pt in rows of 10pt, 20.75 the estimate's (4 lines a frame); metropolis,
+    # 16:9: a shorter frame, 188.99pt, in rows of 11.5pt, 14.43 the estimate's (2 lines a frame)
+    assert frames["default", "4:3"] == 2
+    assert frames["metropolis", "16:9"] == 4
+    assert all(frames["default", "4:3"] <= count <= frames["metropolis", "16:9"] for count in frames.values())
 
 
 def test_wide_slides_are_split_not_shrunk_and_elided_for_a_frame_by_default(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 from .slides import Deck
-from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, StepView, Term, aligned_lines, backward_order, labelled
+from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, Term, aligned_lines, backward_order, labelled, step_view
 from .view import math as math_of
 
 if TYPE_CHECKING:
@@ -248,7 +248,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     # partials/base.j2 lays the page out at the text width asked for, else its entry template's.
     env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
-    env.globals["step_view"] = StepView
+    env.globals["step_view"] = step_view
     env.globals["inf"] = math.inf
     env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env

@@ -50,7 +50,8 @@ def test_the_wheel_builds_without_warnings_and_renders_from_a_fresh_venv(tmp_pat
     (wheel,) = dist.glob("lstm_latex-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "lstm_latex/templates/document.tex.j2" in names
-    assert "lstm_latex/templates/partials/lstm.tex.j2" in names
+    assert "lstm_latex/templates/partials/view.tex.j2" in names
+    assert "lstm_latex/view/lstm.py" in names
     # the templates' precompiled modules, when `make install` has written them (pyproject.toml's package-data)
     folder = PRECOMPILED.relative_to(ROOT).as_posix()
     precompiled = sorted(f"{folder}/{p.name}" for p in PRECOMPILED.glob("*") if p.is_file())

@@ -55,7 +55,16 @@ def test_an_unknown_template_is_one_error_line() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["lstm", "markup", "markup.beamer.j2", "steps", "macros", "base", "partials/lstm", "default:partials/gru.tex.j2"],
+    [
+        "view",
+        "markup",
+        "markup.beamer.j2",
+        "steps",
+        "macros",
+        "base",
+        "partials/view",
+        "default:partials/exercise-gru.tex.j2",
+    ],
 )
 def test_a_partial_is_refused_naming_the_templates(name: str) -> None:
     result = run("render", str(SEED), "--template", name)

@@ -246,8 +246,8 @@ class Layout:
     @property
     def hang(self) -> bool:
         """Whether lines are too narrow for a column of left-hand sides (a two-column page):
-        then each display's left-hand side starts its first line (``hung``), and the lines after
-        it have the whole width."""
+        then each display's left-hand side starts its first line (the view's lines, and
+        view.opening for a template's), and the lines after it have the whole width."""
         return self.width < HANG_BELOW
 
     @property
@@ -255,15 +255,6 @@ class Layout:
         """Whether lines are too narrow even for a gate's equation in symbols, hung: then it
         breaks before its hidden part (the templates' ``wrap(true)``)."""
         return self.width < NARROW_BELOW
-
-    def hung(self, display: str) -> str:
-        """The lines of an aligned ``display``, when ``hang``, with each left-hand side moved
-        into the right column: ``x &= …`` becomes ``&x = …``, as a gate's chain is written; and
-        its continued lines not indented (``&\\quad {} + …`` becomes ``&{} + …``): a column
-        has no room for the quad."""
-        if not self.hang:
-            return display
-        return _LEFT_HAND_SIDE.sub(r"\g<indent>&\g<side> \g<relation>", display).replace(CONTINUED, "&{} ")
 
     def gate(self, params: GateParams, step: Step, gate: Gate, reset: Gate | None = None) -> list[str]:
         """``W_ik x_t + b_ik + W_hk h_prev + b_hk`` with the numbers in, as lines. With ``reset``
@@ -481,11 +472,6 @@ def table_width(numbers: NumberFormat, states: Array, last: str) -> float:
     rule after the column of t."""
     columns = column_widths(numbers.grid(states))
     return len(last) + sum(columns) + COLUMN_GAP * (len(columns) + 1) + RULE
-
-
-CONTINUED = r"&\quad {} "  # how the templates start a chain's continued line
-# A line of an aligned display that starts with its left-hand side: "x_{1} &= ", "W_{hi} &\leftarrow ".
-_LEFT_HAND_SIDE = re.compile(r"^(?P<indent>[ \t]*)(?P<side>[^&\n]*[^&\s])\s*&(?P<relation>=|\\leftarrow)", re.MULTILINE)
 
 
 def _joined(piece: Piece, text: str) -> Piece:

@@ -14,6 +14,8 @@ from conftest import SAMPLES, SEED
 from networks import random_lstm
 
 import lstm_latex
+import lstm_latex.view
+from lstm_latex.cells import CELLS
 from lstm_latex.cli import main
 from lstm_latex.compile import overfull_boxes
 from lstm_latex.layout import WIDTH_PRESETS, Item, Layout, Typeset, layout_at, text_width
@@ -111,11 +113,15 @@ def test_a_matrix_that_cannot_fit_is_refused_saying_what_to_pass() -> None:
     assert line.endswith("pass a wider --width, or fewer --precision or --sig digits")
 
 
-def test_on_a_narrow_page_the_left_hand_sides_hang() -> None:
-    display = "x_{1} &= A \\\\\n  &\\quad {} + B \\\\[1ex]\n\\lstmgatef{W_{hf}} &\\leftarrow C"
-    hung = "&x_{1} = A \\\\\n  &{} + B \\\\[1ex]\n&\\lstmgatef{W_{hf}} \\leftarrow C"  # no room for a quad
-    assert Layout(typeset(), 30).hung(display) == hung
-    assert Layout(typeset(), 60).hung(display) == display
+def test_on_a_narrow_page_a_templates_line_opens_with_its_left_hand_side() -> None:
+    # view.opening, which a template's own lines are written with: "x &= ..." in the left-hand
+    # sides' column, "&x = ..." where they hang; a line continuing one opens at the alignment point.
+    view = lstm_latex.view.step_view(Layout(typeset(), 30), CELLS["lstm"], lstm_latex.Selection(), 1)
+    assert view.opening("x_{1}") == "&x_{1} ="
+    assert view.opening(r"\lstmgatef{W_{hf}}", r"\leftarrow") == r"&\lstmgatef{W_{hf}} \leftarrow"
+    assert view.opening("") == " &="
+    wide = lstm_latex.view.step_view(Layout(typeset(), 60), CELLS["lstm"], lstm_latex.Selection(), 1)
+    assert wide.opening("x_{1}") == "x_{1} &="
 
 
 def test_a_hung_chain_starts_below_its_left_hand_side_only_when_it_is_beside_it() -> None:

@@ -447,6 +447,14 @@ class StepView:
             return [delta(k, t, d, self.cell)]
         return ["(", symbol("r", t, d, "r"), r"\odot", delta(k, t, d, self.cell), ")"]
 
+    def opening(self, left: str, relation: str = "=") -> str:
+        """How a line of an aligned display written in a template opens: its left-hand side (LaTeX)
+        and its relation, the alignment point between them, or before them where the left-hand
+        sides hang (a narrow page); a line without one opens at the alignment point."""
+        if not left:
+            return f" &{relation}"
+        return f"&{left} {relation}" if self.layout.hang else f"{left} &{relation}"
+
     def aligned(self, equation: Equation, end: End = "") -> Line:
         """``equation`` as a line: its left-hand side in its column, or (on a narrow page, where
         they hang) at the start of the line."""

@@ -259,7 +259,9 @@ class Layout:
     def gate(self, params: GateParams, step: Step, gate: Gate, reset: Gate | None = None) -> list[str]:
         """``W_ik x_t + b_ik + W_hk h_prev + b_hk`` with the numbers in, as lines. With ``reset``
         (the GRU's r gate of the step), the hidden part is ``r_t ⊙ (W_hn h_prev + b_hn)``, its
-        parenthesis already worked out (``hidden``)."""
+        parenthesis already worked out (``hidden``). On a narrow page, when W_ik is wider than
+        the line beside the function it is the argument of, the first line is empty: the
+        numbers start on the next."""
         terms = [self._term("", self._array(params.weight_i), self._array(step.x)), *self._bias(params.bias_i)]
         if reset is None:
             terms.append(self._term("+", self._array(params.weight_h), self._array(step.h_prev)))
@@ -269,7 +271,8 @@ class Layout:
             terms.append(
                 self._term("+", self._array(reset.activation, reset.name), product, self._array(gate.hidden_affine))
             )
-        return self._lines(terms)
+        lines = self._lines(terms)
+        return ["", *lines] if self.hang and terms[0][0].width > self.width else lines
 
     def hidden(self, params: GateParams, step: Step, gate: Gate) -> list[str]:
         """``W_hk h_prev + b_hk = `` its value, as lines."""

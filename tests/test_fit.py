@@ -59,8 +59,14 @@ BACKWARD = SAMPLES / "lstm_backward.json"
 
 @pytest.mark.parametrize(
     ("sample", "widths"),
-    [(SEED, WIDTHS), (BACKWARD, WIDTHS[0::2]), (BACKWARD, WIDTHS[1::2])],
-    ids=["seed", "backward-1", "backward-2"],
+    [
+        (SEED, WIDTHS),
+        (BACKWARD, WIDTHS[0::2]),
+        (BACKWARD, WIDTHS[1::2]),
+        # a layer's input of six (both directions below) in two columns: W_ig starts below "= tanh("
+        (SAMPLES / "stacked_bidirectional_lstm.json", [218, 224, 226, 228, 230, 236]),
+    ],
+    ids=["seed", "backward-1", "backward-2", "stacked-two-columns"],
 )
 def test_the_snippet_fits_every_width(latex, tmp_path: Path, sample: Path, widths: list[int]) -> None:  # type: ignore[no-untyped-def]
     # with the check on when torch is installed, as the command renders: its sentence is on the page

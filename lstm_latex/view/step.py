@@ -503,7 +503,8 @@ class StepView:
     def _within(fn: str, chain: list[str]) -> list[Line]:
         """``= fn( … )`` around a chain of Layout's lines: a parenthesis open at a break is closed
         invisibly (\\right.) at the end of the line and opened again (\\left.) on the next."""
-        lines = [(rf"= {fn}\left(", chain[0])] + [(r"\quad \left. {}", text) for text in chain[1:]]
+        first = (rf"= {fn}\left(", chain[0]) if chain[0] else (rf"= {fn}\left(",)  # empty: the numbers start below
+        lines = [first] + [(r"\quad \left. {}", text) for text in chain[1:]]
         closes = [r"\right."] * (len(lines) - 1) + [r"\right)"]
         return [Line((), (*line, close), indented=True) for line, close in zip(lines, closes, strict=True)]
 

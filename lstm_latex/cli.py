@@ -31,7 +31,7 @@ from .loaders import (
     resolve_inputs,
     said_of,
 )
-from .model import Example, Network
+from .model import LOSSES, Example, Network
 from .output_formats import FORMATS, LATEX, OutputFormat, named_by
 from .pipeline import MAX_STEPS, Derivation, derive
 from .render import Style, render
@@ -599,6 +599,14 @@ def _network_options(function: F) -> F:
         _count("--decimals", MAX_DECIMALS, "Decimals of every number drawn."),
         click.option("--random-state", is_flag=True, help="Draw h0 (and c0) too; else they are zero."),
         click.option("--target", is_flag=True, help="A target: a backward exercise."),
+        click.option(
+            "--loss", type=click.Choice(LOSSES), help="With --target: the loss that compares it.  [default: half_sse]"
+        ),
+        click.option(
+            "--lr",
+            type=click.FloatRange(0, min_open=True),
+            help="With --target: a learning rate, and the step of SGD it makes part of the exercise.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

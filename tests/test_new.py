@@ -137,6 +137,12 @@ def test_a_missing_seed_is_drawn_and_printed_on_stderr(tmp_path: Path) -> None:
         ["--proj-size", "2", "--hidden-size", "2"],
         ["--proj-size", "1", "--cell", "gru"],
         ["--layers", "2", "--bidirectional", "--hidden-size", "5"],
+        ["--lr", "0.1"],
+        ["--loss", "sse"],
+        ["--target", "--lr", "0"],
+        ["--target", "--lr", "inf"],
+        ["--target", "--lr", "nan"],
+        ["--target", "--loss", "l1"],
     ],
 )
 def test_options_out_of_range_are_usage_errors(args: list[str], tmp_path: Path) -> None:
@@ -147,6 +153,28 @@ def test_options_out_of_range_are_usage_errors(args: list[str], tmp_path: Path) 
     assert "Error:" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("loss", ["half_sse", "sse", "mse"])
+def test_the_loss_and_learning_rate_are_written_beside_the_target(loss: str) -> None:
+    result = run("--seed", "7", "--target", "--loss", loss, "--lr", "0.25")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["loss"], document["lr"]) == (loss, 0.25)
+    default = json.loads(run("--seed", "7", "--target").stdout)
+    assert default["loss"] == "half_sse"
+    assert "lr" not in default
+    assert {key: value for key, value in document.items() if key != "lr"} == {**default, "loss": loss}  # same numbers
+    drawn_loss = lstm_latex.load(document).inputs.loss
+    assert drawn_loss is not None
+    assert (drawn_loss.kind, drawn_loss.lr) == (loss, 0.25)
+
+
+@pytest.mark.parametrize("option", [["--lr", "0.1"], ["--loss", "mse"]])
+def test_a_loss_or_learning_rate_without_a_target_is_refused(option: list[str]) -> None:
+    result = run("--seed", "7", *option)
+    assert result.exit_code == 2
+    assert f"Error: {option[0]} needs --target: without one there is nothing to differentiate\n" in result.stderr
 
 
 def test_variant_seeds_are_derived_from_the_seed_and_differ() -> None:

@@ -15,14 +15,13 @@ from click.testing import CliRunner
 from conftest import SEED
 from networks import random_lstm
 
-import lstm_latex
 from lstm_latex.cli import main
 from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
 from lstm_latex.latex import NumberFormat
 from lstm_latex.model import Example
 from lstm_latex.render import Style
 from lstm_latex.view import BLANKS, Blank
-from lstm_latex.worksheet import Worksheet, drawn_variants, given_variant, make_worksheet
+from lstm_latex.worksheet import Worksheet, drawn_variants, make_worksheet
 
 PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).
@@ -39,10 +38,8 @@ def exercise(
 ) -> tuple[Worksheet, Example]:
     """The worksheet of a network drawn with ``options`` (and a target), with a learning rate ``lr``
     for a step of SGD when given."""
-    spec = NetworkSpec(**{"cell": cell, "target": True, **options})  # 2 inputs, 2 hidden, 2 steps unless told
+    spec = NetworkSpec(**{"cell": cell, "target": True, "lr": lr, **options})  # 2 inputs, 2 hidden, 2 steps unless told
     variants = drawn_variants(spec, 5, None, None)
-    if lr is not None:
-        variants = [given_variant(lstm_latex.load({**variants[0].weights, "lr": lr}))]
     style = Style(NumberFormat(precision=PRECISION))
     made = make_worksheet(variants, blank=blank, style=style, output_format=output_format)  # type: ignore[arg-type]
     return made, variants[0].example
@@ -130,6 +127,27 @@ def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: P
         for step in trace["layers"][0]["steps"]:  # hand arithmetic: h_t the sum of its printed terms
             terms = zip(step["new_term"], step["keep_term"], step["h"], strict=True)
             assert all(Decimal(str(new)) + Decimal(str(keep)) == Decimal(str(h)) for new, keep, h in terms)
+
+
+@pytest.mark.parametrize(("loss", "factor"), [("half_sse", r"\tfrac{1}{2} "), ("sse", ""), ("mse", r"\tfrac{1}{4} ")])
+def test_a_drawn_loss_and_learning_rate_are_the_exercise(loss: str, factor: str, tmp_path: Path) -> None:
+    args = ["--seed", "3", "--cell", "rnn_tanh", "--target", "--loss", loss, "--lr", "0.5", "--precision", "3"]
+    result = run(*args, "-o", str(tmp_path / "sheet.tex"))
+    assert result.exit_code == 0, result.output
+    sheet, key = (tmp_path / "sheet.tex").read_text(), (tmp_path / "sheet-answers.tex").read_text()
+    assert rf"L &= {factor}\sum_t \lVert y_t - y^{{*}}_t \rVert^2 = \boxed{{" in sheet  # T = 2 steps, 2 outputs
+    assert r"With the learning rate $\eta = 0.5$" in sheet
+    asked = r"\lstmgateh{W_{ih}} &\leftarrow \lstmgateh{W_{ih}} - \eta\, \partial L/\partial \lstmgateh{W_{ih}} \\"
+    assert asked in sheet
+    (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
+    assert (variant["weights"]["loss"], variant["weights"]["lr"]) == (loss, 0.5)
+    trace = variant["trace"]
+    assert (trace["loss"]["kind"], trace["lr"]) == (loss, 0.5)
+    updated = np.array(trace["updated_state_dict"]["weight_ih_l0"])
+    gradient = np.array(trace["grad"]["state_dict"]["weight_ih_l0"])
+    weight = np.array(variant["weights"]["state_dict"]["weight_ih_l0"])
+    np.testing.assert_allclose(updated, weight - 0.5 * gradient, atol=1e-3)  # the step, to the key's decimals
+    assert f"{updated[0, 0]:.3f}" in key
 
 
 def test_markdown_sheets_and_keys_are_named_by_the_extension(tmp_path: Path) -> None:

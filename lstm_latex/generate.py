@@ -35,7 +35,7 @@ class NetworkSpec:
     cell: str = "lstm"  # a key of cells.CELLS
     input_size: int = 2
     hidden_size: int = 2
-    steps: int = 2  # T
+    seq_len: int = 2  # T, the number of x_t
     layers: int = 1
     bidirectional: bool = False
     proj_size: int = 0  # 0: no projection (LSTM only)
@@ -48,7 +48,7 @@ class NetworkSpec:
 
     def validate(self) -> None:
         """Raise InputError naming the first option out of range."""
-        sizes = {"--input-size": self.input_size, "--hidden-size": self.hidden_size, "--steps": self.steps}
+        sizes = {"--input-size": self.input_size, "--hidden-size": self.hidden_size, "--seq-len": self.seq_len}
         for option, value in sizes.items():
             if not 1 <= value <= MAX_SIZE:
                 raise InputError(f"{option} must be between 1 and {MAX_SIZE}, not {value}")
@@ -127,13 +127,13 @@ def new_network(spec: NetworkSpec, seed: int) -> str:
                 state.append(("bias_hh" + suffix, draw.vector(rows)))
             if spec.proj_size:
                 state.append(("weight_hr" + suffix, draw.matrix(spec.proj_size, spec.hidden_size)))  # (H_out, H)
-    entries = [("x", draw.matrix(spec.steps, spec.input_size))]  # (T, I)
+    entries = [("x", draw.matrix(spec.seq_len, spec.input_size))]  # (T, I)
     if spec.random_state:
         entries.append(("h0", draw.matrix(spec.layers * directions, spec.output_size)))  # (L·D, H_out)
         if cell.has_cell_state:
             entries.append(("c0", draw.matrix(spec.layers * directions, spec.hidden_size)))  # (L·D, H)
     if spec.target:
-        entries.append(("target", draw.matrix(spec.steps, spec.output_width)))  # (T, D·H_out)
+        entries.append(("target", draw.matrix(spec.seq_len, spec.output_width)))  # (T, D·H_out)
         entries.append(("loss", json.dumps(spec.loss or LOSSES[0])))
         if spec.lr is not None:
             entries.append(("lr", json.dumps(spec.lr)))

@@ -233,9 +233,9 @@ def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_pat
     # An LSTM with a projection, a target and a step of SGD: its sheet, then its key, in one document.
     lstm, _ = exercise("lstm", lr=0.5, proj_size=1, random_state=True)
     # Two GRU variants of one step in both directions, and an RNN of two layers: in another.
-    spec = NetworkSpec(cell="gru", input_size=3, steps=1, bidirectional=True, target=True)
+    spec = NetworkSpec(cell="gru", input_size=3, seq_len=1, bidirectional=True, target=True)
     gru = make_worksheet(drawn_variants(spec, 9, 2, None), blank="gates")
-    rnn, _ = exercise("rnn_relu", layers=2, bias=False, steps=1)
+    rnn, _ = exercise("rnn_relu", layers=2, bias=False, seq_len=1)
     for name, documents in (("lstm", [lstm.sheet, lstm.key]), ("gru", [gru.sheet, gru.key, rnn.sheet, rnn.key])):
         assert latex(joined(documents), name).overfull == [], name
 

@@ -168,11 +168,29 @@ def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) ->
     result = run("--names", str(names), "--seed", "1", "-o", str(tmp_path / "class.tex"))
     assert result.exit_code == 0, result.output
     sheet = (tmp_path / "class.tex").read_text()
-    assert r"\noindent\textbf{Ada \& Co}" in sheet
-    assert r"\noindent\textbf{Émile\_2}" in sheet
+    first, second = variant_seeds(1, 2)
+    assert rf"\noindent\textbf{{Ada \& Co (variant 1, seed {first})}}\par" in sheet
+    assert rf"\noindent\textbf{{Émile\_2 (variant 2, seed {second})}}\par" in sheet
     assert "Name:" not in sheet
     variants = json.loads((tmp_path / "class-answers.json").read_text())["variants"]
-    assert [(v["variant"], v["name"]) for v in variants] == [(1, "Ada & Co"), (2, "Émile_2")]
+    assert [(v["variant"], v["name"], v["seed"]) for v in variants] == [(1, "Ada & Co", first), (2, "Émile_2", second)]
+
+
+@pytest.mark.parametrize("extension", ["tex", "md"])
+def test_two_students_of_one_name_have_headings_that_differ_as_their_networks(extension: str, tmp_path: Path) -> None:
+    names = tmp_path / "students.txt"
+    names.write_text("Anna Schmidt\nAnna Schmidt\n")
+    result = run("--names", str(names), "--seed", "7", "-o", str(tmp_path / f"class.{extension}"))
+    assert result.exit_code == 0, result.output
+    variants = json.loads((tmp_path / "class-answers.json").read_text())["variants"]
+    assert [v["seed"] for v in variants] == variant_seeds(7, 2)
+    assert variants[0]["weights"] != variants[1]["weights"]
+    headings = [f"Anna Schmidt (variant {v['variant']}, seed {v['seed']})" for v in variants]
+    if extension == "md":  # Markdown escapes the parentheses
+        headings = [heading.replace("(", r"\(").replace(")", r"\)") for heading in headings]
+    for document in (f"class.{extension}", f"class-answers.{extension}"):  # the sheets and the keys
+        text = (tmp_path / document).read_text()
+        assert [text.count(heading) for heading in headings] == [1, 1], document
 
 
 @pytest.mark.parametrize(

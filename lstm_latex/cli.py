@@ -31,7 +31,7 @@ from .loaders import (
     resolve_inputs,
     said_of,
 )
-from .model import Example, Network
+from .model import LOSSES, Example, Network
 from .output_formats import FORMATS, LATEX, OutputFormat, named_by
 from .pipeline import MAX_STEPS, Derivation, derive
 from .render import Style, render
@@ -591,7 +591,7 @@ def _network_options(function: F) -> F:
         click.option("--cell", type=click.Choice(list(CELLS)), default=NetworkSpec.cell, show_default=True),
         _count("--input-size", MAX_SIZE, "The size of x_t."),
         _count("--hidden-size", MAX_SIZE, "The size of h_t (and c_t)."),
-        _count("--steps", MAX_SIZE, "T, the number of x_t."),
+        _count("--seq-len", MAX_SIZE, "T, the sequence's length: the number of x_t."),
         _count("--layers", MAX_LAYERS, "Stacked layers."),
         click.option("--bidirectional", is_flag=True, help="Both directions."),
         click.option("--proj-size", type=_Integer(0, MAX_SIZE - 1), default=0, help="An LSTM's projection."),
@@ -599,6 +599,14 @@ def _network_options(function: F) -> F:
         _count("--decimals", MAX_DECIMALS, "Decimals of every number drawn."),
         click.option("--random-state", is_flag=True, help="Draw h0 (and c0) too; else they are zero."),
         click.option("--target", is_flag=True, help="A target: a backward exercise."),
+        click.option(
+            "--loss", type=click.Choice(LOSSES), help="With --target: the loss that compares it.  [default: half_sse]"
+        ),
+        click.option(
+            "--lr",
+            type=click.FloatRange(0, min_open=True),
+            help="With --target: a learning rate, and the step of SGD it makes part of the exercise.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -651,11 +659,22 @@ def _seed_or_random(seed: int | None) -> int:
 @_output
 @_network_options
 @_seed
-def new(output: str | None, seed: int | None, **options: Any) -> None:
+@click.option("--steps", "old_steps", type=_Integer(1, MAX_SIZE), hidden=True, help="Deprecated: --seq-len.")
+@click.pass_context
+def new(ctx: click.Context, /, output: str | None, seed: int | None, old_steps: int | None, **options: Any) -> None:
     """Write a small network for hand calculation in lstm-latex's JSON format: weights, biases and x
     in [-1, 1] with few decimals (no row all zeros), h0 and c0 zero unless --random-state."""
     from .generate import new_network
 
+    if old_steps is not None:
+        if ctx.get_parameter_source("seq_len") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError("--steps and --seq-len both give the sequence length: give --seq-len only")
+        click.echo(
+            "Warning: new --steps is deprecated: use --seq-len for the sequence length"
+            " (--steps is the steps shown, as in render)",
+            err=True,
+        )
+        options["seq_len"] = old_steps
     spec = _spec(options)
     _write(new_network(spec, _seed_or_random(seed)), output)
 

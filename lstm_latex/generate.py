@@ -8,6 +8,7 @@ drawn or formatted, so the same seed gives the same bytes on any machine.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy.typing as npt
 
 from .cells import CELLS
 from .errors import InputError
+from .model import LOSSES
 
 # The largest network and sequence `new` makes: every number of it fits a page whole (a matrix
 # longer than 8 would be elided), and a student computes it in an afternoon at most.
@@ -33,7 +35,7 @@ class NetworkSpec:
     cell: str = "lstm"  # a key of cells.CELLS
     input_size: int = 2
     hidden_size: int = 2
-    steps: int = 2  # T
+    seq_len: int = 2  # T, the number of x_t
     layers: int = 1
     bidirectional: bool = False
     proj_size: int = 0  # 0: no projection (LSTM only)
@@ -41,10 +43,12 @@ class NetworkSpec:
     decimals: int = 1  # of every number drawn
     random_state: bool = False  # h0 (and c0) drawn too; else zero
     target: bool = False  # a target of the output's shape: a backward exercise
+    loss: str | None = None  # one of model.LOSSES, with a target; None: half_sse, the JSON format's default
+    lr: float | None = None  # with a target: a learning rate, for a step of SGD
 
     def validate(self) -> None:
         """Raise InputError naming the first option out of range."""
-        sizes = {"--input-size": self.input_size, "--hidden-size": self.hidden_size, "--steps": self.steps}
+        sizes = {"--input-size": self.input_size, "--hidden-size": self.hidden_size, "--seq-len": self.seq_len}
         for option, value in sizes.items():
             if not 1 <= value <= MAX_SIZE:
                 raise InputError(f"{option} must be between 1 and {MAX_SIZE}, not {value}")
@@ -58,6 +62,13 @@ class NetworkSpec:
             raise InputError(f"--proj-size needs an LSTM: a {self.cell} has no projection")
         if not 0 <= self.proj_size < self.hidden_size:
             raise InputError(f"--proj-size must be below --hidden-size ({self.hidden_size}), not {self.proj_size}")
+        for option, setting in {"--loss": self.loss, "--lr": self.lr}.items():
+            if setting is not None and not self.target:
+                raise InputError(f"{option} needs --target: without one there is nothing to differentiate")
+        if self.loss is not None and self.loss not in LOSSES:
+            raise InputError(f"no --loss {self.loss!r}: use one of {', '.join(LOSSES)}")
+        if self.lr is not None and not 0 < self.lr < math.inf:
+            raise InputError(f"--lr must be a positive finite number, not {self.lr!r}")
         if self.layers > 1 and self.output_width > MAX_SIZE:
             raise InputError(
                 f"the layers above the first read {self.output_width} numbers a step (directions x"
@@ -97,7 +108,8 @@ def variant_seeds(seed: int, count: int) -> list[int]:
 def new_network(spec: NetworkSpec, seed: int) -> str:
     """A network and its inputs in the JSON format lstm-latex reads, drawn from ``seed``: weights,
     biases and x in [-1, 1] with ``spec.decimals`` decimals, no row all zeros; h0 and c0 zero
-    (left out) unless ``spec.random_state``; a target with ``spec.target``. One array a line."""
+    (left out) unless ``spec.random_state``; a target with ``spec.target``, and its loss and learning
+    rate. One array a line."""
     spec.validate()
     draw = _Draw(seed, spec.decimals)
     cell = CELLS[spec.cell]
@@ -115,14 +127,16 @@ def new_network(spec: NetworkSpec, seed: int) -> str:
                 state.append(("bias_hh" + suffix, draw.vector(rows)))
             if spec.proj_size:
                 state.append(("weight_hr" + suffix, draw.matrix(spec.proj_size, spec.hidden_size)))  # (H_out, H)
-    entries = [("x", draw.matrix(spec.steps, spec.input_size))]  # (T, I)
+    entries = [("x", draw.matrix(spec.seq_len, spec.input_size))]  # (T, I)
     if spec.random_state:
         entries.append(("h0", draw.matrix(spec.layers * directions, spec.output_size)))  # (L·D, H_out)
         if cell.has_cell_state:
             entries.append(("c0", draw.matrix(spec.layers * directions, spec.hidden_size)))  # (L·D, H)
     if spec.target:
-        entries.append(("target", draw.matrix(spec.steps, spec.output_width)))  # (T, D·H_out)
-        entries.append(("loss", json.dumps("half_sse")))
+        entries.append(("target", draw.matrix(spec.seq_len, spec.output_width)))  # (T, D·H_out)
+        entries.append(("loss", json.dumps(spec.loss or LOSSES[0])))
+        if spec.lr is not None:
+            entries.append(("lr", json.dumps(spec.lr)))
     lines = [f"    {json.dumps(key)}: {text}" for key, text in state]
     parts = [f'  "cell": {json.dumps(spec.cell)}', '  "state_dict": {\n' + ",\n".join(lines) + "\n  }"]
     parts += [f"  {json.dumps(key)}: {text}" for key, text in entries]

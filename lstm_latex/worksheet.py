@@ -44,7 +44,12 @@ class Variant:
 
     @property
     def heading(self) -> str:
-        return self.name or f"Variant {self.number}"
+        """What heads the variant's sheet and key: its number, or a name with the number and the seed,
+        so that two students of one name, whose networks differ, have sheets that differ."""
+        if self.name is None:
+            return f"Variant {self.number}"
+        seed = "" if self.seed is None else f", seed {self.seed}"
+        return f"{self.name} (variant {self.number}{seed})"
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,9 @@ def by_hand(source: Path, template: str, decimals: int) -> Callable[[], str]:
 
 
 def drawn(seed: int, **spec: Any) -> dict[str, object]:
-    """A network with a target drawn from ``seed`` as `lstm-latex new --target` draws it, with ``lr``
-    and ``loss`` when given."""
-    given = {key: spec.pop(key) for key in ("lr", "loss") if key in spec}
+    """A network with a target drawn from ``seed`` as `lstm-latex new --target` draws it."""
     document: dict[str, object] = json.loads(new_network(NetworkSpec(target=True, **spec), seed))
-    return document | given
+    return document
 
 
 def rendered_at(source: Path, template: str, width: str) -> Callable[[], str]:
@@ -69,7 +67,7 @@ CASES: dict[str, Callable[[], str]] = {
     "gru_backward.md": rendered(drawn(3, cell="gru"), "markdown"),
     "rnn_relu_backward.snippet.tex": rendered(drawn(5, cell="rnn_relu", loss="sse"), "snippet"),
     "stacked_bidirectional_backward.document.tex": rendered(
-        drawn(11, layers=2, bidirectional=True, steps=3, loss="mse"), "document"
+        drawn(11, layers=2, bidirectional=True, seq_len=3, loss="mse"), "document"
     ),
     "lstm_backward.twocolumn.snippet.tex": rendered_at(BACKWARD, "snippet", "twocolumn"),
     # a worksheet: the sheet and its key, and the key in Markdown

@@ -28,7 +28,7 @@ def arrays(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_same_seed_gives_the_same_bytes_and_the_generator_is_pcg64() -> None:
-    args = ["--seed", "7", "--cell", "rnn_tanh", "--input-size", "1", "--hidden-size", "1", "--steps", "1"]
+    args = ["--seed", "7", "--cell", "rnn_tanh", "--input-size", "1", "--hidden-size", "1", "--seq-len", "1"]
     first = run(*args)
     assert first.exit_code == 0, first.output
     assert first.stderr == ""  # a seed given is not printed
@@ -54,7 +54,9 @@ def test_the_same_seed_gives_the_same_bytes_and_the_generator_is_pcg64() -> None
 
 
 def test_numbers_have_the_decimals_asked_for_within_minus_one_and_one() -> None:
-    text = new_network(NetworkSpec(input_size=3, hidden_size=3, steps=4, decimals=3, random_state=True, target=True), 1)
+    text = new_network(
+        NetworkSpec(input_size=3, hidden_size=3, seq_len=4, decimals=3, random_state=True, target=True), 1
+    )
     numbers = re.findall(r"(?<!\w)-?\d+(?:\.\d+)?", text)  # every number, not the 0 of "_l0"
     assert len(numbers) > 100
     assert all(re.fullmatch(r"-?[01]\.\d{3}", n) for n in numbers), numbers
@@ -75,7 +77,7 @@ def test_numbers_have_the_decimals_asked_for_within_minus_one_and_one() -> None:
     ],
 )
 def test_every_network_loads_as_its_options_say(cell: str, options: dict[str, Any]) -> None:
-    spec = NetworkSpec(cell=cell, input_size=3, hidden_size=2, steps=3, **options)
+    spec = NetworkSpec(cell=cell, input_size=3, hidden_size=2, seq_len=3, **options)
     document = json.loads(new_network(spec, 11))
     example = lstm_latex.load(document)
     network = example.network
@@ -101,12 +103,12 @@ def test_every_network_loads_as_its_options_say(cell: str, options: dict[str, An
 def test_no_row_is_all_zeros() -> None:
     # A row of one number is all zeros one time in 21 at one decimal: over 40 networks of 18 such
     # rows, without the redraw, about 34 would be (and none by chance is 4e-7).
-    spec = NetworkSpec(cell="rnn_tanh", input_size=1, hidden_size=1, steps=8, random_state=True, target=True)
+    spec = NetworkSpec(cell="rnn_tanh", input_size=1, hidden_size=1, seq_len=8, random_state=True, target=True)
     for seed in range(40):
         for key, array in arrays(json.loads(new_network(spec, seed))).items():
             rows = array.reshape(-1, array.shape[-1]) if array.ndim > 1 else array[np.newaxis, :]
             assert rows.any(axis=1).all(), (seed, key)
-    wide = arrays(json.loads(new_network(NetworkSpec(input_size=8, hidden_size=8, steps=8), 3)))
+    wide = arrays(json.loads(new_network(NetworkSpec(input_size=8, hidden_size=8, seq_len=8), 3)))
     assert (wide["weight_hh_l0"] == 0).any()  # single zeros are drawn: only whole rows are not
 
 
@@ -128,7 +130,9 @@ def test_a_missing_seed_is_drawn_and_printed_on_stderr(tmp_path: Path) -> None:
     [
         ["--input-size", "0"],
         ["--hidden-size", "9"],
-        ["--steps", "100000"],
+        ["--seq-len", "100000"],
+        ["--steps", "9"],
+        ["--steps", "2", "--seq-len", "2"],
         ["--layers", "5"],
         ["--decimals", "0"],
         ["--decimals", "5"],
@@ -137,6 +141,12 @@ def test_a_missing_seed_is_drawn_and_printed_on_stderr(tmp_path: Path) -> None:
         ["--proj-size", "2", "--hidden-size", "2"],
         ["--proj-size", "1", "--cell", "gru"],
         ["--layers", "2", "--bidirectional", "--hidden-size", "5"],
+        ["--lr", "0.1"],
+        ["--loss", "sse"],
+        ["--target", "--lr", "0"],
+        ["--target", "--lr", "inf"],
+        ["--target", "--lr", "nan"],
+        ["--target", "--loss", "l1"],
     ],
 )
 def test_options_out_of_range_are_usage_errors(args: list[str], tmp_path: Path) -> None:
@@ -149,6 +159,28 @@ def test_options_out_of_range_are_usage_errors(args: list[str], tmp_path: Path) 
     assert not out.exists()
 
 
+@pytest.mark.parametrize("loss", ["half_sse", "sse", "mse"])
+def test_the_loss_and_learning_rate_are_written_beside_the_target(loss: str) -> None:
+    result = run("--seed", "7", "--target", "--loss", loss, "--lr", "0.25")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["loss"], document["lr"]) == (loss, 0.25)
+    default = json.loads(run("--seed", "7", "--target").stdout)
+    assert default["loss"] == "half_sse"
+    assert "lr" not in default
+    assert {key: value for key, value in document.items() if key != "lr"} == {**default, "loss": loss}  # same numbers
+    drawn_loss = lstm_latex.load(document).inputs.loss
+    assert drawn_loss is not None
+    assert (drawn_loss.kind, drawn_loss.lr) == (loss, 0.25)
+
+
+@pytest.mark.parametrize("option", [["--lr", "0.1"], ["--loss", "mse"]])
+def test_a_loss_or_learning_rate_without_a_target_is_refused(option: list[str]) -> None:
+    result = run("--seed", "7", *option)
+    assert result.exit_code == 2
+    assert f"Error: {option[0]} needs --target: without one there is nothing to differentiate\n" in result.stderr
+
+
 def test_variant_seeds_are_derived_from_the_seed_and_differ() -> None:
     seeds = variant_seeds(2026, 30)
     assert seeds == variant_seeds(2026, 30)
@@ -156,3 +188,16 @@ def test_variant_seeds_are_derived_from_the_seed_and_differ() -> None:
     assert len(set(seeds)) == 30
     assert variant_seeds(2027, 3) != seeds[:3]
     assert all(0 <= seed < 2**64 for seed in seeds)
+
+
+def test_steps_is_the_sequence_length_no_more_but_still_drawn_with_a_warning() -> None:
+    old = run("--seed", "7", "--steps", "3")
+    assert old.exit_code == 0, old.output
+    assert old.stderr == (
+        "Warning: new --steps is deprecated: use --seq-len for the sequence length"
+        " (--steps is the steps shown, as in render)\n"
+    )
+    new = run("--seed", "7", "--seq-len", "3")
+    assert (new.stderr, new.stdout) == ("", old.stdout)
+    assert len(json.loads(new.stdout)["x"]) == 3
+    assert "--steps" not in run("--help").stdout

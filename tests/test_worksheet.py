@@ -15,14 +15,13 @@ from click.testing import CliRunner
 from conftest import SEED
 from networks import random_lstm
 
-import lstm_latex
 from lstm_latex.cli import main
 from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
 from lstm_latex.latex import NumberFormat
 from lstm_latex.model import Example
 from lstm_latex.render import Style
 from lstm_latex.view import BLANKS, Blank
-from lstm_latex.worksheet import Worksheet, drawn_variants, given_variant, make_worksheet
+from lstm_latex.worksheet import Worksheet, drawn_variants, make_worksheet
 
 PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).
@@ -39,10 +38,8 @@ def exercise(
 ) -> tuple[Worksheet, Example]:
     """The worksheet of a network drawn with ``options`` (and a target), with a learning rate ``lr``
     for a step of SGD when given."""
-    spec = NetworkSpec(**{"cell": cell, "target": True, **options})  # 2 inputs, 2 hidden, 2 steps unless told
+    spec = NetworkSpec(**{"cell": cell, "target": True, "lr": lr, **options})  # 2 inputs, 2 hidden, 2 steps unless told
     variants = drawn_variants(spec, 5, None, None)
-    if lr is not None:
-        variants = [given_variant(lstm_latex.load({**variants[0].weights, "lr": lr}))]
     style = Style(NumberFormat(precision=PRECISION))
     made = make_worksheet(variants, blank=blank, style=style, output_format=output_format)  # type: ignore[arg-type]
     return made, variants[0].example
@@ -132,6 +129,27 @@ def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: P
             assert all(Decimal(str(new)) + Decimal(str(keep)) == Decimal(str(h)) for new, keep, h in terms)
 
 
+@pytest.mark.parametrize(("loss", "factor"), [("half_sse", r"\tfrac{1}{2} "), ("sse", ""), ("mse", r"\tfrac{1}{4} ")])
+def test_a_drawn_loss_and_learning_rate_are_the_exercise(loss: str, factor: str, tmp_path: Path) -> None:
+    args = ["--seed", "3", "--cell", "rnn_tanh", "--target", "--loss", loss, "--lr", "0.5", "--precision", "3"]
+    result = run(*args, "-o", str(tmp_path / "sheet.tex"))
+    assert result.exit_code == 0, result.output
+    sheet, key = (tmp_path / "sheet.tex").read_text(), (tmp_path / "sheet-answers.tex").read_text()
+    assert rf"L &= {factor}\sum_t \lVert y_t - y^{{*}}_t \rVert^2 = \boxed{{" in sheet  # T = 2 steps, 2 outputs
+    assert r"With the learning rate $\eta = 0.5$" in sheet
+    asked = r"\lstmgateh{W_{ih}} &\leftarrow \lstmgateh{W_{ih}} - \eta\, \partial L/\partial \lstmgateh{W_{ih}} \\"
+    assert asked in sheet
+    (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
+    assert (variant["weights"]["loss"], variant["weights"]["lr"]) == (loss, 0.5)
+    trace = variant["trace"]
+    assert (trace["loss"]["kind"], trace["lr"]) == (loss, 0.5)
+    updated = np.array(trace["updated_state_dict"]["weight_ih_l0"])
+    gradient = np.array(trace["grad"]["state_dict"]["weight_ih_l0"])
+    weight = np.array(variant["weights"]["state_dict"]["weight_ih_l0"])
+    np.testing.assert_allclose(updated, weight - 0.5 * gradient, atol=1e-3)  # the step, to the key's decimals
+    assert f"{updated[0, 0]:.3f}" in key
+
+
 def test_markdown_sheets_and_keys_are_named_by_the_extension(tmp_path: Path) -> None:
     # Their math renders in KaTeX: test_markdown renders every worksheet's block with the others.
     result = run("--seed", "4", "--cell", "rnn_tanh", "-o", str(tmp_path / "sheet.md"))
@@ -150,11 +168,29 @@ def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) ->
     result = run("--names", str(names), "--seed", "1", "-o", str(tmp_path / "class.tex"))
     assert result.exit_code == 0, result.output
     sheet = (tmp_path / "class.tex").read_text()
-    assert r"\noindent\textbf{Ada \& Co}" in sheet
-    assert r"\noindent\textbf{Émile\_2}" in sheet
+    first, second = variant_seeds(1, 2)
+    assert rf"\noindent\textbf{{Ada \& Co (variant 1, seed {first})}}\par" in sheet
+    assert rf"\noindent\textbf{{Émile\_2 (variant 2, seed {second})}}\par" in sheet
     assert "Name:" not in sheet
     variants = json.loads((tmp_path / "class-answers.json").read_text())["variants"]
-    assert [(v["variant"], v["name"]) for v in variants] == [(1, "Ada & Co"), (2, "Émile_2")]
+    assert [(v["variant"], v["name"], v["seed"]) for v in variants] == [(1, "Ada & Co", first), (2, "Émile_2", second)]
+
+
+@pytest.mark.parametrize("extension", ["tex", "md"])
+def test_two_students_of_one_name_have_headings_that_differ_as_their_networks(extension: str, tmp_path: Path) -> None:
+    names = tmp_path / "students.txt"
+    names.write_text("Anna Schmidt\nAnna Schmidt\n")
+    result = run("--names", str(names), "--seed", "7", "-o", str(tmp_path / f"class.{extension}"))
+    assert result.exit_code == 0, result.output
+    variants = json.loads((tmp_path / "class-answers.json").read_text())["variants"]
+    assert [v["seed"] for v in variants] == variant_seeds(7, 2)
+    assert variants[0]["weights"] != variants[1]["weights"]
+    headings = [f"Anna Schmidt (variant {v['variant']}, seed {v['seed']})" for v in variants]
+    if extension == "md":  # Markdown escapes the parentheses
+        headings = [heading.replace("(", r"\(").replace(")", r"\)") for heading in headings]
+    for document in (f"class.{extension}", f"class-answers.{extension}"):  # the sheets and the keys
+        text = (tmp_path / document).read_text()
+        assert [text.count(heading) for heading in headings] == [1, 1], document
 
 
 @pytest.mark.parametrize(
@@ -215,9 +251,9 @@ def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_pat
     # An LSTM with a projection, a target and a step of SGD: its sheet, then its key, in one document.
     lstm, _ = exercise("lstm", lr=0.5, proj_size=1, random_state=True)
     # Two GRU variants of one step in both directions, and an RNN of two layers: in another.
-    spec = NetworkSpec(cell="gru", input_size=3, steps=1, bidirectional=True, target=True)
+    spec = NetworkSpec(cell="gru", input_size=3, seq_len=1, bidirectional=True, target=True)
     gru = make_worksheet(drawn_variants(spec, 9, 2, None), blank="gates")
-    rnn, _ = exercise("rnn_relu", layers=2, bias=False, steps=1)
+    rnn, _ = exercise("rnn_relu", layers=2, bias=False, seq_len=1)
     for name, documents in (("lstm", [lstm.sheet, lstm.key]), ("gru", [gru.sheet, gru.key, rnn.sheet, rnn.key])):
         assert latex(joined(documents), name).overfull == [], name
 

@@ -174,11 +174,11 @@ def test_latin_extended_names_are_accepted(tmp_path: Path) -> None:
     result = run("--names", str(path), "--seed", "1", "--title", "Ćwiczenie: łańcuch", "-o", str(tmp_path / "c.tex"))
     assert result.exit_code == 0, result.output
     sheet = (tmp_path / "c.tex").read_text(encoding="utf-8")
-    assert all(rf"\noindent\textbf{{{name}}}" in sheet for name in NAMES)
+    assert all(rf"\noindent\textbf{{{name} (variant {k}, seed " in sheet for k, name in enumerate(NAMES, 1))
 
 
 def test_sheets_headed_by_latin_extended_names_compile(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    variants = drawn_variants(NetworkSpec(steps=1), 3, None, NAMES)
+    variants = drawn_variants(NetworkSpec(seq_len=1), 3, None, NAMES)
     made = make_worksheet(variants, blank="states", title="Ćwiczenie: łańcuch Erdősa")
     run = latex(made.sheet)
     assert "Missing character" not in run.log
@@ -188,7 +188,7 @@ def test_sheets_headed_by_latin_extended_names_compile(latex, tmp_path: Path) ->
 
 
 def test_every_character_accepted_compiles_in_a_worksheets_preamble(latex) -> None:  # type: ignore[no-untyped-def]
-    sheet = make_worksheet(drawn_variants(NetworkSpec(steps=1), 3, None, None), blank="states").sheet
+    sheet = make_worksheet(drawn_variants(NetworkSpec(seq_len=1), 3, None, None), blank="states").sheet
     characters = "".join(sorted(TYPESET))
     lines = "\n".join(escape_latex(characters[k : k + 30]) + r"\par" for k in range(0, len(characters), 30))
     run = latex(sheet.replace("\\begin{document}\n", "\\begin{document}\n" + lines + "\n", 1))
@@ -204,8 +204,8 @@ def test_every_character_accepted_compiles_in_a_worksheets_preamble(latex) -> No
             " is not in the range 0<=x<=18446744073709551615.",
         ),
         (
-            ["new", "--steps", "9" * 4301],
-            "Invalid value for '--steps': '99999999999999999999'... (4301 characters) is not in the range 1<=x<=8.",
+            ["new", "--seq-len", "9" * 4301],
+            "Invalid value for '--seq-len': '99999999999999999999'... (4301 characters) is not in the range 1<=x<=8.",
         ),
         (
             ["worksheet", "--layers", "1" * 4301, "-o", "x.tex"],

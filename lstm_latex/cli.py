@@ -584,6 +584,16 @@ class _Integer(click.IntRange):
         return super().convert(value, param, ctx)
 
 
+def _tolerance(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--tolerance: a decimal number of at most 20 characters, not negative, kept as its text."""
+    from .marking import tolerance_text
+
+    try:
+        return None if value is None else tolerance_text(value)
+    except InputError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
 def _network_options(function: F) -> F:
     """The network `new` draws, as its options: torch's constructor's, the sequence and the numbers
     (see generate.NetworkSpec); `worksheet` takes them too, to draw its variants."""
@@ -704,6 +714,11 @@ def new(ctx: click.Context, /, output: str | None, seed: int | None, old_steps: 
 @click.option("--title", help="The sheet's title (printed literally).")
 @click.option("--precision", type=_Integer(1, 4), default=4, show_default=True, help="Decimals of every answer.")
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
+@click.option(
+    "--tolerance",
+    callback=_tolerance,
+    help="How far from the key an answer may be and still be right.  [default: one unit in the last decimal]",
+)
 @click.option("--variants", type=_Integer(1, MAX_VARIANTS), help="Draw this many networks, a sheet each (default 1).")
 @click.option(
     "--names",
@@ -723,6 +738,7 @@ def worksheet(
     title: str | None,
     precision: int,
     color: bool,
+    tolerance: str | None,
     variants: int | None,
     names: str | None,
     seed: int | None,
@@ -764,7 +780,27 @@ def worksheet(
     style = Style(NumberFormat(precision=precision), color)
     from .output import write_files
 
-    write_files(outputs, worksheet_pieces(chosen, blank=blank, style=style, title=title, output_format=output_format))
+    pieces = worksheet_pieces(
+        chosen, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance
+    )
+    write_files(outputs, pieces)
+
+
+@_command("mark")
+@click.argument("answers", type=click.Path(dir_okay=False))
+@click.argument("responses", type=click.Path(dir_okay=False))
+@_output
+def mark(answers: str, responses: str, output: str | None) -> None:
+    """Mark a class: RESPONSES, a CSV of a row a student (student, variant, then a column a question,
+    as `worksheet` writes its template, sheet-responses.csv), against ANSWERS, the worksheet's
+    answers JSON. Writes a CSV of each student's score per question (1 or 0), total and out of;
+    the questions most often missed go to stderr."""
+    from .marking import mark as mark_class
+    from .marking import most_missed, read_answers
+
+    marks = mark_class(read_answers(answers), responses)
+    _write(marks.scores, output)
+    click.echo(most_missed(marks), err=True, nl=False)
 
 
 @_command("golden")

@@ -20,6 +20,7 @@ from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
 from .latex import escape_latex
 from .loaders import load, open_regular
+from .marking import questions, template
 from .model import Example
 from .output_formats import OutputFormat
 from .pipeline import Derivation, derive
@@ -30,6 +31,7 @@ MAX_VARIANTS = 500
 MAX_NAME = 200  # characters of a name in --names
 MAX_NAMES_BYTES = 1_000_000  # a file of --names: MAX_VARIANTS names of MAX_NAME characters, and room to spare
 ANSWERS = "-answers"  # sheet.tex's key is sheet-answers.tex, its numbers sheet-answers.json
+RESPONSES = "-responses.csv"  # and the columns of a class's responses sheet-responses.csv
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,12 @@ class Variant:
 
 @dataclass(frozen=True)
 class Worksheet:
-    """The three texts `lstm-latex worksheet` writes."""
+    """The four texts `lstm-latex worksheet` writes."""
 
     sheet: str  # the exercise, every variant
     key: str  # the same filled in
     answers: str  # JSON: every variant's weights and trace, the values as the key prints them
+    responses: str  # CSV: the columns of a class's responses, a row a variant (lstm_latex.marking)
 
 
 def make_worksheet(
@@ -68,14 +71,19 @@ def make_worksheet(
     style: Style | None = None,
     title: str | None = None,
     output_format: OutputFormat = "latex",
+    tolerance: str | None = None,
 ) -> Worksheet:
     """The sheet, the key and the answers of ``variants``, each worked by hand arithmetic to the
     style's decimals (lstm_latex.hand): every number of the key follows from the printed numbers
     before it. Raises InputError for a network too large to show whole (every number of the
     exercise is printed, none elided)."""
-    pieces = list(worksheet_pieces(variants, blank=blank, style=style, title=title, output_format=output_format))
-    sheet, key, answers = ("".join(texts) for texts in zip(*pieces, strict=True))
-    return Worksheet(sheet, key, answers)
+    pieces = list(
+        worksheet_pieces(
+            variants, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance
+        )
+    )
+    sheet, key, answers, responses = ("".join(texts) for texts in zip(*pieces, strict=True))
+    return Worksheet(sheet, key, answers, responses)
 
 
 def worksheet_pieces(
@@ -85,8 +93,10 @@ def worksheet_pieces(
     style: Style | None = None,
     title: str | None = None,
     output_format: OutputFormat = "latex",
-) -> Iterator[tuple[str, str, str]]:
-    """make_worksheet's three texts a variant at a time: its sheet, its key and its answers (with the
+    tolerance: str | None = None,
+) -> Iterator[tuple[str, str, str, str]]:
+    """make_worksheet's four texts a variant at a time: its sheet, its key, its answers and its row
+    of the responses' CSV (with the
     document's start before the first and its end after the last), made as they are asked for, so
     that a class of any size is written in the memory of one variant."""
     style = style or Style()
@@ -120,7 +130,16 @@ def worksheet_pieces(
             )
             for answers in (False, True)
         )
-        yield sheet, key, encode_json_item("variants", _record(variant, derivation), first=first, last=last)
+        record = _record(variant, derivation)
+        asked = questions(record["trace"], blank, style.numbers.precision, tolerance)
+        record["questions"] = [dataclasses.asdict(question) for question in asked]
+        responses = template([(variant.heading, variant.number, asked)])
+        yield (
+            sheet,
+            key,
+            encode_json_item("variants", record, first=first, last=last),
+            responses if first else responses.partition("\n")[2],  # the columns' header once
+        )
 
 
 def given_variant(example: Example) -> Variant:
@@ -192,8 +211,9 @@ def _record(variant: Variant, derivation: Derivation) -> dict[str, Any]:
     return record
 
 
-def output_names(output: str) -> tuple[str, str, str]:
-    """The sheet's file, its key's and its answers': sheet.tex, sheet-answers.tex, sheet-answers.json.
+def output_names(output: str) -> tuple[str, str, str, str]:
+    """The sheet's file, its key's, its answers' and its responses' template: sheet.tex,
+    sheet-answers.tex, sheet-answers.json, sheet-responses.csv.
     Raises InputError for a name that cannot give three files: empty, -, or a .json sheet (whose key
     would be the answers' file)."""
     if not output:
@@ -207,7 +227,7 @@ def output_names(output: str) -> tuple[str, str, str]:
     answers = str(path.with_name(path.stem + ANSWERS + ".json"))
     if key.lower() == answers.lower():
         raise InputError(f"-o {output}: its key would be {key}, the answers' file: name the sheet .tex or .md")
-    return output, key, answers
+    return output, key, answers, str(path.with_name(path.stem + RESPONSES))
 
 
 def read_names(path: str, latex: bool) -> list[str]:

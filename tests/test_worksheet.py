@@ -101,10 +101,15 @@ def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: P
         assert result.exit_code == 0, result.output
         assert result.stdout == result.stderr == ""
         files = sorted((tmp_path / attempt).iterdir())
-        assert [f.name for f in files] == ["class-answers.json", "class-answers.tex", "class.tex"]
+        assert [f.name for f in files] == [
+            "class-answers.json",
+            "class-answers.tex",
+            "class-responses.csv",
+            "class.tex",
+        ]
         written.append([f.read_bytes() for f in files])
     assert written[0] == written[1]
-    answers, key, sheet = (data.decode() for data in written[0])
+    answers, key, _, sheet = (data.decode() for data in written[0])
     assert sheet.count(r"\clearpage") == 1  # a page each
     assert sheet.count(r"\begin{document}") == sheet.count(r"\end{document}") == 1
     for k in (1, 2):
@@ -154,7 +159,12 @@ def test_markdown_sheets_and_keys_are_named_by_the_extension(tmp_path: Path) -> 
     # Their math renders in KaTeX: test_markdown renders every worksheet's block with the others.
     result = run("--seed", "4", "--cell", "rnn_tanh", "-o", str(tmp_path / "sheet.md"))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-answers.json", "sheet-answers.md", "sheet.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "sheet-answers.json",
+        "sheet-answers.md",
+        "sheet-responses.csv",
+        "sheet.md",
+    ]
     sheet, key = (tmp_path / "sheet.md").read_text(), (tmp_path / "sheet-answers.md").read_text()
     assert sheet.startswith("Name: ")
     assert key.startswith("# Exercise: the tanh RNN forward pass: answers\n")

@@ -348,6 +348,25 @@ def open_regular(path: Path) -> Iterator[tuple[BinaryIO, int]]:
         yield stream, status.st_size
 
 
+def read_bounded(path: str, limit: int, kind: str = "") -> bytes:
+    """All of a regular file at ``path``, refused (InputError naming it) once it holds more than
+    ``limit`` bytes: before reading when its size says so, or as it grows; ``kind`` (such as "a file
+    of names") names what is at most that long in the message."""
+    at_most = f"{kind} is at most {limit}" if kind else f"at most {limit}"
+    try:
+        with open_regular(Path(path)) as (stream, size):
+            if size > limit:
+                raise InputError(f"the file is {size} bytes: {at_most}")
+            data = stream.read(limit + 1)
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror})", path) from None
+    except InputError as error:
+        raise error.within(path) from None
+    if len(data) > limit:  # it grew while being read
+        raise InputError(f"more than {limit} bytes" + (f": {at_most}" if kind else ""), path)
+    return data
+
+
 def read_stream(stream: BinaryIO, max_numbers: int = MAX_NUMBERS) -> bytes:
     """All of ``stream`` (stdin), refused once it is longer than ``max_numbers`` numbers need:
     an endless stream is never read to its end."""

@@ -17,11 +17,10 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .loaders import open_regular
+from .loaders import read_bounded
 from .view import BLANKS, Blank
 
 MAX_ANSWERS_BYTES = 200_000_000  # a class of 500 of the largest networks is 126 MB of answers
@@ -191,7 +190,7 @@ def read_answers(path: str) -> dict[int, list[Question]]:
     """Each variant's questions in a worksheet's answers JSON. Raises InputError."""
     import json
 
-    data = _read(path, MAX_ANSWERS_BYTES)
+    data = read_bounded(path, MAX_ANSWERS_BYTES)
     try:
         variants = json.loads(data)["variants"]
         return {
@@ -205,7 +204,7 @@ def mark(answers: Mapping[int, Sequence[Question]], path: str) -> Marks:
     """The responses in the CSV ``path`` marked against ``answers``: a row a student (a score for
     each question of its variant: 1 right, 0 wrong or missing; then the total), and the count of
     misses per question. Raises InputError naming the row and column of a bad cell."""
-    data = _read(path, MAX_RESPONSES_BYTES)
+    data = read_bounded(path, MAX_RESPONSES_BYTES)
     try:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     except UnicodeDecodeError as error:
@@ -262,18 +261,3 @@ def most_missed(marks: Marks, count: int = 10) -> str:
     """The questions most often missed, a line each: ``missed/asked  name``."""
     lines = [f"{n}/{marks.asked[name]} missed {name}" for name, n in marks.missed.most_common(count) if n]
     return "".join(line + "\n" for line in lines)
-
-
-def _read(path: str, limit: int) -> bytes:
-    try:
-        with open_regular(Path(path)) as (stream, size):
-            if size > limit:
-                raise InputError(f"the file is {size} bytes: at most {limit}")
-            data = stream.read(limit + 1)
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror})", path) from None
-    except InputError as error:
-        raise error.within(path) from None
-    if len(data) > limit:
-        raise InputError(f"more than {limit} bytes", path)
-    return data

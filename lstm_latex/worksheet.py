@@ -19,7 +19,7 @@ from .cells import CELLS
 from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
 from .latex import escape_latex
-from .loaders import load, open_regular
+from .loaders import load, read_bounded
 from .marking import questions, template
 from .model import Example
 from .output_formats import OutputFormat
@@ -234,17 +234,7 @@ def read_names(path: str, latex: bool) -> list[str]:
     """The names in a file of UTF-8 text, one a line (lines end in \\n or \\r\\n; blank lines skipped),
     each at most MAX_NAME characters, with a printable character, and, for LaTeX, one pdflatex can
     typeset. The file is read whole, at most MAX_NAMES_BYTES. Raises InputError naming the line."""
-    try:
-        with open_regular(Path(path)) as (stream, size):
-            if size > MAX_NAMES_BYTES:
-                raise InputError(f"the file is {size} bytes: a file of names is at most {MAX_NAMES_BYTES}")
-            data = stream.read(MAX_NAMES_BYTES + 1)
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror})", path) from None
-    except InputError as error:
-        raise error.within(path) from None
-    if len(data) > MAX_NAMES_BYTES:  # it grew while being read
-        raise InputError(f"more than {MAX_NAMES_BYTES} bytes: a file of names is at most {MAX_NAMES_BYTES}", path)
+    data = read_bounded(path, MAX_NAMES_BYTES, "a file of names")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -448,7 +448,10 @@ def _every_trace(examples: list[Example], check: bool | None, hand_decimals: int
 @_command("check")
 @_file
 @_source_options
-def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the differences as JSON, with torch's version, not as a table."
+)
+def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None, as_json: bool) -> None:
     """Compare FILE's forward pass (and, with a target or grad_output, every gradient of its backward pass)
     with torch: the largest absolute difference of every quantity (exit 1 if any exceeds its tolerance,
     1e-10 + 1e-12·|value|, in float64)."""
@@ -456,7 +459,12 @@ def check_(file: str, inputs: str | None, prefix: str | None, cell: str | None) 
 
     derivation = _derive(_load(file, inputs, prefix, cell), check=False)
     report = cross_check(derivation.trace, derivation.gradients)
-    click.echo(report.table())
+    if as_json:
+        from .serialize import check_to_dict, encode_json
+
+        click.echo(encode_json(check_to_dict(report)))
+    else:
+        click.echo(report.table())
     report.require_agreement()
 
 

@@ -176,6 +176,21 @@ def encode_json_item(key: str, item: dict[str, Any], *, first: bool, last: bool)
 
 
 def _check_record(check: CheckReport) -> dict[str, Any]:
+    """What the check established, the same under any torch version: the figures it measured, which
+    change in their last digits from one version of torch to the next, are ``check_to_dict``'s."""
+    return {
+        "against": "torch",
+        "tolerance": TOLERANCE,
+        "relative_tolerance": RELATIVE_TOLERANCE,
+        "agrees": check.agrees,
+        "float32_overflows": check.float32_overflows,
+        "quantities": [d.quantity for d in check.differences],
+    } | _framework_record(check, measured=False)
+
+
+def check_to_dict(check: CheckReport) -> dict[str, Any]:
+    """The check's measurement (``lstm-latex check --json``): torch's version, and the largest
+    difference of every quantity from torch in float64 and float32."""
     return {
         "torch_version": check.torch_version,
         "tolerance": TOLERANCE,
@@ -188,14 +203,16 @@ def _check_record(check: CheckReport) -> dict[str, Any]:
         "quantities": [
             {"quantity": d.quantity, "float64": d.float64, "float32": _finite(d.float32)} for d in check.differences
         ],
-    } | _framework_record(check)
+    } | _framework_record(check, measured=True)
 
 
-def _framework_record(check: CheckReport) -> dict[str, Any]:
+def _framework_record(check: CheckReport, *, measured: bool) -> dict[str, Any]:
     """The file's own framework's check, for a network read from a Keras or ONNX file."""
     found = check.framework
     if found is None:
         return {}
+    if not measured:
+        return {"framework": {"agrees": found.agrees, "ran": found.skipped is None}}
     differences = [{"quantity": quantity, "float32": gap} for quantity, gap in found.differences]
     return {
         "framework": {

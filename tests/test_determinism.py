@@ -71,7 +71,7 @@ def test_every_command_gives_the_same_bytes_again_and_under_another_hash_seed(tm
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("command", "check"), [("render", "Checked against PyTorch"), ("trace", '"torch_version"')])
+@pytest.mark.parametrize(("command", "check"), [("render", "Checked against PyTorch"), ("trace", '"against": "torch"')])
 def test_the_torch_checks_figures_are_the_same_again(command: str, check: str) -> None:
     pytest.importorskip("torch")
     # In this process: in one of its own, most of the time would go to importing torch.

@@ -98,13 +98,37 @@ def test_trace_records_the_check(model_pt: Path, tmp_path: Path) -> None:
     result = run("trace", str(model_pt), "--inputs", str(seed_inputs(tmp_path)), "--check")
     assert result.exit_code == 0, result.output
     check = json.loads(result.stdout)["check"]
+    # what holds under any version of torch: no version, no measured figure
+    assert check == {
+        "against": "torch",
+        "tolerance": 1e-10,
+        "relative_tolerance": 1e-12,
+        "agrees": True,
+        "float32_overflows": False,
+        "quantities": ["output", "h_n", "c_n", "h_t (layer 0, forward)", "c_t (layer 0, forward)"],
+    }
+    assert json.loads(run("trace", str(SEED), "--no-check").stdout)["check"] is None
+
+
+def test_a_trace_with_the_check_is_the_same_file_under_another_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    here = run("trace", str(SEED), "--check")
+    monkeypatch.setattr(torch, "__version__", "9.9.9")
+    assert run("check", str(SEED)).stdout.splitlines()[-1].startswith("torch 9.9.9 agrees")  # the version is read
+    elsewhere = run("trace", str(SEED), "--check")
+    assert here.exit_code == elsewhere.exit_code == 0, here.output
+    assert elsewhere.stdout_bytes == here.stdout_bytes
+
+
+def test_check_json_holds_the_measured_differences_and_torchs_version(model_pt: Path, tmp_path: Path) -> None:
+    result = run("check", str(model_pt), "--inputs", str(seed_inputs(tmp_path)), "--json")
+    assert result.exit_code == 0, result.output
+    check = json.loads(result.stdout)
     assert check["torch_version"] == torch.__version__
     assert check["agrees"] is True
-    assert check["tolerance"] == 1e-10
     assert 0 <= check["max_abs_diff_float64"] <= 1e-10
     assert 0 < check["max_abs_diff_float32"] < 1e-6
+    assert check["max_abs_diff_float32"] == max(q["float32"] for q in check["quantities"])
     assert [q["quantity"] for q in check["quantities"]][:3] == ["output", "h_n", "c_n"]
-    assert json.loads(run("trace", str(SEED), "--no-check").stdout)["check"] is None
 
 
 def test_check_prints_a_table_and_exits_0_on_agreement(model_pt: Path, tmp_path: Path) -> None:

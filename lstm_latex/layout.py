@@ -168,13 +168,16 @@ class Typeset:
         """``NumberFormat.matrix``, for LaTeX or (``portable``) for KaTeX and MathJax."""
         return self._entry(array)[1]
 
-    def boxes(self, shape: tuple[int, ...]) -> str:
-        """Empty boxes in ``shape`` (a column for a vector; one box, unbracketed, for ()), each as
-        wide as a number printed, tall enough to write in, apart from the brackets and each other."""
+    def answer(self, value: Array, *, filled: bool) -> str:
+        """A worksheet's answer: filled, its matrix (its number, of shape ()); else empty boxes in
+        its shape (a column for a vector; one, unbracketed, for a number), each as wide as a number
+        printed and tall enough to write in, apart from the brackets and from each other."""
+        if filled:
+            return self.matrix(value) if value.ndim else self.numbers.number(float(value))
         box = rf"\boxed{{\rule[-1.2ex]{{0pt}}{{4ex}}\phantom{{-0.{'0' * self.numbers.precision}}}}}"
-        if not shape:
+        if not value.ndim:
             return box
-        rows, columns = (shape[0], 1) if len(shape) == 1 else shape
+        rows, columns = (value.shape[0], 1) if value.ndim == 1 else value.shape
         row = r"\, " + " & ".join([box] * columns) + r" \,"
         return r"\begin{bmatrix} " + r" \\[2ex] ".join([row] * rows) + r" \end{bmatrix}"
 

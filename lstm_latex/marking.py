@@ -17,50 +17,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from .errors import InputError
 from .loaders import read_bounded
-from .view import BLANKS, Blank
+from .view.records import Answer
 
 MAX_ANSWERS_BYTES = 200_000_000  # a class of 500 of the largest networks is 126 MB of answers
 MAX_RESPONSES_BYTES = 50_000_000
 STUDENT, VARIANT = "student", "variant"  # the first two columns of a CSV of responses
-
-# Where each of a step's values stands among the levels of --blank; a value not listed is not
-# asked (x, h_prev, c_prev are given or answered already; a backward gate's affine parts repeat δ).
-_STEP_LEVELS: Mapping[str, Blank] = {
-    "c": "states",
-    "h": "states",
-    "forget_term": "all",
-    "input_term": "all",
-    "tanh_c": "all",
-    "h_unprojected": "all",
-    "reset_hidden": "all",
-    "one_minus_z": "all",
-    "new_term": "all",
-    "keep_term": "all",
-}
-_GATE_LEVELS: Mapping[str, Blank] = {
-    "input_affine": "all",
-    "hidden_affine": "all",
-    "preactivation": "all",
-    "activation": "gates",
-}
-_BACKWARD_LEVELS: Mapping[str, Blank] = {
-    "dh_output": "all",
-    "dh_next": "all",
-    "dh": "states",
-    "dh_unprojected": "all",
-    "dc_next": "all",
-    "dc": "states",
-    "dh_prev_kept": "all",
-    "dh_prev_gates": "all",
-    "dh_prev": "states",
-    "dx": "all",
-    "dc_prev": "all",
-}
-_BACKWARD_GATE_LEVELS: Mapping[str, Blank] = {"activation": "all", "preactivation": "gates"}
 
 
 @dataclass(frozen=True)
@@ -75,65 +39,12 @@ class Question:
         return abs(response - Decimal(self.key)) <= Decimal(self.tolerance)
 
 
-def questions(trace: Mapping[str, Any], blank: Blank, precision: int, tolerance: str | None = None) -> list[Question]:
-    """The numbers a sheet of ``blank`` asks for in ``trace`` (a variant's trace as the answers
-    write it), step by step forward, then the loss, step by step backward, and the gradients.
-    The tolerance is ``tolerance``, or one unit in the last of ``precision`` decimals."""
+def questions(answers: Sequence[Answer], precision: int, tolerance: str | None = None) -> list[Question]:
+    """Each number of a worksheet page's ``answers`` (lstm_latex.view.exercise.page_answers), in
+    the page's order, with the key printed to ``precision`` decimals; the tolerance is
+    ``tolerance``, or one unit in the last of those decimals."""
     tol = tolerance if tolerance is not None else f"{Decimal(1).scaleb(-precision):f}"
-    found: list[Question] = []
-
-    rnn = trace["cell"].startswith("rnn")
-
-    def ask(name: str, value: Any, level: Blank) -> None:
-        # An RNN's one gate is its state: its activation is h_t, and its gradient is not asked.
-        if rnn and name.endswith("h/activation"):
-            return
-        if BLANKS.index(level) <= BLANKS.index(blank):
-            found.extend(Question(n, _printed(v, precision), tol) for n, v in _entries(name, value))
-
-    several = trace["num_layers"] > 1
-    for layer in trace["layers"]:
-        where = (f"layer {layer['layer'] + 1}/" if several else "") + (
-            "reverse/" if layer["direction"] == "reverse" else ""
-        )
-        for step in layer["steps"]:
-            at = f"{where}t{step['t']}/"
-            _ask_step(ask, at, step, _STEP_LEVELS, _GATE_LEVELS)
-    grad = trace.get("grad")
-    if grad is None:
-        return found
-    loss = trace["loss"]
-    ask("loss", loss["value"], "states")
-    if loss["kind"] != "grad_output":  # else ∂L/∂output is given
-        ask("grad/output", grad["output"], "states")
-    for layer in trace["layers"]:
-        where = (f"layer {layer['layer'] + 1}/" if several else "") + (
-            "reverse/" if layer["direction"] == "reverse" else ""
-        )
-        for step in reversed(layer["steps"]):
-            _ask_step(ask, f"{where}t{step['t']}/backward/", step["backward"], _BACKWARD_LEVELS, _BACKWARD_GATE_LEVELS)
-    for name, value in grad["state_dict"].items():
-        ask(f"grad/{name}", value, "gates")
-    for name in ("x", "h0", "c0"):
-        if name in grad:
-            ask(f"grad/{name}", grad[name], "all")
-    for name, value in (trace.get("updated_state_dict") or {}).items():  # after a step of SGD
-        ask(f"updated/{name}", value, "all")
-    return found
-
-
-def _ask_step(
-    ask: Any, at: str, step: Mapping[str, Any], levels: Mapping[str, Blank], gate_levels: Mapping[str, Blank]
-) -> None:
-    for name, gate in step.get("gates", {}).items():
-        for part, level in gate_levels.items():
-            if part in gate:
-                ask(f"{at}{name}/{part}", gate[part], level)
-    if "backward" in at and "n" in step.get("gates", {}):  # the GRU's r_t ⊙ (W_hn h + b_hn) part of δ_n
-        ask(f"{at}n/hidden_affine", step["gates"]["n"]["hidden_affine"], "all")
-    for name, level in levels.items():
-        if step.get(name) is not None:
-            ask(f"{at}{name}", step[name], level)
+    return [Question(name, _printed(value, precision), tol) for answer in answers for name, value in _entries(answer)]
 
 
 def tolerance_text(text: str) -> str:
@@ -147,17 +58,19 @@ def tolerance_text(text: str) -> str:
     return f"{value:f}"
 
 
-def _entries(name: str, value: Any) -> Iterator[tuple[str, float]]:
-    """Each number of a scalar, a vector or a matrix, with its name and 1-based index."""
-    if not isinstance(value, list):
-        yield name, value
-    elif value and isinstance(value[0], list):
-        for r, row in enumerate(value, 1):
+def _entries(answer: Answer) -> Iterator[tuple[str, float]]:
+    """Each number of an answer with its name and 1-based index in the array it is named by (a
+    gate's block of a parameter's gradient starts at its row)."""
+    value = answer.value
+    if value.ndim == 0:
+        yield answer.name, float(value)
+    elif value.ndim == 2:
+        for r, row in enumerate(value, answer.row + 1):
             for c, number in enumerate(row, 1):
-                yield f"{name}[{r},{c}]", number
+                yield f"{answer.name}[{r},{c}]", float(number)
     else:
-        for k, number in enumerate(value, 1):
-            yield f"{name}[{k}]", number
+        for k, number in enumerate(value, answer.row + 1):
+            yield f"{answer.name}[{k}]", float(number)
 
 
 def _printed(value: float, precision: int) -> str:

@@ -26,6 +26,7 @@ from .output_formats import OutputFormat
 from .pipeline import Derivation, derive
 from .render import Style, render
 from .view import BLANKS, Blank, Sheet
+from .view.exercise import page_answers
 
 MAX_VARIANTS = 500
 MAX_NAME = 200  # characters of a name in --names
@@ -131,7 +132,7 @@ def worksheet_pieces(
             for answers in (False, True)
         )
         record = _record(variant, derivation)
-        asked = questions(record["trace"], blank, style.numbers.precision, tolerance)
+        asked = questions(page_answers(derivation, page), style.numbers.precision, tolerance)
         record["questions"] = [dataclasses.asdict(question) for question in asked]
         responses = template([(variant.heading, variant.number, asked)])
         yield (

@@ -6,15 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
 from lstm_latex.cli import main
 from lstm_latex.generate import NetworkSpec
 from lstm_latex.marking import questions
-from lstm_latex.view import BLANKS, Blank
+from lstm_latex.pipeline import derive
+from lstm_latex.view import BLANKS, Blank, Sheet
+from lstm_latex.view.exercise import page_answers
+from lstm_latex.view.records import Answer
 from lstm_latex.worksheet import drawn_variants, make_worksheet
 
 SPECS = [
@@ -45,19 +50,19 @@ def test_the_key_as_printed_and_its_tolerance() -> None:
     assert asked["loss"]["key"] == f"{trace['loss']['value']:.4f}"
     assert asked["grad/output[2,1]"]["key"] == f"{trace['grad']['output'][1][0]:.4f}"
     assert "t1/i/activation[1]" not in asked  # a gate: not asked of "states"
-    assert [q.tolerance for q in questions(trace, "states", 2, "0.05")][:1] == ["0.05"]
-    assert questions(trace, "states", 2)[0].tolerance == "0.01"
+    example = drawn_variants(NetworkSpec(target=True), 3, None, None)[0].example
+    answers = page_answers(derive(example, hand=2), Sheet(blank="states"))
+    assert {q.tolerance for q in questions(answers, 2, "0.05")} == {"0.05"}
+    assert {q.tolerance for q in questions(answers, 2)} == {"0.01"}
 
 
 def test_no_negative_zero() -> None:
-    trace = {"cell": "lstm", "num_layers": 1, "layers": [{"layer": 0, "direction": "forward", "steps": []}]}
-    trace["grad"] = {"state_dict": {"bias_ih_l0": [-0.00001, 0.0]}}
-    trace["loss"] = {"kind": "grad_output", "value": 1.5}
-    asked = questions(trace, "gates", 4)
+    bias = Answer(np.array([-0.00001, 0.0]), "grad/bias_ih_l0", filled=True, row=2)
+    asked = questions([Answer(np.array(1.5), "loss", filled=True), bias], 4)
     assert [(q.name, q.key) for q in asked] == [
         ("loss", "1.5000"),
-        ("grad/bias_ih_l0[1]", "0.0000"),
-        ("grad/bias_ih_l0[2]", "0.0000"),
+        ("grad/bias_ih_l0[3]", "0.0000"),  # a block from row 3 of the array named
+        ("grad/bias_ih_l0[4]", "0.0000"),
     ]
 
 
@@ -142,3 +147,62 @@ def test_a_bad_tolerance_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["worksheet", "--tolerance", "-1", "-o", str(tmp_path / "s.tex")])
     assert result.exit_code == 2
     assert "is not a tolerance" in result.stderr
+
+
+# What each value a worksheet asks needs, by its name's last parts (the step's prefix left out):
+# the values of its own step that its equation reads. A value needs those the page asks before it.
+NEEDS = {
+    "preactivation": ["{k}/input_affine", "{k}/hidden_affine"],
+    "n/preactivation": ["n/input_affine", "reset_hidden"],
+    "reset_hidden": ["r/activation", "n/hidden_affine"],
+    "activation": ["{k}/preactivation"],
+    "c": ["forget_term", "input_term", "f/activation", "i/activation", "g/activation"],
+    "h_unprojected": ["o/activation", "tanh_c"],
+    "tanh_c": ["c"],
+    "h": ["tanh_c", "h_unprojected", "o/activation", "one_minus_z", "new_term", "keep_term", "h/activation"],
+    "backward/dh": ["backward/dh_output", "backward/dh_next"],
+    "backward/dc": ["backward/dh", "backward/dc_next", "backward/dh_unprojected"],
+    "backward/dh_unprojected": ["backward/dh"],
+    "backward/activation": ["backward/dh", "backward/dc"],
+    "backward/r/activation": ["backward/n/preactivation", "backward/n/hidden_affine"],
+    "backward/preactivation": ["backward/{k}/activation", "backward/dh", "backward/dc"],
+    "backward/n/hidden_affine": ["backward/n/preactivation"],
+    "backward/dh_prev_kept": ["backward/dh"],
+    "backward/dh_prev_gates": ["backward/{g}/preactivation", "backward/n/hidden_affine"],
+    "backward/dh_prev": ["backward/{g}/preactivation", "backward/dh_prev_kept", "backward/dh_prev_gates"],
+    "backward/dx": ["backward/{g}/preactivation"],
+    "backward/dc_prev": ["backward/dc"],
+}
+
+
+def _needs(name: str, gates: str) -> list[str]:
+    """What the value named ``name`` (``t2/backward/r/activation``) needs, named in full."""
+    step, own = re.fullmatch(r"((?:layer \d+/)?(?:reverse/)?t\d+)/(.*)", name).groups()  # type: ignore[union-attr]
+    backward = own.startswith("backward/")
+    local = own.removeprefix("backward/")
+    k, _, part = local.rpartition("/")
+    key = ("backward/" if backward else "") + local
+    generic = ("backward/" if backward else "") + part
+    found = NEEDS.get(key, NEEDS.get(generic, []))
+    return [f"{step}/{need.format(k=k, g=g)}" for need in found for g in (gates if "{g}" in need else "_")]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.cell}-{s.layers}-{s.bidirectional}-{s.proj_size}")
+def test_no_box_needs_a_value_from_a_later_box(spec: NetworkSpec, blank: Blank) -> None:
+    variant = json.loads(make_worksheet(drawn_variants(spec, 11, None, None), blank=blank).answers)["variants"][0]
+    names = [re.sub(r"\[.*\]$", "", q["name"]) for q in variant["questions"]]
+    gates = {"lstm": "ifgo", "gru": "rzn"}.get(variant["trace"]["cell"], "h")
+    first = {name: names.index(name) for name in names}
+    for k, name in enumerate(names):
+        if not re.match(r"(layer \d+/)?(reverse/)?t\d+/", name):
+            continue  # the loss, the parameters' gradients and their update: of no step
+        late = [need for need in _needs(name, gates) if first.get(need, -1) > k]
+        assert not late, f"{name} needs {late}, asked after it"
+
+
+def test_the_questions_are_the_keys_numbers_in_its_order() -> None:
+    made = make_worksheet(drawn_variants(NetworkSpec(cell="gru", target=True, lr=0.5), 7, None, None))
+    keys = [q["key"] for q in json.loads(made.answers)["variants"][0]["questions"]]
+    printed = iter(re.findall(r"-?\d+\.\d{4}", made.key))
+    assert all(any(number == key for number in printed) for key in keys)  # a subsequence of the key's numbers

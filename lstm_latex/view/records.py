@@ -82,15 +82,19 @@ class Symbols:
 
 
 @dataclass(frozen=True)
-class Boxes:
-    """Empty boxes in an array's shape, to write its numbers in (a worksheet's answer), in a
-    gate's colour or none; of shape (), one box without brackets, for a number."""
+class Answer:
+    """A value a worksheet asks for: on the key (``filled``) its numbers, on the sheet boxes of
+    its shape to write them in; named as the marking names it (lstm_latex.marking), its entries
+    from row ``row`` of the array so named (a gate's block of a parameter's gradient)."""
 
-    shape: tuple[int, ...]
+    value: Array  # of shape () for a number, such as the loss
+    name: str
+    filled: bool
     gate: str | None = None
+    row: int = 0
 
 
-Term = Symbol | Numbers | Glued | Symbols | Boxes | str
+Term = Symbol | Numbers | Glued | Symbols | Answer | str
 
 
 def math(terms: Sequence[Term], typeset: Typeset) -> str:
@@ -121,8 +125,8 @@ def _math(term: Term, typeset: Typeset) -> str:
         return term.before + _math(term.term, typeset) + term.text
     if isinstance(term, Numbers):
         return typeset.paint(typeset.matrix(term.array), term.gate)
-    if isinstance(term, Boxes):
-        return typeset.paint(typeset.boxes(term.shape), term.gate)
+    if isinstance(term, Answer):
+        return typeset.paint(typeset.answer(term.value, filled=term.filled), term.gate)
     if isinstance(term, Symbols):
         rows = " \\\\\n".join(" & ".join(_math(entry, typeset) for entry in row) for row in term.rows)
         return f"\\begin{{bmatrix}}\n{rows}\n\\end{{bmatrix}}"

@@ -169,17 +169,23 @@ class Typeset:
         return self._entry(array)[1]
 
     def answer(self, value: Array, *, filled: bool) -> str:
-        """A worksheet's answer: filled, its matrix (its number, of shape ()); else empty boxes in
-        its shape (a column for a vector; one, unbracketed, for a number), each as wide as a number
-        printed and tall enough to write in, apart from the brackets and from each other."""
-        if filled:
+        """A worksheet's answer: boxes in its shape (a column for a vector; one, unbracketed, for a
+        number), each as wide as a number printed and tall enough to write in; filled (the key),
+        each with its number, so that a key's page is its sheet's. KaTeX and MathJax, for a
+        screen, get a filled answer's matrix (its number)."""
+        if filled and self._portable:
             return self.matrix(value) if value.ndim else self.numbers.number(float(value))
-        box = rf"\boxed{{\rule[-1.2ex]{{0pt}}{{4ex}}\phantom{{-0.{'0' * self.numbers.precision}}}}}"
+        numbers = np.asarray(value, dtype=float).reshape(value.shape[0] if value.ndim else 1, -1)
+        boxes = [[self._box(number if filled else None) for number in row] for row in numbers]
         if not value.ndim:
-            return box
-        rows, columns = (value.shape[0], 1) if value.ndim == 1 else value.shape
-        row = r"\, " + " & ".join([box] * columns) + r" \,"
-        return r"\begin{bmatrix} " + r" \\[2ex] ".join([row] * rows) + r" \end{bmatrix}"
+            return boxes[0][0]
+        rows = [" & ".join(row) for row in boxes]
+        return r"\begin{bmatrix} " + r" \\[0.5ex] ".join(rows) + r" \end{bmatrix}"
+
+    def _box(self, number: float | None) -> str:
+        """A box as wide as -0.0000 at the numbers' precision, with ``number`` set in it at the right."""
+        filled = "" if number is None else rf"\llap{{${self.numbers.number(number)}$}}"
+        return rf"\boxed{{\rule[-1.2ex]{{0pt}}{{3.6ex}}\phantom{{-0.{'0' * self.numbers.precision}}}{filled}}}"
 
     def width(self, array: Array) -> float:
         """How wide ``matrix(array)`` prints, in digit widths."""

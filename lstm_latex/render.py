@@ -26,7 +26,18 @@ from .output_formats import FORMATS, LATEX, Format, OutputFormat, written_in
 from .pipeline import MAX_STEPS, Derivation, check_size, of_trace
 from .selection import EVERYTHING, Selection
 from .slides import Deck
-from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, Term, aligned_lines, backward_order, labelled, step_view
+from .view import (
+    WHOLE_KEY,
+    LabelledDirection,
+    Line,
+    Sheet,
+    Term,
+    aligned_lines,
+    backward_order,
+    inline_items,
+    labelled,
+    step_view,
+)
 from .view import math as math_of
 from .view.exercise import Exercise
 
@@ -241,6 +252,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
         mat=_matrix,
         math=_math,
         aligned=_aligned,
+        items=_items,
         paint=_paint(style.color, written),
         tex=escape_latex,
         text=written.escape,
@@ -303,6 +315,10 @@ def _math(terms: Sequence[Term]) -> str:
 
 def _aligned(lines: Sequence[Line], reveal: str) -> str:
     return aligned_lines(lines, _TYPESET.get(), reveal)
+
+
+def _items(lines: Sequence[Line], gap: str) -> str:
+    return inline_items(lines, _TYPESET.get(), gap)
 
 
 def _layout_for(width: str | TextWidth, font_size: float | None, rows: float = math.inf) -> Layout:

@@ -24,7 +24,7 @@ PATTERNS: dict[str, tuple[str, int, int]] = {
     'LaTeX compared as a string (fn == "\\\\...")': (r"[!=]=\s*[\"']\\", 0, 0),
     "a map filter": (r"\|\s*map\b", 0, 0),
     "a set statement": (r"\(\(\*-?\s*set\b", 48, 30),
-    "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 89, 70),
+    "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 91, 70),
 }
 REPEATED = (0, 0)  # pairs of templates sharing a block of six non-blank lines: today, and the target
 BLOCK = 6

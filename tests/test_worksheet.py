@@ -27,6 +27,7 @@ PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).
 NUMBER = re.compile(rf"-?\d+(?:\.\d+)? \\times 10\^\{{-?\d+\}}|(?<![\d.])-?\d+\.\d{{{PRECISION}}}(?!\d)")
 BOX = r"\boxed{"
+FILLED = r"}\llap{$"  # a box's number, after the phantom that makes it as wide as any
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]
@@ -46,10 +47,12 @@ def exercise(
 
 
 def numbers(text: str) -> list[str]:
-    """The numbers a document displays, where every value given or asked for is (the text's examples,
-    such as the rounding rule's, and the widths of the boxes, \\phantom{-0.000}, left out)."""
+    """The numbers a document displays or sets in its lines of questions, where every value given
+    or asked for is (the text's examples, such as the rounding rule's, and the widths of the boxes,
+    \\phantom{-0.000}, left out)."""
     displays = re.findall(r"\\begin\{(align\*|alignat\*)\}(.*?)\\end\{\1\}", text, flags=re.DOTALL)
-    return NUMBER.findall(re.sub(r"\\phantom\{[^}]*\}", "", "\n".join(body for _, body in displays)))
+    inline = re.findall(r"^\$(.*)\$$", text, flags=re.MULTILINE)  # a question: a line of its own
+    return NUMBER.findall(re.sub(r"\\phantom\{[^}]*\}", "", "\n".join([*(body for _, body in displays), *inline])))
 
 
 def given_numbers(example: Example) -> set[str]:
@@ -73,23 +76,25 @@ def test_the_sheet_holds_no_answer_and_the_key_every_one(cell: str) -> None:
         assert set(sheet_numbers) <= given, (blank, set(sheet_numbers) - given)
         # The key is the sheet with each box filled in by a number: as many numbers more as boxes.
         assert made.sheet.count(BOX) == len(key_numbers) - len(sheet_numbers) > 0, blank
-        assert BOX not in made.key
+        assert made.key.count(BOX) == made.sheet.count(BOX)
+        assert made.key.count(FILLED) == made.key.count(BOX) and FILLED not in made.sheet
         assert set(key_numbers) - given  # computed values, printed
         boxes.append(made.sheet.count(BOX))
     assert boxes[0] < boxes[1] < boxes[2]  # states, gates, all: each asks for more
 
 
-def test_a_blank_is_its_answers_shape_in_its_gates_colour() -> None:
+def test_a_blank_is_its_answers_shape_and_the_colour_its_symbols() -> None:
     made, _ = exercise("lstm", "gates", hidden_size=3)
-    box = r"\boxed{\rule[-1.2ex]{0pt}{4ex}\phantom{-0.000}}"
-    row = rf"\, {box} \,"
-    column = rf"\begin{{bmatrix}} {row} \\[2ex] {row} \\[2ex] {row} \end{{bmatrix}}"
-    assert r"\lstmgatef{f_{1}} &= \sigma" in made.sheet
-    assert rf"= \lstmgatef{{{column}}}" in made.sheet  # f_1: three rows, in the forget gate's colour
-    cell_state = r"c_{1} &= \lstmgatef{f_{1}} \odot c_{0} + \lstmgatei{i_{1}} \odot \lstmgateg{g_{1}}"
-    assert f"{cell_state} = {column}" in made.sheet  # c_1: the same shape, no colour
-    weight_gradient = rf"\begin{{bmatrix}} \, {box} & {box} \, \\[2ex] "  # ∂L/∂W_if: 3 by 2
-    assert rf"\partial L/\partial \lstmgatef{{W_{{if}}}} &= {weight_gradient}" in made.sheet
+    box = r"\boxed{\rule[-1.2ex]{0pt}{3.6ex}\phantom{-0.000}}"
+    column = rf"\begin{{bmatrix}} {box} \\[0.5ex] {box} \\[0.5ex] {box} \end{{bmatrix}}"
+    assert rf"$\lstmgatef{{f_{{1}}}} = \sigma\bigl(" in made.sheet
+    assert rf"\bigr) = {column}$" in made.sheet  # f_1: three rows, uncoloured (its symbol is)
+    cell_state = r"$c_{1} = \lstmgatef{f_{1}} \odot c_{0} + \lstmgatei{i_{1}} \odot \lstmgateg{g_{1}}"
+    assert f"{cell_state} = {column}$" in made.sheet  # c_1: the same shape
+    weight_gradient = rf"\begin{{bmatrix}} {box} & {box} \\[0.5ex] "  # ∂L/∂W_if: 3 by 2
+    assert rf"$\partial L/\partial \lstmgatef{{W_{{if}}}} = {weight_gradient}" in made.sheet
+    filled = r"\boxed{\rule[-1.2ex]{0pt}{3.6ex}\phantom{-0.000}\llap{$"
+    assert made.key.count(filled) == made.sheet.count(box)  # the key: the same boxes, each with its number
 
 
 def test_the_command_writes_sheet_key_and_answers_the_same_each_time(tmp_path: Path) -> None:
@@ -140,9 +145,9 @@ def test_a_drawn_loss_and_learning_rate_are_the_exercise(loss: str, factor: str,
     result = run(*args, "-o", str(tmp_path / "sheet.tex"))
     assert result.exit_code == 0, result.output
     sheet, key = (tmp_path / "sheet.tex").read_text(), (tmp_path / "sheet-answers.tex").read_text()
-    assert rf"L &= {factor}\sum_t \lVert y_t - y^{{*}}_t \rVert^2 = \boxed{{" in sheet  # T = 2 steps, 2 outputs
+    assert rf"$L = {factor}\sum_t \lVert y_t - y^{{*}}_t \rVert^2 = \boxed{{" in sheet  # T = 2 steps, 2 outputs
     assert r"With the learning rate $\eta = 0.5$" in sheet
-    asked = r"\lstmgateh{W_{ih}} &\leftarrow \lstmgateh{W_{ih}} - \eta\, \partial L/\partial \lstmgateh{W_{ih}} \\"
+    asked = r"$\lstmgateh{W_{ih}} \leftarrow \lstmgateh{W_{ih}} - \eta\, \partial L/\partial \lstmgateh{W_{ih}} = \begin{"
     assert asked in sheet
     (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
     assert (variant["weights"]["loss"], variant["weights"]["lr"]) == (loss, 0.5)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .directions import LabelledDirection, LabelledGradients, backward_order, labelled
 from .gru import GruView
 from .lstm import LstmView
-from .records import BLANKS, WHOLE_KEY, Blank, Line, Sheet, Term, aligned_lines, math
+from .records import BLANKS, WHOLE_KEY, Blank, Line, Sheet, Term, aligned_lines, inline_items, math
 from .rnn import RnnView
 from .step import StepView
 
@@ -38,6 +38,7 @@ __all__ = [
     "Term",
     "aligned_lines",
     "backward_order",
+    "inline_items",
     "labelled",
     "math",
     "step_view",

@@ -70,17 +70,17 @@ class Exercise:
     view: StepView
     sheet: Sheet
 
-    def answer(self, value: Array | float, name: str, gate: str | None = None, row: int = 0) -> Answer:
+    def answer(self, value: Array | float, name: str, row: int = 0) -> Answer:
         """A value asked for, named as the marking names it."""
-        return Answer(np.asarray(value), name, self.sheet.answers, gate, row)
+        return Answer(np.asarray(value), name, self.sheet.answers, row)
 
     def ask(self, left: Sequence[Term], answer: Answer) -> Line:
         """One question line: ``left = answer``."""
         return self.view.aligned(Equation(tuple(left), (answer,)), "break")
 
     def part(self, title: str, lines: Sequence[Line], text: str = "") -> Part:
-        """A part of question lines, the last one without a line break."""
-        return Part(title, (Display(ended(list(lines), ""), text),))
+        """A part of question lines, on paper as many side by side as fit (a flowing display)."""
+        return Part(title, (Display(ended(list(lines), ""), text, flow=True),))
 
     def _math(self, term: Term) -> str:
         return math([term], self.view.layout.typeset)
@@ -90,6 +90,24 @@ class Exercise:
         params = d.trace.params
         layer = f"layer {params.layer + 1}/" if self.view.layers > 1 else ""
         return layer + ("reverse/" if params.reverse else "") + f"t{t}/"
+
+    def parameters(self, d: LabelledDirection) -> list[Part]:
+        """Each gate's blocks of the parameters, given: a part a gate, as many side by side as fit
+        on paper; then W_hr, with a projection."""
+        parts = []
+        for gp in d.trace.gates:
+            given = [("W", "i", gp.weight_i), ("W", "h", gp.weight_h)]
+            if gp.bias_i is not None and gp.bias_h is not None:
+                given += [("b", "i", gp.bias_i), ("b", "h", gp.bias_h)]
+            lines = [
+                self.view.aligned(Equation((weight(kind, side, gp.name, d),), (Numbers(value),)))
+                for kind, side, value in given
+            ]
+            parts.append(Part(self.view.cell.gate(gp.name).title.capitalize(), (Display(ended(lines, ""), flow=True),)))
+        if d.trace.params.weight_hr is not None:
+            projection = self.view.aligned(Equation((_projection(d),), (Numbers(d.trace.params.weight_hr),)), "")
+            parts.append(Part("Projection", (Display((projection,), flow=True),)))
+        return parts
 
     # Forward: the states a step reads, each gate's questions, then the cell's state updates.
 
@@ -166,14 +184,14 @@ class Exercise:
             if reset is not None and isinstance(s, GruStep):
                 product = [symbol("r", s.t, d, "r"), *_parenthesized(hidden, before=r"\odot (")]
                 lines.append(self.ask(product, self.answer(s.reset_hidden, f"{at}reset_hidden")))
-        lines.append(self.view.aligned(self.view.gate_equation(d, k, s.t, p, bias), "break"))
-        worked: list[Term] = ["="]
-        if self.sheet.asks("all"):
+        activation = self.answer(g.activation, f"{at}h" if isinstance(s, RnnStep) else f"{at}{k}/activation")
+        if self.sheet.asks("all"):  # its operands asked just before: the sum of the two parts
             preactivation = self.answer(g.preactivation, f"{at}{k}/preactivation")
-            worked += [rf"{kind.activation}\left(", preactivation, r"\right) ="]
-        activation = self.answer(g.activation, f"{at}h" if isinstance(s, RnnStep) else f"{at}{k}/activation", k)
-        lines.append(Line((), (*worked, activation), "", indented=True))
-        return Part(kind.title.capitalize(), (Display(tuple(lines)),))
+            worked = (rf"{kind.activation}\left(", preactivation, r"\right) =", activation)
+            lines.append(self.view.aligned(Equation((symbol(k, s.t, d, k),), worked), "break"))
+        else:
+            lines.append(self._equals(self.view.gate_equation(d, k, s.t, p, bias), activation))
+        return self.part(kind.title.capitalize(), lines)
 
     def step(self, d: LabelledDirection, s: Step) -> list[Part]:
         """A forward step's questions after the states it reads: the gates', then the state updates'."""
@@ -273,7 +291,7 @@ class Exercise:
                 lines.append(
                     self.ask([gradient(gate.name, s.t, d)], self.answer(gate.activation, f"{at}{gate.name}/activation"))
                 )
-            delta_k = self.answer(gate.preactivation, f"{at}{gate.name}/preactivation", gate.name)
+            delta_k = self.answer(gate.preactivation, f"{at}{gate.name}/preactivation")
             return [*lines, self.ask([delta(gate.name, s.t, d, self.view.cell)], delta_k)]
 
         if not isinstance(g, GruGrad):
@@ -297,19 +315,19 @@ class Exercise:
                 "The layers above give the gradient of the loss at the output,"
                 r" $L = \sum_t (\partial L/\partial y_t)^{\top} y_t$ for the rows $y_t$ of the output:",
             )
-            return Part("The loss", (given, Display((self.view.aligned(Equation(("L",), (value,)), ""),))))
+            return Part("The loss", (given, Display((self.view.aligned(Equation(("L",), (value,)), ""),), flow=True)))
         assert loss.target is not None
         n = gradients.d_output.size
         target = Display(
             (self.view.aligned(Equation((r"\text{target}",), (Numbers(loss.target),))),),
             r"Each row $y_t$ of the output is compared with the same row $y^{*}_t$ of the target:",
         )
+        d_output = self.answer(gradients.d_output, "grad/output")
         asked = [
             self.view.aligned(Equation(("L",), (*self.view.loss_terms(loss.kind, n), "=", value)), "break"),
-            self.view.aligned(Equation((output,), tuple(self.view.loss_gradient_terms(loss.kind, n))), "break"),
-            Line((), ("=", self.answer(gradients.d_output, "grad/output")), "", indented=True),
+            self.view.aligned(Equation((output,), (*self.view.loss_gradient_terms(loss.kind, n), "=", d_output))),
         ]
-        return Part("The loss", (target, Display(tuple(asked))))
+        return Part("The loss", (target, Display(ended(asked, ""), flow=True)))
 
     def parameter_gradients(self, b: LabelledGradients) -> list[Part]:
         """∂L/∂ of each gate's parameters, a part a gate, and of the projection; ∂L/∂b_hk only
@@ -353,23 +371,20 @@ class Exercise:
             if new.bias_i is not None and new.bias_h is not None:
                 asked += [("b", "i", "bias_ih", new.bias_i), ("b", "h", "bias_hh", new.bias_h)]
             lines = [
-                line
+                self._descended(weight(kind, side, gp.name, d), self.answer(value, f"updated/{name}{suffix}", row=row))
                 for kind, side, name, value in asked
-                for line in self._descended(
-                    weight(kind, side, gp.name, d), self.answer(value, f"updated/{name}{suffix}", row=row)
-                )
             ]
             parts.append(self.part(self.view.cell.gate(gp.name).title.capitalize(), lines))
         updated = b.gradients.updated
         if updated is not None and updated.weight_hr is not None:
             answer = self.answer(updated.weight_hr, f"updated/weight_hr{suffix}")
-            parts.append(self.part("Projection", self._descended(_projection(d), answer)))
+            parts.append(self.part("Projection", [self._descended(_projection(d), answer)]))
         return parts
 
-    def _descended(self, parameter: Term, answer: Answer) -> list[Line]:
-        """A parameter's update in symbols, then its value after it asked on the line below."""
-        update = Equation((parameter,), (parameter, r"- \eta\,", gradient_of(parameter)), relation=r"\leftarrow")
-        return [self.view.aligned(update, "break"), Line((), ("=", answer), "break", indented=True)]
+    def _descended(self, parameter: Term, answer: Answer) -> Line:
+        """A parameter's update in symbols, then its value after it, asked."""
+        update = (parameter, r"- \eta\,", gradient_of(parameter), "=", answer)
+        return self.view.aligned(Equation((parameter,), update, relation=r"\leftarrow"), "break")
 
     # Every answer of the page, in the order it asks them: what the marking marks.
 

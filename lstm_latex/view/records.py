@@ -84,13 +84,13 @@ class Symbols:
 @dataclass(frozen=True)
 class Answer:
     """A value a worksheet asks for: on the key (``filled``) its numbers, on the sheet boxes of
-    its shape to write them in; named as the marking names it (lstm_latex.marking), its entries
-    from row ``row`` of the array so named (a gate's block of a parameter's gradient)."""
+    its shape to write them in, never in colour (a colour's fill prints grey: the symbols carry
+    the gates' colours); named as the marking names it (lstm_latex.marking), its entries from row
+    ``row`` of the array so named (a gate's block of a parameter's gradient)."""
 
     value: Array  # of shape () for a number, such as the loss
     name: str
     filled: bool
-    gate: str | None = None
     row: int = 0
 
 
@@ -118,6 +118,12 @@ def aligned_lines(lines: Sequence[Line], typeset: Typeset, reveal: str) -> str:
     )
 
 
+def inline_items(lines: Sequence[Line], typeset: Typeset, gap: str) -> str:
+    """The lines of a flowing display as inline math, one after another with ``gap`` between:
+    the page breaks between them (and within one, after a relation) where a line of it is full."""
+    return f"\n{gap}\n".join(f"${math([*line.left, *line.right], typeset)}$" for line in lines)
+
+
 def _math(term: Term, typeset: Typeset) -> str:
     if isinstance(term, str):
         return term
@@ -126,7 +132,7 @@ def _math(term: Term, typeset: Typeset) -> str:
     if isinstance(term, Numbers):
         return typeset.paint(typeset.matrix(term.array), term.gate)
     if isinstance(term, Answer):
-        return typeset.paint(typeset.answer(term.value, filled=term.filled), term.gate)
+        return typeset.answer(term.value, filled=term.filled)
     if isinstance(term, Symbols):
         rows = " \\\\\n".join(" & ".join(_math(entry, typeset) for entry in row) for row in term.rows)
         return f"\\begin{{bmatrix}}\n{rows}\n\\end{{bmatrix}}"
@@ -168,6 +174,7 @@ class Display:
     text: str = ""  # a sentence before it
     columns: int = 1  # pairs of aligned columns: 2 for a weight and its bias on one line
     after: str = ""  # and one after it
+    flow: bool = False  # its lines set one after another, as many on a line of the page as fit (on paper)
 
 
 @dataclass(frozen=True)

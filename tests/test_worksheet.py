@@ -77,7 +77,8 @@ def test_the_sheet_holds_no_answer_and_the_key_every_one(cell: str) -> None:
         # The key is the sheet with each box filled in by a number: as many numbers more as boxes.
         assert made.sheet.count(BOX) == len(key_numbers) - len(sheet_numbers) > 0, blank
         assert made.key.count(BOX) == made.sheet.count(BOX)
-        assert made.key.count(FILLED) == made.key.count(BOX) and FILLED not in made.sheet
+        assert made.key.count(FILLED) == made.key.count(BOX)
+        assert FILLED not in made.sheet
         assert set(key_numbers) - given  # computed values, printed
         boxes.append(made.sheet.count(BOX))
     assert boxes[0] < boxes[1] < boxes[2]  # states, gates, all: each asks for more
@@ -87,7 +88,7 @@ def test_a_blank_is_its_answers_shape_and_the_colour_its_symbols() -> None:
     made, _ = exercise("lstm", "gates", hidden_size=3)
     box = r"\boxed{\rule[-1.2ex]{0pt}{3.6ex}\phantom{-0.000}}"
     column = rf"\begin{{bmatrix}} {box} \\[0.5ex] {box} \\[0.5ex] {box} \end{{bmatrix}}"
-    assert rf"$\lstmgatef{{f_{{1}}}} = \sigma\bigl(" in made.sheet
+    assert r"$\lstmgatef{f_{1}} = \sigma\bigl(" in made.sheet
     assert rf"\bigr) = {column}$" in made.sheet  # f_1: three rows, uncoloured (its symbol is)
     cell_state = r"$c_{1} = \lstmgatef{f_{1}} \odot c_{0} + \lstmgatei{i_{1}} \odot \lstmgateg{g_{1}}"
     assert f"{cell_state} = {column}$" in made.sheet  # c_1: the same shape
@@ -147,7 +148,8 @@ def test_a_drawn_loss_and_learning_rate_are_the_exercise(loss: str, factor: str,
     sheet, key = (tmp_path / "sheet.tex").read_text(), (tmp_path / "sheet-answers.tex").read_text()
     assert rf"$L = {factor}\sum_t \lVert y_t - y^{{*}}_t \rVert^2 = \boxed{{" in sheet  # T = 2 steps, 2 outputs
     assert r"With the learning rate $\eta = 0.5$" in sheet
-    asked = r"$\lstmgateh{W_{ih}} \leftarrow \lstmgateh{W_{ih}} - \eta\, \partial L/\partial \lstmgateh{W_{ih}} = \begin{"
+    step = r"\lstmgateh{W_{ih}} - \eta\, \partial L/\partial \lstmgateh{W_{ih}}"
+    asked = rf"$\lstmgateh{{W_{{ih}}}} \leftarrow {step} = \begin{{"
     assert asked in sheet
     (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
     assert (variant["weights"]["loss"], variant["weights"]["lr"]) == (loss, 0.5)

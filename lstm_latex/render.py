@@ -29,6 +29,7 @@ from .slides import Deck
 from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, Term, aligned_lines, backward_order, labelled, step_view
 from .view import math as math_of
 from .view.prose import SENTENCES
+from .view.records import state_tables
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -251,6 +252,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     env.globals["headings_for"] = Headings
     env.globals["step_view"] = step_view
     env.globals["prose"] = SENTENCES
+    env.globals["state_tables"] = state_tables
     env.globals["inf"] = math.inf
     env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env

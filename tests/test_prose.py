@@ -14,6 +14,7 @@ import lstm_latex
 from lstm_latex.check import CheckReport, Difference, FrameworkCheck
 from lstm_latex.generate import NetworkSpec, new_network
 from lstm_latex.latex import NumberFormat
+from lstm_latex.layout import Typeset, layout_at
 from lstm_latex.view import Sheet, labelled
 from lstm_latex.view.prose import (
     Code,
@@ -32,6 +33,7 @@ from lstm_latex.view.prose import (
     torch_parameters,
     torch_returns,
 )
+from lstm_latex.view.records import state_tables
 
 BIDIRECTIONAL = SAMPLES / "stacked_bidirectional_lstm.json"
 BACKWARD = SAMPLES / "lstm_backward.json"
@@ -199,3 +201,13 @@ def test_a_worksheet_without_hand_arithmetic_states_its_rounding() -> None:
     worked = lstm_latex.hand_pass(lstm_latex.load(SEED), 2)
     (sheet,) = instructions(Sheet(answers=False), worked, NumberFormat(precision=2))
     assert read(sheet).endswith("then every digit of yours can match the key's.")
+
+
+def test_an_lstms_state_tables_share_a_display_where_they_fit_side_by_side() -> None:
+    def tables(source: Path | dict[str, object], width: str) -> tuple[tuple[str, ...], ...]:
+        typeset = Typeset(NumberFormat(), lambda text, gate: text, portable=False)
+        return state_tables(lstm_latex.forward(lstm_latex.load(source)), layout_at(typeset, width, None))
+
+    assert tables(BIDIRECTIONAL, "a4") == (("h", "c"),)  # 2 columns each
+    assert tables(SEED, "a4") == (("h",), ("c",))  # 4 columns each: too many for one display
+    assert tables(SAMPLES / "gru.json", "a4") == (("h",),)

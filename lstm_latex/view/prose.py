@@ -143,11 +143,15 @@ def stacking(network: Network) -> tuple[Paragraph, ...]:
     return (layers,) * (network.num_layers > 1) + (reverse,) * network.bidirectional
 
 
-def hand_rule(hand: HandPass) -> Paragraph:
-    """How every number of a derivation worked by hand is rounded."""
+def hand_rule(hand: HandPass | None) -> tuple[Paragraph, ...]:
+    """How every number of a derivation worked by hand is rounded (none when it is not)."""
+    return tuple(_hand_rule(hand.decimals) for hand in (hand,) if hand is not None)
+
+
+def _hand_rule(decimals: int) -> Paragraph:
     return paragraph(
         "Every number here is worked by hand, as with a calculator: each is rounded to "
-        f"{places(hand.decimals)}, half away\n"
+        f"{places(decimals)}, half away\n"
         "from zero on its decimal value (",
         Math("0.125"),
         " to two places is ",

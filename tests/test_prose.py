@@ -17,9 +17,6 @@ from lstm_latex.latex import NumberFormat
 from lstm_latex.layout import Typeset, layout_at
 from lstm_latex.view import Sheet, labelled
 from lstm_latex.view.prose import (
-    Code,
-    Literal,
-    Math,
     Paragraph,
     backward_agreement,
     forward_agreement,
@@ -27,6 +24,7 @@ from lstm_latex.view.prose import (
     instructions,
     left_out,
     loss_compared,
+    quoted,
     rounding,
     stacking,
     states_in_rows,
@@ -41,7 +39,7 @@ BACKWARD = SAMPLES / "lstm_backward.json"
 
 def read(p: Paragraph) -> str:
     """The paragraph as a reader sees it: math between dollars, code as it is."""
-    return "".join(f"${piece.text}$" if isinstance(piece, Math) else piece.text for piece in p.pieces)
+    return "".join(f"${piece.text}$" if piece.kind == "math" else piece.text for piece in p.pieces)
 
 
 def trace_of(path: Path) -> lstm_latex.Trace[lstm_latex.Step]:
@@ -154,7 +152,7 @@ def test_the_parameters_are_cut_apart_for_a_gated_cell_only() -> None:
     gru = read(torch_parameters(trace_of(SAMPLES / "gru.json").example.network))
     rnn = torch_parameters(trace_of(SAMPLES / "rnn_tanh.json").example.network)
     assert gru.startswith("torch stacks the gates' blocks in the order r, z, n in")
-    assert [piece.text for piece in rnn.pieces if isinstance(piece, Code)] == [
+    assert [piece.text for piece in rnn.pieces if piece.kind == "code"] == [
         "weight_ih",
         "weight_hh",
         "bias_ih",
@@ -186,7 +184,7 @@ def test_a_files_own_framework_is_quoted_literally() -> None:
     framework = FrameworkCheck("onnxruntime 1.31.1", (("output", 1e-7),))
     (said,) = framework_agreement(CheckReport("2.5.1", (), framework))
     assert said.pieces[0].text == "Checked by the file's own framework: "
-    assert said.pieces[1] == Literal(framework.line())
+    assert said.pieces[1] == quoted(framework.line())
     assert framework_agreement(report()) == ()
     assert framework_agreement(None) == ()
 

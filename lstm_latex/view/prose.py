@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..cells import CELLS, Cell, Step
 
@@ -22,39 +22,32 @@ if TYPE_CHECKING:
     from .records import Sheet
 
 
-@dataclass(frozen=True)
-class Text:
-    """Prose, written as it is in every format."""
+Kind = Literal["text", "math", "code", "quoted"]
 
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a paragraph: text as written in every format, inline math ($h_t$), code such as
+    torch.nn.LSTM (the format's code macro), or text not ours, a version or a message, printed
+    literally (the format's text filter)."""
+
+    kind: Kind
     text: str
-    kind: ClassVar[str] = "text"
 
 
-@dataclass(frozen=True)
-class Math:
+def formula(text: str) -> Piece:
     """Inline math: ``$h_t$`` in every format."""
-
-    text: str
-    kind: ClassVar[str] = "math"
+    return Piece("math", text)
 
 
-@dataclass(frozen=True)
-class Code:
-    """Code, such as torch.nn.LSTM, as the format writes it (its ``code`` macro)."""
-
-    text: str
-    kind: ClassVar[str] = "code"
+def code(text: str) -> Piece:
+    """Code, as the format writes it."""
+    return Piece("code", text)
 
 
-@dataclass(frozen=True)
-class Literal:
-    """Text not ours, a version or a message, printed literally (the format's ``text`` filter)."""
-
-    text: str
-    kind: ClassVar[str] = "literal"
-
-
-Piece = Text | Math | Code | Literal
+def quoted(text: str) -> Piece:
+    """Text not ours, printed literally."""
+    return Piece("quoted", text)
 
 
 @dataclass(frozen=True)
@@ -65,32 +58,37 @@ class Paragraph:
 
 
 def paragraph(*pieces: str | Piece) -> Paragraph:
-    """The pieces as a paragraph, a string being text; an empty string (a clause left out) is dropped."""
-    return Paragraph(tuple(Text(piece) if isinstance(piece, str) else piece for piece in pieces if piece != ""))
+    """The pieces as a paragraph, a string being text."""
+    return Paragraph(tuple(Piece("text", piece) if isinstance(piece, str) else piece for piece in pieces))
+
+
+def when(condition: object, *pieces: str | Piece) -> tuple[str | Piece, ...]:
+    """The pieces of a clause that a sentence has only when ``condition`` holds."""
+    return pieces if condition else ()
 
 
 def places(count: int) -> str:
-    """ "1 decimal place", "3 decimal places"."""
+    """A count of decimal places: 1 decimal place, 3 decimal places."""
     return f"{count} decimal place{'' if count == 1 else 's'}"
 
 
 def steps_of(count: int, what: str = "step") -> str:
-    """ "1 step", "3 steps"."""
+    """A count of steps (or of ``what``): 1 step, 3 steps."""
     return f"{count} {what}{'' if count == 1 else 's'}"
 
 
-def torch_module(network: Network) -> Code:
+def torch_module(network: Network) -> Piece:
     """The torch module that computes the network: torch.nn.LSTM, torch.nn.GRU or torch.nn.RNN."""
-    return Code("torch.nn." + _cell(network).torch_class)
+    return code("torch.nn." + _cell(network).torch_class)
 
 
 def _cell(network: Network) -> Cell:
     return CELLS[network.cell]
 
 
-def _difference(value: float, numbers: NumberFormat) -> Math:
+def _difference(value: float, numbers: NumberFormat) -> Piece:
     """A largest difference as the page prints its numbers, and an exact agreement as 0."""
-    return Math("0" if value == 0 else numbers.number(value))
+    return formula("0" if value == 0 else numbers.number(value))
 
 
 def _has_cell_state(trace: Trace[Step]) -> bool:
@@ -106,7 +104,7 @@ def follows_torch(trace: Trace[Step]) -> Paragraph:
         "The derivation follows ",
         torch_module(trace.example.network),
         " step by step on an input sequence\nof ",
-        Math(f"T = {trace.example.inputs.x.shape[0]}"),
+        formula(f"T = {trace.example.inputs.x.shape[0]}"),
         f" step{'s' if trace.example.inputs.x.shape[0] > 1 else ''}.",
     )
 
@@ -116,36 +114,41 @@ def stacking(network: Network) -> tuple[Paragraph, ...]:
     equations: a sentence each, none for one forward layer."""
     layers = paragraph(
         "Layer ",
-        Math("l > 0"),
+        formula("l > 0"),
         " reads the outputs of layer ",
-        Math("l - 1"),
+        formula("l - 1"),
         ": ",
-        Math("x_t^{(l)} = h_t^{(l-1)}"),
-        ", both directions stacked, " if network.bidirectional else "",
-        Math(r"h_t^{(l-1)\rightarrow}") if network.bidirectional else "",
-        " above " if network.bidirectional else "",
-        Math(r"h_t^{(l-1)\leftarrow}") if network.bidirectional else "",
+        formula("x_t^{(l)} = h_t^{(l-1)}"),
+        *when(
+            network.bidirectional,
+            ", both directions stacked, ",
+            formula(r"h_t^{(l-1)\rightarrow}"),
+            " above ",
+            formula(r"h_t^{(l-1)\leftarrow}"),
+        ),
         ".",
     )
     reverse = paragraph(
         "The reverse direction (",
-        Math(r"\leftarrow"),
+        formula(r"\leftarrow"),
         ") runs the same equations from ",
-        Math("t = T"),
+        formula("t = T"),
         " down to ",
-        Math("1"),
+        formula("1"),
         ", with\n",
-        Math("t + 1"),
+        formula("t + 1"),
         " in place of ",
-        Math("t - 1"),
+        formula("t - 1"),
         ".",
     )
-    return (layers,) * (network.num_layers > 1) + (reverse,) * network.bidirectional
+    return ((layers,) if network.num_layers > 1 else ()) + ((reverse,) if network.bidirectional else ())
 
 
 def hand_rule(hand: HandPass | None) -> tuple[Paragraph, ...]:
     """How every number of a derivation worked by hand is rounded (none when it is not)."""
-    return tuple(_hand_rule(hand.decimals) for hand in (hand,) if hand is not None)
+    if hand is None:
+        return ()
+    return (_hand_rule(hand.decimals),)
 
 
 def _hand_rule(decimals: int) -> Paragraph:
@@ -153,13 +156,13 @@ def _hand_rule(decimals: int) -> Paragraph:
         "Every number here is worked by hand, as with a calculator: each is rounded to "
         f"{places(decimals)}, half away\n"
         "from zero on its decimal value (",
-        Math("0.125"),
+        formula("0.125"),
         " to two places is ",
-        Math("0.13"),
+        formula("0.13"),
         "), and each computed one is the rounding\n"
         "of its operation on the numbers as printed, already rounded themselves. The parameters and inputs are\n"
         "rounded first; an affine map such as ",
-        Math("W x + b"),
+        formula("W x + b"),
         " is rounded once, as a whole. So every digit follows\nfrom the numbers on the page.",
     )
 
@@ -168,10 +171,10 @@ def torch_parameters(network: Network) -> Paragraph:
     """Where the parameters shown are in torch's: its stacked gates' blocks cut apart, or as they are."""
     cell = _cell(network)
     names = (
-        Code("weight_ih"),
+        code("weight_ih"),
         ", ",
-        Code("weight_hh"),
-        *((", ", Code("bias_ih"), " and ", Code("bias_hh")) if network.bias else ()),
+        code("weight_hh"),
+        *((", ", code("bias_ih"), " and ", code("bias_hh")) if network.bias else ()),
     )
     if len(cell.gates) > 1:
         return paragraph(
@@ -184,9 +187,12 @@ def torch_parameters(network: Network) -> Paragraph:
 
 def left_out(count: int, what: str = "step") -> tuple[Paragraph, ...]:
     """That a direction's other steps are left out here (none when every step is shown)."""
-    return tuple(
-        paragraph(f"The other {steps_of(count, what)} of this direction {'is' if count == 1 else 'are'} left out here.")
-        for _ in range(count > 0)
+    if count == 0:
+        return ()
+    return (
+        paragraph(
+            f"The other {steps_of(count, what)} of this direction {'is' if count == 1 else 'are'} left out here."
+        ),
     )
 
 
@@ -197,14 +203,16 @@ def states_in_rows(trace: Trace[Step]) -> Paragraph:
     """What the state tables hold, and the order a reverse direction computed them in."""
     return paragraph(
         "Every ",
-        Math("h_t"),
-        " and " if _has_cell_state(trace) else "",
-        Math("c_t") if _has_cell_state(trace) else "",
+        formula("h_t"),
+        *when(_has_cell_state(trace), " and ", formula("c_t")),
         ", transposed to a row",
-        "; a reverse direction computed them from " if trace.example.network.bidirectional else "",
-        Math(f"t = {trace.example.inputs.x.shape[0]}") if trace.example.network.bidirectional else "",
-        " down to " if trace.example.network.bidirectional else "",
-        Math("t = 1") if trace.example.network.bidirectional else "",
+        *when(
+            trace.example.network.bidirectional,
+            "; a reverse direction computed them from ",
+            formula(f"t = {trace.example.inputs.x.shape[0]}"),
+            " down to ",
+            formula("t = 1"),
+        ),
         ".",
     )
 
@@ -218,18 +226,20 @@ def torch_returns(trace: Trace[Step], directions: Sequence[LabelledDirection]) -
         "As ",
         torch_module(network),
         " returns them for this unbatched input, the output\nholds the last layer's ",
-        Math("h_t"),
+        formula("h_t"),
         " for ",
-        Math(rf"t = 1, \dots, {steps}") if steps > 1 else Math("t = 1"),
+        formula(rf"t = 1, \dots, {steps}") if steps > 1 else formula("t = 1"),
         " as rows" if steps > 1 else " as its row",
-        ", its forward direction's " if network.bidirectional else "",
-        Math(f"h_{{t}}{forward.sup}") if network.bidirectional else "",
-        " followed by its reverse direction's " if network.bidirectional else "",
-        Math(f"h_{{t}}{reverse.sup}") if network.bidirectional else "",
+        *when(
+            network.bidirectional,
+            ", its forward direction's ",
+            formula(f"h_{{t}}{forward.sup}"),
+            " followed by its reverse direction's ",
+            formula(f"h_{{t}}{reverse.sup}"),
+        ),
         ",\nand ",
-        Math("h_n"),
-        " and " if _has_cell_state(trace) else "",
-        Math("c_n") if _has_cell_state(trace) else "",
+        formula("h_n"),
+        *when(_has_cell_state(trace), " and ", formula("c_n")),
         " hold each layer's and direction's final state:",
     )
 
@@ -244,9 +254,9 @@ def rounding(
             f"All numbers shown are worked by hand arithmetic to {places(hand.decimals)}, each from the printed ones\n"
             "before it. The largest difference between any of them and the exact float64 value of the same\n"
             "quantity, over the parameters, the inputs and every value computed",
-            ", forward and backward" if gradients is not None else "",
+            *when(gradients is not None, ", forward and backward"),
             ", is ",
-            Math(str(hand_difference)),
+            formula(str(hand_difference)),
             ".",
         )
     rule = (
@@ -272,17 +282,15 @@ def forward_agreement(
     lstm = _has_cell_state(trace)
     return paragraph(
         "Checked against PyTorch ",
-        Literal(check.torch_version),
+        quoted(check.torch_version),
         ": ",
         torch_module(trace.example.network),
         " in float64, given the same parameters and inputs, computes the output, ",
-        Math("h_n"),
-        ", " if lstm else "",
-        Math("c_n") if lstm else "",
+        formula("h_n"),
+        *when(lstm, ", ", formula("c_n")),
         " and every ",
-        Math("h_t"),
-        " and " if lstm else "",
-        Math("c_t") if lstm else "",
+        formula("h_t"),
+        *when(lstm, " and ", formula("c_t")),
         " to within ",
         _difference(forward.max_float64, numbers),
         " of the ",
@@ -306,49 +314,42 @@ def loss_compared(gradients: Gradients, trace: Trace[Step]) -> Paragraph:
     if loss.kind == "grad_output":
         return paragraph(
             "The layers above give the gradient of the loss at the output, ",
-            Math(r"\partial L/\partial y_t"),
+            formula(r"\partial L/\partial y_t"),
             " for each row\n",
-            Math("y_t"),
+            formula("y_t"),
             " of the output; it is backpropagated as the gradient of ",
-            Math(r"L = \sum_t (\partial L/\partial y_t)^{\top} y_t"),
-            ", " if steps > 1 else "",
-            Math(rf"t = 1, \dots, {steps}") if steps > 1 else "",
+            formula(r"L = \sum_t (\partial L/\partial y_t)^{\top} y_t"),
+            *when(steps > 1, ", ", formula(rf"t = 1, \dots, {steps}")),
             ":",
         )
-    averaged = (
-        (
-            ", and the squares are averaged over all ",
-            Math(str(gradients.d_output.size)),
-            " entries, as ",
-            Code("torch.nn.MSELoss()"),
-            " does",
-        )
-        if loss.kind == "mse"
-        else ()
-    )
     return paragraph(
         "Each row ",
-        Math("y_t"),
+        formula("y_t"),
         " of the output is compared with the same row ",
-        Math("y^{*}_t"),
+        formula("y^{*}_t"),
         " of the target",
-        *averaged,
+        *when(
+            loss.kind == "mse",
+            ", and the squares are averaged over all ",
+            formula(str(gradients.d_output.size)),
+            " entries, as ",
+            code("torch.nn.MSELoss()"),
+            " does",
+        ),
         ":",
     )
 
 
 def output_columns(network: Network) -> tuple[Paragraph, ...]:
     """What the columns of the output's gradient are, for a bidirectional network."""
-    return tuple(
-        paragraph(
-            "Its columns are the two directions' ",
-            Math(r"\partial L/\partial h_t"),
-            " side by side, as the output's are their ",
-            Math("h_t"),
-            ".",
-        )
-        for _ in range(network.bidirectional)
+    side_by_side = paragraph(
+        "Its columns are the two directions' ",
+        formula(r"\partial L/\partial h_t"),
+        " side by side, as the output's are their ",
+        formula("h_t"),
+        ".",
     )
+    return (side_by_side,) if network.bidirectional else ()
 
 
 def backward_agreement(
@@ -362,22 +363,19 @@ def backward_agreement(
     lstm = gradients.c0 is not None
     return paragraph(
         "Checked against PyTorch ",
-        Literal(checked.torch_version),
+        quoted(checked.torch_version),
         "'s autograd: the same loss of ",
         torch_module(trace.example.network),
         " in float64, given the same parameters, inputs and ",
         "gradient at the output" if gradients.loss.kind == "grad_output" else "target",
         ", has the loss and every gradient above (of the parameters, of ",
-        Math("x"),
+        formula("x"),
         ", ",
-        Math("h_0"),
-        ", " if lstm else "",
-        Math("c_0") if lstm else "",
+        formula("h_0"),
+        *when(lstm, ", ", formula("c_0")),
         ", of every ",
-        Math("h_t"),
-        " and of every " if lstm else "",
-        Math("c_t") if lstm else "",
-        " through the step after it" if lstm else "",
+        formula("h_t"),
+        *when(lstm, " and of every ", formula("c_t"), " through the step after it"),
         ") within ",
         _difference(checked.max_float64, numbers),
         " of the ",
@@ -393,12 +391,9 @@ def backward_agreement(
 
 def framework_agreement(check: CheckReport | None) -> tuple[Paragraph, ...]:
     """What the Keras or ONNX file's own framework found, when it was asked."""
-    framework = None if check is None else check.framework
-    return tuple(
-        paragraph("Checked by the file's own framework: ", Literal(framework.line()), ".")
-        for framework in (framework,)
-        if framework is not None
-    )
+    if check is None or check.framework is None:
+        return ()
+    return (paragraph("Checked by the file's own framework: ", quoted(check.framework.line()), "."),)
 
 
 def instructions(sheet: Sheet, hand: HandPass | None, numbers: NumberFormat) -> tuple[Paragraph, ...]:
@@ -406,17 +401,18 @@ def instructions(sheet: Sheet, hand: HandPass | None, numbers: NumberFormat) -> 
     if sheet.answers:
         asked = paragraph(
             "The key: every box of the worksheet filled in",
-            ", each number by hand arithmetic from the printed numbers before it" if hand else "",
+            *when(hand, ", each number by hand arithmetic from the printed numbers before it"),
             ".",
         )
     else:
         asked = paragraph(
             "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown,"
             " in its gate's colour.",
-            "\nWork from the printed numbers and round each result as you go, as the hand arithmetic below says:"
-            " then every digit of yours can match the key's."
-            if hand
-            else "",
+            *when(
+                hand,
+                "\nWork from the printed numbers and round each result as you go, as the hand arithmetic below"
+                " says: then every digit of yours can match the key's.",
+            ),
         )
     rounded = paragraph(
         f"The numbers are rounded to {places(numbers.precision)} for display;"

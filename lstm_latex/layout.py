@@ -168,6 +168,16 @@ class Typeset:
         """``NumberFormat.matrix``, for LaTeX or (``portable``) for KaTeX and MathJax."""
         return self._entry(array)[1]
 
+    def boxes(self, shape: tuple[int, ...]) -> str:
+        """Empty boxes in ``shape`` (a column for a vector; one box, unbracketed, for ()), each as
+        wide as a number printed, tall enough to write in, apart from the brackets and each other."""
+        box = rf"\boxed{{\rule[-1.2ex]{{0pt}}{{4ex}}\phantom{{-0.{'0' * self.numbers.precision}}}}}"
+        if not shape:
+            return box
+        rows, columns = (shape[0], 1) if len(shape) == 1 else shape
+        row = r"\, " + " & ".join([box] * columns) + r" \,"
+        return r"\begin{bmatrix} " + r" \\[2ex] ".join([row] * rows) + r" \end{bmatrix}"
+
     def width(self, array: Array) -> float:
         """How wide ``matrix(array)`` prints, in digit widths."""
         return self._entry(array)[2]

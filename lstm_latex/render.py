@@ -28,6 +28,7 @@ from .selection import EVERYTHING, Selection
 from .slides import Deck
 from .view import WHOLE_KEY, LabelledDirection, Line, Sheet, Term, aligned_lines, backward_order, labelled, step_view
 from .view import math as math_of
+from .view.exercise import Exercise
 from .view.prose import SENTENCES
 from .view.records import state_tables
 
@@ -251,6 +252,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     env.globals["layout_for"] = _layout_for
     env.globals["headings_for"] = Headings
     env.globals["step_view"] = step_view
+    env.globals["exercise_for"] = Exercise
     env.globals["prose"] = SENTENCES
     env.globals["state_tables"] = state_tables
     env.globals["inf"] = math.inf

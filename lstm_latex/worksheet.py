@@ -2,8 +2,8 @@
 the same document filled in (the key), and the key's numbers as JSON for marking scripts; one
 sheet a variant, each on a page of its own.
 
-The templates are worksheet.tex.j2 and worksheet.md.j2; what each cell's exercise asks for is in
-templates/partials/exercise-<cell>.tex.j2.
+The templates are worksheet.tex.j2 and worksheet.md.j2; what each cell's exercise asks for is
+the view's (lstm_latex/view/exercise.py), which partials/exercise.tex.j2 prints.
 """
 
 from __future__ import annotations

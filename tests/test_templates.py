@@ -63,7 +63,7 @@ def test_an_unknown_template_is_one_error_line() -> None:
         "macros",
         "base",
         "partials/view",
-        "default:partials/exercise-gru.tex.j2",
+        "default:partials/exercise.tex.j2",
     ],
 )
 def test_a_partial_is_refused_naming_the_templates(name: str) -> None:

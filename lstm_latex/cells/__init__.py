@@ -74,7 +74,7 @@ class Cell:
     functions: str  # a LaTeX sentence defining the functions its equations use
     step: StepFunction
     backward: BackwardFunction  # takes the record that ``step`` returns
-    partial: str  # its view's module (lstm_latex/view/<partial>.py) and exercise (partials/exercise-<partial>.tex.j2)
+    partial: str  # its view's module: lstm_latex/view/<partial>.py
     has_cell_state: bool = False  # carries c_t besides h_t
     has_projection: bool = False  # takes proj_size (weight_hr)
     scaled: str | None = None  # the gate whose hidden part, bias included, the reset gate r scales (the GRU's n)

@@ -83,7 +83,16 @@ class Symbols:
     rows: tuple[tuple[Term, ...], ...]
 
 
-Term = Symbol | Numbers | Glued | Symbols | str
+@dataclass(frozen=True)
+class Boxes:
+    """Empty boxes in an array's shape, to write its numbers in (a worksheet's answer), in a
+    gate's colour or none; of shape (), one box without brackets, for a number."""
+
+    shape: tuple[int, ...]
+    gate: str | None = None
+
+
+Term = Symbol | Numbers | Glued | Symbols | Boxes | str
 
 
 def math(terms: Sequence[Term], typeset: Typeset) -> str:
@@ -114,6 +123,8 @@ def _math(term: Term, typeset: Typeset) -> str:
         return term.before + _math(term.term, typeset) + term.text
     if isinstance(term, Numbers):
         return typeset.paint(typeset.matrix(term.array), term.gate)
+    if isinstance(term, Boxes):
+        return typeset.paint(typeset.boxes(term.shape), term.gate)
     if isinstance(term, Symbols):
         rows = " \\\\\n".join(" & ".join(_math(entry, typeset) for entry in row) for row in term.rows)
         return f"\\begin{{bmatrix}}\n{rows}\n\\end{{bmatrix}}"

@@ -13,7 +13,9 @@ from ..cells import Cell
 from ..model import Array
 
 if TYPE_CHECKING:
-    from ..layout import Typeset
+    from ..cells import Step
+    from ..layout import Layout, Typeset
+    from ..model import Trace
     from .directions import LabelledDirection
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
@@ -239,3 +241,17 @@ def spaced_sigmoid(value: Term) -> list[Term]:
 def spaced_tanh(value: Term) -> list[Term]:
     """(1 − k ⊙ k ) in symbols, tanh's derivative of its value in the equations."""
     return ["(1 -", value, r"\odot", value, ")"]
+
+
+# The results' tables of states.
+
+
+def state_tables(trace: Trace[Step], layout: Layout) -> tuple[tuple[str, ...], ...]:
+    """The states each display of a direction's results tables (h, and an LSTM's c): both in one
+    display where they fit side by side, else a display each."""
+    if trace.c_n is None:
+        return (("h",),)
+    network = trace.example.network
+    if layout.tables_beside(network.output_size, network.hidden_size):
+        return (("h", "c"),)
+    return (("h",), ("c",))

@@ -142,6 +142,21 @@ class Piece(NamedTuple):
     text: str
     width: float
     binds: bool = False  # a symbol kept on the line of the factor after it (\odot, a learning rate)
+    rows: int = 1  # the most rows a matrix in it shows
+    braced: bool = False  # whether a matrix in it has a brace under it
+
+
+class ChainLine(str):
+    """A line of a chain (Layout.chain), its LaTeX, knowing how tall the matrices on it print: the
+    most rows one shows, and whether one has a brace under it (slides count them, view/heights.py)."""
+
+    rows: int
+    braced: bool
+
+    def __new__(cls, text: str, rows: int = 1, braced: bool = False) -> ChainLine:
+        line = super().__new__(cls, text)
+        line.rows, line.braced = rows, braced
+        return line
 
 
 # What Layout.chain takes: a matrix; in a gate's colour (or None); with text under a brace; or LaTeX.
@@ -211,6 +226,10 @@ class Typeset:
     def kept_rows(self, array: Array) -> list[int | None]:
         """The rows ``matrix(array)`` shows, None for the elided middle."""
         return self._entry(array)[3].kept(array.shape[0])
+
+    def elided(self, array: Array) -> bool:
+        """Whether ``matrix(array)`` leaves rows or columns out (its shape under a brace)."""
+        return any(None in self._entry(array)[3].kept(n) for n in array.shape)
 
     def _entry(self, array: Array) -> tuple[Array, str, float, NumberFormat]:
         entry = self._shown.get(id(array))
@@ -411,7 +430,8 @@ class Layout:
         if len(item) < 3:
             return piece
         under = item[2]
-        return Piece(rf"\underbrace{{{piece.text}}}_{{{under}}}", max(piece.width, 0.7 * _symbol_width(under)))
+        text = rf"\underbrace{{{piece.text}}}_{{{under}}}"
+        return Piece(text, max(piece.width, 0.7 * _symbol_width(under)), rows=piece.rows, braced=True)
 
     def beside(self, arrays: Sequence[Array], label: float) -> bool:
         """Whether the matrices of ``arrays`` fit on one line, each with ``label`` digit widths beside it."""
@@ -432,7 +452,9 @@ class Layout:
 
     def _array(self, array: Array, gate: str | None = None) -> Piece:
         text = self.typeset.matrix(array)
-        return Piece(text if gate is None else self.typeset.paint(text, gate), self.typeset.width(array) + GAP)
+        painted = text if gate is None else self.typeset.paint(text, gate)
+        rows = len(self.typeset.kept_rows(array))
+        return Piece(painted, self.typeset.width(array) + GAP, rows=rows, braced=self.typeset.elided(array))
 
     def _bias(self, bias: Array | None) -> list[Term]:
         return [] if bias is None else [self._term("+", self._array(bias))]
@@ -443,12 +465,14 @@ class Layout:
         factor, with a symbol that binds (``\\odot``, a learning rate) kept with the one after it,
         and the operator with the first."""
         pieces: list[Piece] = []
+        held: list[Piece] = []  # the factors in the piece so far
         text, width = operator, OPERATOR if operator else 0.0
         for factor in factors:
             text, width = f"{text} {factor.text}".strip(), width + factor.width
+            held.append(factor)
             if not factor.binds:
-                pieces.append(Piece(text, width))
-                text, width = "", 0.0
+                pieces.append(_together(text, width, held))
+                text, width, held = "", 0.0, []
         return pieces
 
     def _lines(self, terms: Iterable[Term], label: float = 0.0, beside: bool = False) -> list[str]:
@@ -457,8 +481,9 @@ class Layout:
         between its factors; a parenthesis open at a break is closed with ``\\right.`` and
         reopened with ``\\left.``. When the left-hand sides hang (``hang``), only the first line
         of a chain that starts ``beside`` its left-hand side has it beside it, and starts below it
-        when its first term does not fit there."""
+        when its first term does not fit there. Each line is a ChainLine: it knows how tall it prints."""
         lines: list[str] = []
+        tallest: list[list[Piece]] = []  # the pieces on each line, for how tall it prints
         used = depth = 0.0
 
         def room(line: int) -> float:
@@ -469,23 +494,27 @@ class Layout:
         terms = list(terms)
         if self.hang and beside and label and terms and sum(piece.width for piece in terms[0]) > room(0):
             lines.append("")  # the left-hand side alone on the first line: the chain starts below it
+            tallest.append([])
         for term in terms:
             width = 0.0
             for piece in term:
                 width += piece.width  # left to right: at the very edge of a line, rounding decides
             whole = width <= room(1) - INDENT or len(term) == 1
-            for text, piece_width, _ in [Piece(" ".join(p.text for p in term), width)] if whole else term:
+            for piece in [_together(" ".join(p.text for p in term), width, term)] if whole else term:
+                text, piece_width = piece.text, piece.width
                 if not lines or used + piece_width > room(len(lines) - 1):
                     if lines and depth:
                         lines[-1] += r" \right." * int(depth)
                         text = r"\left. {} " * int(depth) + text
                     lines.append(text)
+                    tallest.append([piece])
                     used = piece_width + (INDENT if len(lines) > 1 else 0)
                 else:
                     lines[-1] += " " + text
+                    tallest[-1].append(piece)
                     used += piece_width
                 depth += text.count(r"\left(") - text.count(r"\right)")
-        return lines
+        return [ChainLine(line, *_tallest(pieces)) for line, pieces in zip(lines, tallest, strict=True)]
 
 
 def table_width(numbers: NumberFormat, states: Array, last: str) -> float:
@@ -497,7 +526,18 @@ def table_width(numbers: NumberFormat, states: Array, last: str) -> float:
 
 
 def _joined(piece: Piece, text: str) -> Piece:
-    return Piece(f"{piece.text} {text}", piece.width + _symbol_width(text))
+    return Piece(f"{piece.text} {text}", piece.width + _symbol_width(text), rows=piece.rows, braced=piece.braced)
+
+
+def _together(text: str, width: float, pieces: Sequence[Piece]) -> Piece:
+    """The piece ``text``, ``width`` wide, that ``pieces`` make together: as tall as the tallest."""
+    rows, braced = _tallest(pieces)
+    return Piece(text, width, rows=rows, braced=braced)
+
+
+def _tallest(pieces: Sequence[Piece]) -> tuple[int, bool]:
+    """The most rows a matrix of ``pieces`` shows, and whether one has a brace under it."""
+    return max((piece.rows for piece in pieces), default=1), any(piece.braced for piece in pieces)
 
 
 def _symbol_width(latex: str) -> float:

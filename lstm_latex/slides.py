@@ -2,20 +2,30 @@
 
 A part of the derivation (a gate's chain, a state update) is one frame of the slides; a frame
 is no taller than the deck it goes in shows (``Deck``: a beamer theme and aspect ratio). Its
-height is estimated here from the LaTeX the templates wrote, in rows of the frames' 8pt
-mathematics: a display line is as tall as the tallest matrix or table on it, a paragraph a row a
-line. Where a body is taller than a frame, it continues on the next frame, between two paragraphs
-or two lines of a display.
-"""
+height is estimated in rows of the frames' 8pt mathematics: a display's line is as tall as the
+tallest matrix on it (view/heights.py), a paragraph a row a line. Where a part is taller than a
+frame, it continues on the next frame, between two paragraphs or two lines of a display.
+
+A part of the view's records (``frames_of``) is split from its records: its displays and their
+lines, each display's share of a frame a Display of its own, which the template prints. A part a
+template writes as text (``split_frames``: its prose, tables, and displays between them) is read
+back from that text; both are filled alike (``cuts``)."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .errors import RenderError
 from .values import quote
+from .view.heights import line_height
+from .view.records import Display, Line, Part, ended
+
+if TYPE_CHECKING:
+    from .layout import Typeset
 
 DISPLAY_ROWS = 1.0  # the space above and below a display
 # And more below a line of text: the display skips whole (10pt each in a 10pt deck, which
@@ -119,12 +129,132 @@ class Deck:
     def _aspect(self) -> str:
         return self.aspect or "16:9"  # the beamer template's
 
+    def frames(self, part: Part, typeset: Typeset) -> tuple[Frame, ...]:
+        """``part`` over as many of this deck's frames as it needs (``frames_of``)."""
+        return frames_of(part, typeset, self.frame)
+
     def split(self, body: str, continued: str) -> str:
-        """``body`` split over as many of this deck's frames as it needs (``split_frames``)."""
+        """``body`` split over as many of this deck's frames as it needs (``split_frames``): for a
+        part a template writes as text."""
         return split_frames(body, continued, self.frame)
 
 
-# A display as the slides' markup writes it (markup.beamer.j2): \[ and an aligned block.
+@dataclass(frozen=True)
+class Frame:
+    """A frame's share of a part: its displays, of a display split between frames the lines on this
+    one (the last without its line break), and whether it continues the part's frame before it."""
+
+    displays: tuple[Display, ...]
+    continued: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """What a frame is filled with, in rows: a paragraph of text (0: none), then a display's lines."""
+
+    text: float
+    lines: tuple[float, ...]
+
+
+Cut = tuple[int, int]  # where a frame ends: before line n of block b, (b, n); before its text, (b, -1)
+
+
+def cuts(blocks: Sequence[Block], closing: float, frame: FrameSize) -> list[Cut]:
+    """Where ``frame`` is full, filled with ``blocks`` and a paragraph of ``closing`` rows: before
+    a paragraph, or between the lines of a display, which needs its space above and below it
+    again on the next frame. A line taller than a frame is alone on one."""
+    found: list[Cut] = []
+    used = 0.0
+    top = DISPLAY_ROWS + frame.paragraph  # a display at the top of a frame
+
+    def text(rows: float, where: Cut) -> None:
+        nonlocal used
+        if rows and used and used + rows > frame.rows:
+            found.append(where)
+            used = 0.0
+        used += rows
+
+    for b, block in enumerate(blocks):
+        text(block.text, (b, -1))
+        used += top + (BELOW_TEXT if used else 0.0)
+        for n, rows in enumerate(block.lines):
+            if used + rows > frame.rows and (n > 0 or used > top):
+                found.append((b, n))
+                used = top
+            used += rows
+    text(closing, (len(blocks), -1))
+    return found
+
+
+def frames_of(part: Part, typeset: Typeset, frame: FrameSize) -> tuple[Frame, ...]:
+    """The frames ``part`` fills, each of ``frame``'s size: its displays, a display's lines
+    between two frames where one is full (``cuts``), each line as tall as ``line_rows``; the
+    sentence before a display a paragraph, and the one after it, which stays with its last line."""
+    displays = part.displays
+    printed = [_printed(d.lines) for d in displays]
+    blocks = [
+        Block(_sentence(d.text, frame), _rows(lines, d.after, typeset, frame))
+        for d, lines in zip(displays, printed, strict=True)
+    ]
+    where = set(cuts(blocks, 0.0, frame))
+    frames: list[list[Display]] = [[]]
+    for b, (d, lines) in enumerate(zip(displays, printed, strict=True)):
+        if (b, -1) in where or ((b, 0) in where and frames[-1]):  # a frame is never empty
+            frames.append([])
+        start = 0
+        for n in range(1, len(lines)):
+            if (b, n) in where:
+                frames[-1].append(_share(d, lines[start:n], start == 0, False))
+                frames.append([])
+                start = n
+        frames[-1].append(_share(d, lines[start:], start == 0, True))
+    return tuple(Frame(tuple(shown), continued=n > 0) for n, shown in enumerate(frames))
+
+
+def _printed(lines: Sequence[Line]) -> list[tuple[Line, ...]]:
+    """The lines a display prints: the records up to one that ends in a line break, together."""
+    printed: list[tuple[Line, ...]] = [()]
+    for line in lines:
+        printed[-1] += (line,)
+        if line.end:
+            printed.append(())
+    return [group for group in printed if group]
+
+
+def _share(d: Display, lines: Sequence[tuple[Line, ...]], first: bool, last: bool) -> Display:
+    """``lines`` of ``d``, with its sentence before them when they are its first (``first``) and
+    the one after them when they are its last (``last``, else without the last one's line break)."""
+    shown = [record for line in lines for record in line]
+    records = tuple(shown) if last else ended(shown, "")
+    return Display(records, d.text if first else "", d.columns, d.after if last else "")
+
+
+def _rows(lines: Sequence[tuple[Line, ...]], after: str, typeset: Typeset, frame: FrameSize) -> tuple[float, ...]:
+    """How tall a display's lines print, in rows, the last with the sentence after the display."""
+    rows = [line_rows(line, typeset) for line in lines]
+    return (*rows[:-1], rows[-1] + _sentence(after, frame)) if rows else ()
+
+
+def _sentence(text: str, frame: FrameSize) -> float:
+    """How tall a sentence by a display prints, in rows: a paragraph of a line (or more), or none."""
+    return paragraph_rows(text + "\n", frame) if text else 0.0
+
+
+def line_rows(records: Sequence[Line], typeset: Typeset) -> float:
+    """How tall a display's line (the records it is written in, ``line_height``) prints, in rows:
+    its tallest matrix, with a brace under it."""
+    height = line_height(records, typeset)
+    return height.rows + LINE_GAP + (BRACE_ROWS if height.braced else 0.0)
+
+
+def paragraph_rows(paragraph: str, frame: FrameSize) -> float:
+    """How tall a paragraph prints on ``frame``, in rows: its characters a line, and a row for
+    each line a table's "\\\\" breaks off (the rows of a table in it), with the space before it."""
+    return math.ceil(len(paragraph) / frame.text_line) + paragraph.count("\\\\") + frame.paragraph
+
+
+# A part a template writes as text (a paragraph, a table, a display of the view's between them),
+# read back: a display as the slides' markup writes it (markup.beamer.j2), \[ and an aligned block.
 _DISPLAY = re.compile(
     r"\\\[\n(?P<open>\\begin\{aligned(?:at)?\}(?:\{\d+\})?)\n(?P<lines>.*?)\n(?P<close>\\end\{aligned(?:at)?\})\n?\\\]",
     re.DOTALL,
@@ -135,47 +265,40 @@ _TABLE = re.compile(r"\\begin\{(bmatrix\*?|array)\}(.*?)\\end\{\1\}", re.DOTALL)
 
 
 def split_frames(body: str, continued: str, frame: FrameSize) -> str:
-    """``body`` with ``continued`` (the end of a frame and the beginning of the next) wherever
-    ``frame`` would be full: between paragraphs, or between the lines of a display, which is
+    """``body`` (LaTeX) with ``continued`` (the end of a frame and the beginning of the next) where
+    ``frame`` is full (``cuts``): between paragraphs, or between the lines of a display, which is
     closed before it and reopened after it."""
+    displays = list(_DISPLAY.finditer(body))
+    bounds = [0, *(at for display in displays for at in display.span()), len(body)]
+    texts = [body[start:end] for start, end in zip(bounds[::2], bounds[1::2], strict=True)]
+    lines = [_lines(display["lines"]) for display in displays]
+    blocks = [
+        Block(_text_rows(text, frame), tuple(_line_rows(line) for line, _ in shown))
+        for text, shown in zip(texts, lines, strict=False)
+    ]
+    where = set(cuts(blocks, _text_rows(texts[-1], frame), frame))
     out: list[str] = []
-    used = 0.0
-    at = 0
-    for display in _DISPLAY.finditer(body):
-        used = _text(body[at : display.start()], out, used, continued, frame)
-        used = _display(display, out, used, continued, frame)
-        at = display.end()
-    _text(body[at:], out, used, continued, frame)
+    for b, (display, shown) in enumerate(zip(displays, lines, strict=True)):
+        if (b, -1) in where:
+            _continue(out, continued)
+        out.append(texts[b])
+        chunk: list[tuple[str, str]] = []
+        for n, line in enumerate(shown):
+            if (b, n) in where:
+                if chunk:
+                    out.append(_aligned(display, chunk))
+                _continue(out, continued)
+                chunk = []
+            chunk.append(line)
+        out.append(_aligned(display, chunk))
+    if (len(displays), -1) in where:
+        _continue(out, continued)
+    out.append(texts[-1])
     return "".join(out)
 
 
-def _text(text: str, out: list[str], used: float, continued: str, frame: FrameSize) -> float:
-    paragraphs = [paragraph for paragraph in text.split("\n\n") if paragraph.strip()]
-    rows = sum(paragraph_rows(paragraph, frame) for paragraph in paragraphs)
-    if rows and used and used + rows > frame.rows:
-        _continue(out, continued)
-        used = 0.0
-    out.append(text)
-    return used + rows
-
-
-def _display(display: re.Match[str], out: list[str], used: float, continued: str, frame: FrameSize) -> float:
-    """A display's lines, as many on each frame as fit; a line taller than a frame alone on one."""
-    lines = _lines(display["lines"])
-    chunk: list[tuple[str, str]] = []
-    top = DISPLAY_ROWS + frame.paragraph  # a display at the top of a frame
-    used += top + (BELOW_TEXT if used else 0.0)
-    for line, end in lines:
-        rows = line_rows(line)
-        if used + rows > frame.rows and (chunk or used > top):
-            if chunk:
-                out.append(_aligned(display, chunk))
-            _continue(out, continued)
-            chunk, used = [], top
-        chunk.append((line, end))
-        used += rows
-    out.append(_aligned(display, chunk))
-    return used
+def _text_rows(text: str, frame: FrameSize) -> float:
+    return sum(paragraph_rows(paragraph, frame) for paragraph in text.split("\n\n") if paragraph.strip())
 
 
 def _continue(out: list[str], continued: str) -> None:
@@ -203,13 +326,7 @@ def _lines(text: str) -> list[tuple[str, str]]:
     return lines
 
 
-def paragraph_rows(paragraph: str, frame: FrameSize) -> float:
-    """How tall a paragraph prints on ``frame``, in rows: its characters a line, and a row for
-    each line a table's "\\\\" breaks off (the rows of a table in it), with the space before it."""
-    return math.ceil(len(paragraph) / frame.text_line) + paragraph.count("\\\\") + frame.paragraph
-
-
-def line_rows(line: str) -> float:
-    """How tall a display line prints, in rows: its tallest matrix or table, a brace under it."""
+def _line_rows(line: str) -> float:
+    """How tall a display line written as text prints, in rows: its tallest matrix or table, a brace under it."""
     rows = max((table[2].count(r"\\") + 1 for table in _TABLE.finditer(line)), default=1)
     return rows + LINE_GAP + (BRACE_ROWS if r"\underbrace" in line else 0.0)

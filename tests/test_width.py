@@ -19,7 +19,8 @@ from lstm_latex.cells import CELLS
 from lstm_latex.cli import main
 from lstm_latex.compile import overfull_boxes
 from lstm_latex.layout import WIDTH_PRESETS, Item, Layout, Typeset, layout_at, text_width
-from lstm_latex.slides import FRAMES, SPARE_ROWS, FrameSize, line_rows, split_frames
+from lstm_latex.slides import FRAMES, SPARE_ROWS, Deck, FrameSize, frames_of, line_rows, split_frames
+from lstm_latex.view.records import Display, Glued, Line, Numbers, Part, ended
 
 NUMBERS = lstm_latex.NumberFormat()
 
@@ -158,36 +159,104 @@ def test_the_snippet_breaks_sooner_in_two_columns() -> None:
     assert r"c_{0} &= \begin{bmatrix*}" in narrow.replace("&c_{0} =", "c_{0} &=")  # a state a line
 
 
-def _chain(rows: int, lines: int) -> str:
-    column = r"\begin{bmatrix*}[r] " + r" \\ ".join(["0.5000"] * rows) + r" \end{bmatrix*}"
-    body = " \\\\ \\pause\n".join(f"  &= {column} + {column}" for _ in range(lines))
-    return f"Text before.\n\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\nText after.\n"
+def _chain(rows: int, lines: int) -> Part:
+    """A part of one display, with a sentence before it: ``lines`` lines, each two columns of ``rows`` numbers."""
+    column = Numbers(np.full(rows, 0.5))
+    chain = tuple(Line((), ("=", column, "+", column)) for _ in range(lines))
+    return Part("Gate", (Display(ended(list(chain), ""), "Text before."),))
 
 
 TWENTY_ROWS = FrameSize(307.29, 10 * (20 + SPARE_ROWS))  # a frame whose body the estimate fills with 20 rows of 10pt
 
 
-def test_a_part_taller_than_a_frame_continues_on_the_next() -> None:
-    assert line_rows(_chain(8, 1).split("\n")[3]) == pytest.approx(8.4)
-    body = _chain(8, 5)  # five lines of 8 rows: more than a frame's 20
-    split = split_frames(body, "\\end{frame}\n\\begin{frame}{Gate (continued)}\n", TWENTY_ROWS)
-    frames = split.split("\\end{frame}\n")
+def test_a_part_taller_than_a_frame_continues_on_the_next_at_a_line_of_its_display() -> None:
+    assert line_rows(_chain(8, 1).displays[0].lines, typeset()) == pytest.approx(8.4)
+    part = _chain(8, 5)  # five lines of 8 rows: more than a frame's 20
+    frames = frames_of(part, typeset(), TWENTY_ROWS)
     # 1 + 2 x 8.4 rows a frame, of 20, the first below a line of text (1.1 rows more above its display)
-    assert [frame.count("&=") for frame in frames] == [2, 2, 1]
+    assert [[len(d.lines) for d in frame.displays] for frame in frames] == [[2], [2], [1]]
+    assert [frame.continued for frame in frames] == [False, True, True]
+    assert [d.text for frame in frames for d in frame.displays] == ["Text before.", "", ""]  # the sentence once
     for frame in frames:
-        assert "\\pause\n\\end{aligned}" not in frame  # no empty slide at a frame's end
-    assert split.count("0.5000") == body.count("0.5000")
-    assert split_frames(_chain(3, 2), "CONTINUED", TWENTY_ROWS) == _chain(3, 2)  # what fits stays one frame
+        assert frame.displays[0].lines[-1].end == ""  # no empty slide at a frame's end
+    shown = [line for frame in frames for d in frame.displays for line in d.lines]
+    assert len(shown) == 5
+    assert all(line.right is whole.right for line, whole in zip(shown, part.displays[0].lines, strict=True))
+    (whole,) = frames_of(_chain(3, 2), typeset(), TWENTY_ROWS)  # what fits stays one frame
+    assert not whole.continued
+    assert [len(d.lines) for d in whole.displays] == [2]
+
+
+def _written(rows: int, lines: int) -> str:
+    """``_chain`` as a template writes it in LaTeX, in a part of prose."""
+    column = r"\begin{bmatrix*}[r] " + r" \\ ".join(["0.5000"] * rows) + r" \end{bmatrix*}"
+    body = " \\\\ \\pause\n".join(f"  &= {column} + {column}" for _ in range(lines))
+    return f"Text before.\n\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\n"
+
+
+def test_a_part_written_as_text_continues_where_its_records_would() -> None:
+    # A template's part of prose (text, and a display between) is read back from its LaTeX: the
+    # same chain, written out, ends its frames at the same lines, each display closed and reopened.
+    split = split_frames(_written(8, 5), "\\end{frame}\n\\begin{frame}{Gate (continued)}\n", TWENTY_ROWS)
+    frames = split.split("\\end{frame}\n")
+    assert [frame.count("&=") for frame in frames] == [2, 2, 1]
+    assert all(frame.count("\\begin{aligned}") == frame.count("\\end{aligned}") == 1 for frame in frames)
+    assert "\\pause\n\\end{aligned}" not in split  # no empty slide at a frame's end
+    assert split.count("0.5000") == _written(8, 5).count("0.5000")
+    assert split_frames(_written(3, 2), "CONTINUED", TWENTY_ROWS) == _written(3, 2)  # what fits stays one frame
+
+
+def test_a_line_is_as_tall_as_its_tallest_matrix_with_a_brace_under_an_elided_one() -> None:
+    short, tall = Numbers(np.zeros(2)), Numbers(np.zeros(4))
+    elided = Numbers(np.zeros(30))  # its first and last rows shown, dots between, its shape under a brace
+    assert line_rows([Line((), ("=", short))], typeset()) == pytest.approx(2.4)
+    assert line_rows([Line((), ("=", short, "+", tall))], typeset()) == pytest.approx(4.4)
+    braced = len(NUMBERS.kept(30)) + 0.4 + 2.6
+    assert line_rows([Line((), ("=", Glued(elided, ",")))], typeset()) == pytest.approx(braced)
+    # a display's line written as several records, up to one that ends in a break, is one line
+    assert line_rows([Line((), (short,), ""), Line((), (tall,), "break")], typeset()) == pytest.approx(4.4)
+    # a line of a Layout's chain, LaTeX, says how tall its matrices print
+    chain = Layout(typeset(), 1000.0)
+    (line,) = chain.chain([np.zeros(2), "+", np.zeros(4)])
+    assert line_rows([Line((), ("=", line))], chain.typeset) == pytest.approx(4.4)
+    (under,) = chain.chain([(np.zeros(3), None, r"\text{shape}"), "=", np.zeros(2)])
+    assert line_rows([Line((), ("=", under))], chain.typeset) == pytest.approx(3 + 0.4 + 2.6)
 
 
 def test_a_frame_holds_what_its_deck_measures() -> None:
-    body = _chain(4, 8)  # eight lines of 4.4 rows
-    frames = {deck: split_frames(body, "CONTINUED\n", frame).count("CONTINUED") + 1 for deck, frame in FRAMES.items()}
-    # default, 4:3: 227.51pt in rows of 10pt, 20.75 the estimate's (4 lines a frame); metropolis,
-    # 16:9: a shorter frame, 188.99pt, in rows of 11.5pt, 14.43 the estimate's (2 lines a frame)
+    part = _chain(4, 8)  # eight lines of 4.4 rows
+    frames = {deck: len(frames_of(part, typeset(), frame)) for deck, frame in FRAMES.items()}
+    # default, 4:3: 227.51pt in rows of 10pt, 21.75 the estimate's (4 lines a frame); metropolis,
+    # 16:9: a shorter frame, 188.99pt, in rows of 11.5pt, 15.43 the estimate's (2 lines below the
+    # sentence and the space before it, then 3 a frame)
     assert frames["default", "4:3"] == 2
-    assert frames["metropolis", "16:9"] == 4
+    assert frames["metropolis", "16:9"] == 3
     assert all(frames["default", "4:3"] <= count <= frames["metropolis", "16:9"] for count in frames.values())
+
+
+def test_the_sample_decks_keep_their_frames() -> None:
+    # How many frames each sample's slides have, in a deck of each theme at 16:9 and at 4:3: the
+    # frames split from the view's records where they were split before.
+    counts = {
+        (sample, theme, aspect): lstm_latex.render(
+            lstm_latex.derive(lstm_latex.load(SAMPLES / f"{sample}.json"), check=None),
+            "beamer",
+            deck=Deck(theme, aspect),
+        ).count("\\begin{frame}")
+        for sample in ("seed", "lstm_backward")
+        for theme in ("default", "metropolis")
+        for aspect in ("16:9", "4:3")
+    }
+    assert counts == {
+        ("seed", "default", "16:9"): 17,
+        ("seed", "default", "4:3"): 17,
+        ("seed", "metropolis", "16:9"): 22,
+        ("seed", "metropolis", "4:3"): 22,
+        ("lstm_backward", "default", "16:9"): 68,
+        ("lstm_backward", "default", "4:3"): 69,
+        ("lstm_backward", "metropolis", "16:9"): 92,
+        ("lstm_backward", "metropolis", "4:3"): 93,
+    }
 
 
 def test_wide_slides_are_split_not_shrunk_and_elided_for_a_frame_by_default(tmp_path: Path) -> None:

@@ -36,13 +36,17 @@ from .marking import MAX_ANSWERS_BYTES, Question
 
 MAX_CATEGORY = 200  # characters: Moodle keeps a category's name in 255
 MAX_NAME = 200  # characters of a question's name in the answers
-# A number as Moodle's Cloze reads an answer and its tolerance: decimals with a point, no exponent.
+# A key or a tolerance as the answers write it: decimals with a point, no exponent (Moodle's Cloze
+# reads these, and more).
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+# A table's cells ruled and padded by its own attributes: a theme's CSS (Bootstrap's, Moodle's Boost)
+# collapses the spacing between cells, and numbers would run together.
+_TABLE = '<table border="1" cellpadding="4">'
 _GIVEN_INPUTS = ("x", "h0", "c0", "target", "grad_output")  # the inputs a network's JSON may give
-_LOSSES = {  # how the sheet states each loss, for the question text
-    "half_sse": "L = ½ Σ (y − target)²",
-    "sse": "L = Σ (y − target)²",
-    "mse": "L = mean of (y − target)²",
+_LOSSES = {  # each of model.LOSSES in words, for the question text
+    "half_sse": "L = ½ Σ (y − target)², the sum over every step and entry",
+    "sse": "L = Σ (y − target)², the sum over every step and entry",
+    "mse": "L = the mean of (y − target)² over every step and entry",
 }
 
 
@@ -186,7 +190,7 @@ def _category_path(name: str) -> str:
 
 def _intro(category: str, count: int) -> str:
     return (
-        f"{count} variant{'s' if count > 1 else ''} of the worksheet {category}, a Cloze question each."
+        f"{count} variant{'s' if count > 1 else ''} of the worksheet “{category}”, a Cloze question each."
         " A quiz of one random question from this category gives each student one whole variant."
     )
 
@@ -203,7 +207,7 @@ def _question_html(variant: QuizVariant, category: str) -> str:
     seed = "" if variant.seed is None else f" (seed {variant.seed})"
     within = f" An answer within ±{tolerances[0]} of the key is right." if len(tolerances) == 1 else ""
     parts = [
-        f"<p>{_html(f'Variant {variant.number}{seed} of the worksheet {category}: the {cell} {passes}.')}"
+        f"<p>{_html(f'Variant {variant.number}{seed} of the worksheet “{category}”: the {cell} {passes}.')}"
         f" {_html(f'On the printed sheet of variant {variant.number}, each value asked here has its box.')}</p>",
         "<p>"
         + _html(
@@ -221,7 +225,7 @@ def _question_html(variant: QuizVariant, category: str) -> str:
             " of ∂L/∂W_ih)"
         )
         + "</p>",
-        "<table>",
+        _TABLE,
         *(
             f"<tr><td>{_html(q.name)}</td><td>{{1:NUMERICAL:={q.key}:{q.tolerance}}}</td></tr>"
             for q in variant.questions
@@ -242,7 +246,7 @@ def _givens_html(variant: QuizVariant) -> list[str]:
     parts = [f"<p>{_html(layout)}</p>"]
     for given in variant.givens:
         body = "".join("<tr>" + "".join(f"<td>{n}</td>" for n in row) + "</tr>" for row in given.rows)
-        parts.append(f"<p>{_html(given.name)} =</p>\n<table>{body}</table>")
+        parts.append(f"<p>{_html(given.name)} =</p>\n{_TABLE}{body}</table>")
     if variant.zero_states:
         parts.append(f"<p>{_html(' and '.join(f'{name} = 0' for name in variant.zero_states))}.</p>")
     if variant.loss is not None:

@@ -179,7 +179,7 @@ def test_names_and_the_category_are_text_whatever_they_hold(answers: Path, tmp_p
     assert blanks(first)[0] == (name, key["key"], key["tolerance"])
     source = text(first, "questiontext")
     assert len(BLANK_START.findall(source)) == len(blanks(first))  # the name opens no blank
-    assert f"worksheet {category}:" in "".join(html(first).itertext())
+    assert f"worksheet “{category}”:" in "".join(html(first).itertext())
 
 
 @pytest.mark.parametrize(
@@ -229,3 +229,17 @@ def test_a_students_name_is_not_in_the_quiz(tmp_path: Path) -> None:
     assert "Anna" not in result.stdout
     assert "Okafor" not in result.stdout
     assert [text(q, "name") for q in quiz(result.stdout)[1:]] == ["Variant 1", "Variant 2"]
+
+
+def test_the_given_numbers_are_those_the_key_is_worked_from(tmp_path: Path) -> None:
+    """A network given with more decimals than --precision is worked from its numbers rounded to
+    --precision (hand arithmetic): the question gives those, as the trace of the answers has them."""
+    network = tmp_path / "net.json"
+    result = CliRunner().invoke(main, ["new", "--decimals", "4", "--seed", "5", "-o", str(network)])
+    assert result.exit_code == 0, result.output
+    answers = make_worksheet(tmp_path, str(network), "--precision", "2")
+    (question,) = quiz(export(answers).stdout)[1:]
+    steps = json.loads(answers.read_text())["variants"][0]["trace"]["layers"][0]["steps"]
+    given = json.loads(network.read_text())["x"]
+    assert table(question, "x") == [step["x"] for step in steps]
+    assert table(question, "x") != given  # four decimals drawn, two worked with

@@ -239,10 +239,10 @@ def _givens_html(variant: QuizVariant) -> list[str]:
     """The network's parameters and inputs, a table each; the zero states, the loss and the learning
     rate as sentences."""
     cell = CELLS[variant.cell]
-    layout = (
-        f"Each parameter as torch's {cell.torch_class} holds it: the rows of the gates"
-        f" {', '.join(cell.gate_names)} stacked in that order. Row t of x is x_t."
+    stacked = (
+        f": the rows of the gates {', '.join(cell.gate_names)} stacked in that order" if len(cell.gates) > 1 else ""
     )
+    layout = f"Each parameter as torch's {cell.torch_class} holds it{stacked}. Row t of x is x_t."
     parts = [f"<p>{_html(layout)}</p>"]
     for given in variant.givens:
         body = "".join("<tr>" + "".join(f"<td>{n}</td>" for n in row) + "</tr>" for row in given.rows)

@@ -243,3 +243,18 @@ def test_the_given_numbers_are_those_the_key_is_worked_from(tmp_path: Path) -> N
     given = json.loads(network.read_text())["x"]
     assert table(question, "x") == [step["x"] for step in steps]
     assert table(question, "x") != given  # four decimals drawn, two worked with
+
+
+@pytest.mark.parametrize(("cell", "states", "gates"), [("gru", "h0 = 0.", "r, z, n"), ("rnn_tanh", "h0 = 0.", None)])
+def test_each_cell_says_its_own_states_and_gates(tmp_path: Path, cell: str, states: str, gates: str | None) -> None:
+    answers = make_worksheet(tmp_path, "--cell", cell, "--seed", "4")
+    (question,) = quiz(export(answers).stdout)[1:]
+    said = "".join(html(question).itertext())
+    assert states in said
+    assert "c0" not in said
+    if gates is None:  # one block of rows
+        assert "Each parameter as torch's RNN holds it. Row t of x is x_t." in said
+    else:
+        assert f"the rows of the gates {gates} stacked" in said
+    asked = json.loads(answers.read_text())["variants"][0]["questions"]
+    assert blanks(question) == [(q["name"], q["key"], q["tolerance"]) for q in asked]

@@ -811,6 +811,23 @@ def mark(answers: str, responses: str, output: str | None) -> None:
     click.echo(most_missed(marks), err=True, nl=False)
 
 
+@_command("moodle")
+@click.argument("answers", type=click.Path(dir_okay=False))
+@_output
+@click.option(
+    "--category",
+    help="The question bank's category the variants go in.  [default: the sheet's name, week3 for week3-answers.json]",
+)
+def moodle(answers: str, output: str | None, category: str | None) -> None:
+    """Write a Moodle quiz (Moodle XML) of ANSWERS, a worksheet's answers JSON: a Cloze question a
+    variant, with its given numbers and a numerical blank, key and tolerance, for each value its sheet
+    asks; a quiz of one random question from the category gives each student one variant."""
+    from .moodle import category_name, default_category, moodle_xml, read_variants
+
+    name = category_name(category if category is not None else default_category(answers))
+    _write(moodle_xml(read_variants(answers), name), output)
+
+
 @_command("golden")
 @_file
 @_output

@@ -398,22 +398,15 @@ def framework_agreement(check: CheckReport | None) -> tuple[Paragraph, ...]:
 
 def instructions(sheet: Sheet, hand: HandPass | None, numbers: NumberFormat) -> tuple[Paragraph, ...]:
     """What a worksheet's page asks, and how its numbers are rounded when not by hand."""
-    if sheet.answers:
-        asked = paragraph(
-            "The key: every box of the worksheet filled in",
-            *when(hand, ", each number by hand arithmetic from the printed numbers before it"),
-            ".",
-        )
-    else:
-        asked = paragraph(
-            "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown,"
-            " in its gate's colour.",
-            *when(
-                hand,
-                "\nWork from the printed numbers and round each result as you go, as the hand arithmetic below"
-                " says: then every digit of yours can match the key's.",
-            ),
-        )
+    # The same on the key, the sheet filled in: its pages are the sheet's.
+    asked = paragraph(
+        "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown.",
+        *when(
+            hand,
+            "\nWork from the printed numbers and round each result as you go, as the hand arithmetic below"
+            " says: then every digit of yours can match the key's.",
+        ),
+    )
     rounded = paragraph(
         f"The numbers are rounded to {places(numbers.precision)} for display;"
         " each was computed from the unrounded values before it."

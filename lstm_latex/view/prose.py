@@ -163,7 +163,11 @@ def _hand_rule(decimals: int) -> Paragraph:
         "of its operation on the numbers as printed, already rounded themselves. The parameters and inputs are\n"
         "rounded first; an affine map such as ",
         formula("W x + b"),
-        " is rounded once, as a whole. So every digit follows\nfrom the numbers on the page.",
+        " is rounded once, as a whole, and so is a product of several factors,\nsuch as ",
+        formula(r"\partial L/\partial o \odot o \odot (1 - o)"),
+        " (",
+        formula(r"o \odot (1 - o)"),
+        " is not rounded on its own). So every digit follows\nfrom the numbers on the page.",
     )
 
 

@@ -39,7 +39,7 @@ from .selection import EVERYTHING, PARTS, Indices, Selection
 from .slides import ASPECTS, THEMES, Deck
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
-from .worksheet import MAX_VARIANTS, Variant
+from .worksheet import KEYS, MAX_VARIANTS, Key, Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -719,6 +719,13 @@ def new(ctx: click.Context, /, output: str | None, seed: int | None, old_steps: 
     type=click.Choice(list(FORMATS)),
     help=f"{', or '.join(f.help for f in FORMATS.values())}.  [default: from -o's extension]",
 )
+@click.option(
+    "--key",
+    type=click.Choice(KEYS),
+    default="filled",
+    show_default=True,
+    help="The key: the sheet with every box filled in (page for page), or the whole derivation worked by hand.",
+)
 @click.option("--title", help="The sheet's title (printed literally).")
 @click.option("--precision", type=_Integer(1, 4), default=4, show_default=True, help="Decimals of every answer.")
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
@@ -743,6 +750,7 @@ def worksheet(
     output: str,
     blank: Blank,
     output_format: OutputFormat | None,
+    key: Key,
     title: str | None,
     precision: int,
     color: bool,
@@ -789,7 +797,7 @@ def worksheet(
     from .output import write_files
 
     pieces = worksheet_pieces(
-        chosen, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance
+        chosen, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance, key=key
     )
     write_files(outputs, pieces)
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Literal, get_args, overload
 
 from .cells import CELLS
 from .errors import InputError, RenderError
@@ -65,6 +65,12 @@ class Worksheet:
     responses: str  # CSV: the columns of a class's responses, a row a variant (lstm_latex.marking)
 
 
+# The key: the sheet with each box filled in (page for page the sheet's), or the whole derivation
+# worked by hand, as `render --hand` writes it.
+Key = Literal["filled", "worked"]
+KEYS: tuple[Key, ...] = get_args(Key)
+
+
 def make_worksheet(
     variants: Sequence[Variant],
     *,
@@ -73,6 +79,7 @@ def make_worksheet(
     title: str | None = None,
     output_format: OutputFormat = "latex",
     tolerance: str | None = None,
+    key: Key = "filled",
 ) -> Worksheet:
     """The sheet, the key and the answers of ``variants``, each worked by hand arithmetic to the
     style's decimals (lstm_latex.hand): every number of the key follows from the printed numbers
@@ -80,11 +87,10 @@ def make_worksheet(
     exercise is printed, none elided)."""
     pieces = list(
         worksheet_pieces(
-            variants, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance
+            variants, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance, key=key
         )
     )
-    sheet, key, answers, responses = ("".join(texts) for texts in zip(*pieces, strict=True))
-    return Worksheet(sheet, key, answers, responses)
+    return Worksheet(*("".join(texts) for texts in zip(*pieces, strict=True)))
 
 
 def worksheet_pieces(
@@ -95,21 +101,25 @@ def worksheet_pieces(
     title: str | None = None,
     output_format: OutputFormat = "latex",
     tolerance: str | None = None,
+    key: Key = "filled",
 ) -> Iterator[tuple[str, str, str, str]]:
-    """make_worksheet's four texts a variant at a time: its sheet, its key, its answers and its row
-    of the responses' CSV (with the
-    document's start before the first and its end after the last), made as they are asked for, so
-    that a class of any size is written in the memory of one variant."""
+    """make_worksheet's four texts a variant at a time: its sheet, its key (``key``: "filled" or
+    "worked"), its answers and its row of the responses' CSV (with the document's start before the
+    first and its end after the last), made as they are asked for, so that a class of any size is
+    written in the memory of one variant."""
     style = style or Style()
     if blank not in BLANKS:
         raise InputError(f"no --blank {blank!r}: use one of {', '.join(BLANKS)}")
     if not variants:
         raise InputError("a worksheet needs one variant at least")
+    if key not in KEYS:
+        raise InputError(f"no --key {key!r}: use one of {', '.join(KEYS)}")
     from .serialize import encode_json_item
 
     for k, variant in enumerate(variants):
         require_whole(variant.example, style.numbers.max_size)
-        derivation = derive(variant.example, hand=style.numbers.precision)
+        # A worked key is what `render --hand` writes: checked against torch when it is installed.
+        derivation = derive(variant.example, hand=style.numbers.precision, check=None if key == "worked" else False)
         network = variant.example.network
         pass_name = "forward pass" if derivation.gradients is None else "forward and backward pass"
         first, last = k == 0, k == len(variants) - 1
@@ -120,14 +130,14 @@ def worksheet_pieces(
             first=first,
             last=last,
         )
-        sheet, key = (
+        sheet, key_text = (
             render(
                 derivation,
                 "worksheet",
                 style=style,
                 title=title or f"Exercise: the {CELLS[network.cell].title} {pass_name}",
                 output_format=output_format,
-                sheet=dataclasses.replace(page, answers=answers),
+                sheet=dataclasses.replace(page, answers=answers, worked=answers and key == "worked"),
             )
             for answers in (False, True)
         )
@@ -137,7 +147,7 @@ def worksheet_pieces(
         responses = template([(variant.heading, variant.number, asked)])
         yield (
             sheet,
-            key,
+            key_text,
             encode_json_item("variants", record, first=first, last=last),
             responses if first else responses.partition("\n")[2],  # the columns' header once
         )

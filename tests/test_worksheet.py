@@ -20,9 +20,10 @@ from lstm_latex.cli import main
 from lstm_latex.generate import NetworkSpec, new_network, variant_seeds
 from lstm_latex.latex import NumberFormat
 from lstm_latex.model import Example
-from lstm_latex.render import Style
+from lstm_latex.pipeline import derive
+from lstm_latex.render import Style, render
 from lstm_latex.view import BLANKS, Blank
-from lstm_latex.worksheet import Worksheet, drawn_variants, make_worksheet
+from lstm_latex.worksheet import KEYS, Worksheet, drawn_variants, make_worksheet
 
 PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).
@@ -343,3 +344,16 @@ def test_without_a_seed_one_is_drawn_printed_and_listed(tmp_path: Path) -> None:
     (variant,) = json.loads((tmp_path / "sheet-answers.json").read_text())["variants"]
     assert variant["seed"] == int(seed[1])
     assert variant["weights"] == json.loads(new_network(NetworkSpec(cell="rnn_relu"), int(seed[1])))
+
+
+def test_a_worked_key_is_the_derivation_by_hand_and_the_sheet_is_the_same() -> None:
+    variants = drawn_variants(NetworkSpec(target=True), 5, 2, None)
+    style = Style(NumberFormat(precision=PRECISION))
+    filled, worked = (make_worksheet(variants, style=style, key=key) for key in KEYS)
+    assert (worked.sheet, worked.answers, worked.responses) == (filled.sheet, filled.answers, filled.responses)
+    for variant in variants:  # each variant's derivation, as `render --hand` writes it
+        document = render(derive(variant.example, hand=PRECISION, check=None), "document", style=style)
+        body = document[document.index(r"\section{The network}") : document.rindex(r"\end{document}")]
+        assert body.strip() in worked.key
+    assert worked.key.count(r"\begin{document}") == worked.key.count(r"\end{document}") == 1
+    assert BOX not in worked.key

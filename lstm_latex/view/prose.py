@@ -401,7 +401,10 @@ def framework_agreement(check: CheckReport | None) -> tuple[Paragraph, ...]:
 
 
 def instructions(sheet: Sheet, hand: HandPass | None, numbers: NumberFormat) -> tuple[Paragraph, ...]:
-    """What a worksheet's page asks, and how its numbers are rounded when not by hand."""
+    """What a worksheet's page asks, and how its numbers are rounded when not by hand; nothing on a
+    worked key, a derivation that says its rule itself."""
+    if sheet.worked:
+        return ()
     # The same on the key, the sheet filled in: its pages are the sheet's.
     asked = paragraph(
         "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown.",

@@ -37,6 +37,7 @@ class Sheet:
     named: bool = False  # whether that heading is a name (else the sheet has a line for one)
     first: bool = True  # whether this variant opens the document
     last: bool = True  # and whether it closes it
+    worked: bool = False  # a key worked out: the whole derivation by hand, rather than the sheet filled in
 
     def asks(self, level: Blank) -> bool:
         """Whether the page asks for the quantities of ``level`` ("states", "gates" or "all")."""

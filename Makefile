@@ -66,7 +66,7 @@ worksheet: install
 	$(BIN)/lstm-latex worksheet --seed 2026 --target -o $(WORKSHEET)/sheet.tex
 	@if command -v pdflatex >/dev/null && command -v pdftoppm >/dev/null; then \
 	  build=$$(mktemp -d) && for name in sheet sheet-answers; do \
-	    pdflatex -interaction=nonstopmode -halt-on-error -output-directory $$build $(WORKSHEET)/$$name.tex >/dev/null \
+	    for run in 1 2; do pdflatex -interaction=nonstopmode -halt-on-error -output-directory $$build $(WORKSHEET)/$$name.tex >/dev/null || exit 1; done \
 	      && pdftoppm -png -r 60 -f 2 -l 2 -singlefile $$build/$$name.pdf $(WORKSHEET)/$$name-page || exit 1; \
 	  done; rm -rf $$build; echo "wrote $(WORKSHEET)/: the sheet, its key and answers, a page of each as PNG"; \
 	else echo "wrote $(WORKSHEET)/: the sheet, its key and answers (for the pictures: make tex)"; fi

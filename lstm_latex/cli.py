@@ -39,7 +39,7 @@ from .selection import EVERYTHING, PARTS, Indices, Selection
 from .slides import ASPECTS, THEMES, Deck
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
-from .worksheet import KEYS, MAX_VARIANTS, Key, Variant
+from .worksheet import KEYS, MAX_VARIANTS, WORKSHEET_PARTS, Key, Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -181,18 +181,28 @@ def _names(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     return names
 
 
-def _selection_options(function: F) -> F:
-    """--steps, --layers, --directions, --gates and --part: what a document shows."""
-    options = [
-        ("--steps", _indices, "Show only these steps t: 1,3-4 (1-based, ranges inclusive)."),
-        ("--layers", _indices, "Show only these layers: 0 or 0-1 (0-based, as torch's _l0)."),
-        ("--directions", _names, "Show only these directions: forward, reverse or forward,reverse."),
-        ("--gates", _names, "Show only these gates, by torch's letters: i,f,g,o (LSTM), r,z,n (GRU), h (RNN)."),
-        ("--part", _names, f"Show only these parts: {','.join(PARTS)}."),
-    ]
-    for name, callback, text in reversed(options):
-        function = click.option(name, callback=callback, metavar="LIST", help=text)(function)
-    return function
+def _selection(verb: str, parts: Sequence[str], layers: str = "layers") -> Callable[[F], F]:
+    """--steps, --layers (its value named ``layers``), --directions, --gates and --part: what a
+    document shows (``verb`` Show) or a worksheet asks (Ask), of its ``parts``."""
+    gates = "i,f,g,o (LSTM), r,z,n (GRU), h (RNN)"
+
+    def options(function: F) -> F:
+        for name, dest, callback, text in reversed(
+            [
+                ("--steps", "steps", _indices, f"{verb} only these steps t: 1,3-4 (1-based, ranges inclusive)."),
+                ("--layers", layers, _indices, f"{verb} only these layers: 0 or 0-1 (0-based, as torch's _l0)."),
+                ("--directions", "directions", _names, f"{verb} only these directions: forward, reverse or both."),
+                ("--gates", "gates", _names, f"{verb} only these gates, by torch's letters: {gates}."),
+                ("--part", "part", _names, f"{verb} only these parts: {','.join(parts)}."),
+            ]
+        ):
+            function = click.option(name, dest, callback=callback, metavar="LIST", help=text)(function)
+        return function
+
+    return options
+
+
+_selection_options = _selection("Show", PARTS)
 
 
 _check = click.option(
@@ -610,7 +620,7 @@ def _network_options(function: F) -> F:
         _count("--input-size", MAX_SIZE, "The size of x_t."),
         _count("--hidden-size", MAX_SIZE, "The size of h_t (and c_t)."),
         _count("--seq-len", MAX_SIZE, "T, the sequence's length: the number of x_t."),
-        _count("--layers", MAX_LAYERS, "Stacked layers."),
+        _count("--num-layers", MAX_LAYERS, "Stacked layers, as torch's num_layers.", "layers"),
         click.option("--bidirectional", is_flag=True, help="Both directions."),
         click.option("--proj-size", type=_Integer(0, MAX_SIZE - 1), default=0, help="An LSTM's projection."),
         click.option("--bias/--no-bias", default=True, show_default=True, help="Biases, as torch's bias=."),
@@ -631,10 +641,12 @@ def _network_options(function: F) -> F:
     return function
 
 
-def _count(name: str, maximum: int, what: str) -> Callable[[F], F]:
-    """An option of `new` from 1 to ``maximum``, its default NetworkSpec's."""
-    default = getattr(NetworkSpec, name.removeprefix("--").replace("-", "_"))
-    return click.option(name, type=_Integer(1, maximum), default=default, show_default=True, help=what)
+def _count(name: str, maximum: int, what: str, field: str | None = None) -> Callable[[F], F]:
+    """An option of `new` from 1 to ``maximum``, setting NetworkSpec's ``field`` (the option's name
+    by default), its default NetworkSpec's."""
+    field = field or name.removeprefix("--").replace("-", "_")
+    default = getattr(NetworkSpec, field)
+    return click.option(name, field, type=_Integer(1, maximum), default=default, show_default=True, help=what)
 
 
 _NETWORK_OPTIONS = tuple(field.name for field in dataclasses.fields(NetworkSpec))  # as the options above name them
@@ -678,8 +690,17 @@ def _seed_or_random(seed: int | None) -> int:
 @_network_options
 @_seed
 @click.option("--steps", "old_steps", type=_Integer(1, MAX_SIZE), hidden=True, help="Deprecated: --seq-len.")
+@click.option("--layers", "old_layers", type=_Integer(1, MAX_LAYERS), hidden=True, help="Deprecated: --num-layers.")
 @click.pass_context
-def new(ctx: click.Context, /, output: str | None, seed: int | None, old_steps: int | None, **options: Any) -> None:
+def new(
+    ctx: click.Context,
+    /,
+    output: str | None,
+    seed: int | None,
+    old_steps: int | None,
+    old_layers: int | None,
+    **options: Any,
+) -> None:
     """Write a small network for hand calculation in lstm-latex's JSON format: weights, biases and x
     in [-1, 1] with few decimals (no row all zeros), h0 and c0 zero unless --random-state."""
     from .generate import new_network
@@ -693,6 +714,15 @@ def new(ctx: click.Context, /, output: str | None, seed: int | None, old_steps: 
             err=True,
         )
         options["seq_len"] = old_steps
+    if old_layers is not None:
+        if ctx.get_parameter_source("layers") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError("--layers and --num-layers both give the layers: give --num-layers only")
+        click.echo(
+            "Warning: new --layers is deprecated: use --num-layers for the number of layers"
+            " (--layers is the layers shown, as in render)",
+            err=True,
+        )
+        options["layers"] = old_layers
     spec = _spec(options)
     _write(new_network(spec, _seed_or_random(seed)), output)
 
@@ -726,6 +756,7 @@ def new(ctx: click.Context, /, output: str | None, seed: int | None, old_steps: 
     show_default=True,
     help="The key: the sheet with every box filled in (page for page), or the whole derivation worked by hand.",
 )
+@_selection("Ask", WORKSHEET_PARTS, layers="asked_layers")
 @click.option("--title", help="The sheet's title (printed literally).")
 @click.option("--precision", type=_Integer(1, 4), default=4, show_default=True, help="Decimals of every answer.")
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
@@ -751,6 +782,11 @@ def worksheet(
     blank: Blank,
     output_format: OutputFormat | None,
     key: Key,
+    steps: Indices | None,
+    asked_layers: Indices | None,
+    directions: tuple[str, ...] | None,
+    gates: tuple[str, ...] | None,
+    part: tuple[str, ...] | None,
     title: str | None,
     precision: int,
     color: bool,
@@ -797,7 +833,14 @@ def worksheet(
     from .output import write_files
 
     pieces = worksheet_pieces(
-        chosen, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance, key=key
+        chosen,
+        blank=blank,
+        style=style,
+        title=title,
+        output_format=output_format,
+        tolerance=tolerance,
+        key=key,
+        asked=Selection(steps, asked_layers, directions, gates, part),
     )
     write_files(outputs, pieces)
 

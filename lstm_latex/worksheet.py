@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, overload
 
@@ -25,6 +25,7 @@ from .model import Example
 from .output_formats import OutputFormat
 from .pipeline import Derivation, derive
 from .render import Style, render
+from .selection import EVERYTHING, Selection
 from .view import BLANKS, Blank, Sheet
 from .view.exercise import page_answers
 
@@ -65,6 +66,11 @@ class Worksheet:
     responses: str  # CSV: the columns of a class's responses, a row a variant (lstm_latex.marking)
 
 
+# What a worksheet may ask: the forward pass, the backward pass (the loss and every gradient), and
+# the step of SGD; a network without a target or grad_output has no backward pass, one without a
+# learning rate no step of SGD.
+WORKSHEET_PARTS = ("forward", "backward", "sgd")
+
 # The key: the sheet with each box filled in (page for page the sheet's), or the whole derivation
 # worked by hand, as `render --hand` writes it.
 Key = Literal["filled", "worked"]
@@ -80,6 +86,7 @@ def make_worksheet(
     output_format: OutputFormat = "latex",
     tolerance: str | None = None,
     key: Key = "filled",
+    asked: Selection = EVERYTHING,
 ) -> Worksheet:
     """The sheet, the key and the answers of ``variants``, each worked by hand arithmetic to the
     style's decimals (lstm_latex.hand): every number of the key follows from the printed numbers
@@ -87,7 +94,14 @@ def make_worksheet(
     exercise is printed, none elided)."""
     pieces = list(
         worksheet_pieces(
-            variants, blank=blank, style=style, title=title, output_format=output_format, tolerance=tolerance, key=key
+            variants,
+            blank=blank,
+            style=style,
+            title=title,
+            output_format=output_format,
+            tolerance=tolerance,
+            key=key,
+            asked=asked,
         )
     )
     return Worksheet(*("".join(texts) for texts in zip(*pieces, strict=True)))
@@ -102,11 +116,13 @@ def worksheet_pieces(
     output_format: OutputFormat = "latex",
     tolerance: str | None = None,
     key: Key = "filled",
+    asked: Selection = EVERYTHING,
 ) -> Iterator[tuple[str, str, str, str]]:
     """make_worksheet's four texts a variant at a time: its sheet, its key (``key``: "filled" or
     "worked"), its answers and its row of the responses' CSV (with the document's start before the
     first and its end after the last), made as they are asked for, so that a class of any size is
-    written in the memory of one variant."""
+    written in the memory of one variant. ``asked`` chooses what the sheet asks (its parts among
+    WORKSHEET_PARTS, steps, layers, directions and gates; check_asked)."""
     style = style or Style()
     if blank not in BLANKS:
         raise InputError(f"no --blank {blank!r}: use one of {', '.join(BLANKS)}")
@@ -118,6 +134,7 @@ def worksheet_pieces(
 
     for k, variant in enumerate(variants):
         require_whole(variant.example, style.numbers.max_size)
+        check_asked(asked, variant.example)
         # A worked key is what `render --hand` writes: checked against torch when it is installed.
         derivation = derive(variant.example, hand=style.numbers.precision, check=None if key == "worked" else False)
         network = variant.example.network
@@ -129,6 +146,7 @@ def worksheet_pieces(
             named=variant.name is not None,
             first=first,
             last=last,
+            asked=asked,
         )
         sheet, key_text = (
             render(
@@ -142,15 +160,36 @@ def worksheet_pieces(
             for answers in (False, True)
         )
         record = _record(variant, derivation)
-        asked = questions(page_answers(derivation, page), style.numbers.precision, tolerance)
-        record["questions"] = [dataclasses.asdict(question) for question in asked]
-        responses = template([(variant.heading, variant.number, asked)])
+        marked = questions(page_answers(derivation, page), style.numbers.precision, tolerance)
+        record["questions"] = [dataclasses.asdict(question) for question in marked]
+        responses = template([(variant.heading, variant.number, marked)])
         yield (
             sheet,
             key_text,
             encode_json_item("variants", record, first=first, last=last),
             responses if first else responses.partition("\n")[2],  # the columns' header once
         )
+
+
+def check_asked(asked: Selection, example: Example) -> None:
+    """Raise InputError, naming the option, for a part, step, layer, direction or gate that
+    ``example`` does not have, or a selection that asks nothing."""
+    try:
+        replace(asked, parts=None).check(example)
+    except RenderError as error:
+        raise InputError(str(error)) from None
+    inputs = example.inputs
+    has = {
+        "forward": True,
+        "backward": inputs.loss is not None,
+        "sgd": inputs.loss is not None and inputs.loss.lr is not None,
+    }
+    for part in asked.parts or ():
+        if part not in has:
+            raise InputError(f"--part {part}: a worksheet's parts are {', '.join(WORKSHEET_PARTS)}")
+        if not has[part]:
+            missing, what = ("target or grad_output", "backward pass") if part == "backward" else ("lr", "step of SGD")
+            raise InputError(f"--part {part}: the network has no {missing}: there is no {what} to ask")
 
 
 def given_variant(example: Example) -> Variant:

@@ -133,14 +133,15 @@ def test_a_missing_seed_is_drawn_and_printed_on_stderr(tmp_path: Path) -> None:
         ["--seq-len", "100000"],
         ["--steps", "9"],
         ["--steps", "2", "--seq-len", "2"],
-        ["--layers", "5"],
+        ["--num-layers", "5"],
+        ["--layers", "2", "--num-layers", "2"],
         ["--decimals", "0"],
         ["--decimals", "5"],
         ["--seed", "-1"],
         ["--cell", "transformer"],
         ["--proj-size", "2", "--hidden-size", "2"],
         ["--proj-size", "1", "--cell", "gru"],
-        ["--layers", "2", "--bidirectional", "--hidden-size", "5"],
+        ["--num-layers", "2", "--bidirectional", "--hidden-size", "5"],
         ["--lr", "0.1"],
         ["--loss", "sse"],
         ["--target", "--lr", "0"],
@@ -201,3 +202,16 @@ def test_steps_is_the_sequence_length_no_more_but_still_drawn_with_a_warning() -
     assert (new.stderr, new.stdout) == ("", old.stdout)
     assert len(json.loads(new.stdout)["x"]) == 3
     assert "--steps" not in run("--help").stdout
+
+
+def test_layers_is_the_layers_shown_no_more_but_still_drawn_with_a_warning() -> None:
+    old = run("--seed", "7", "--layers", "2")
+    assert old.exit_code == 0, old.output
+    assert old.stderr == (
+        "Warning: new --layers is deprecated: use --num-layers for the number of layers"
+        " (--layers is the layers shown, as in render)\n"
+    )
+    new = run("--seed", "7", "--num-layers", "2")
+    assert (new.stderr, new.stdout) == ("", old.stdout)
+    assert "weight_ih_l1" in json.loads(new.stdout)["state_dict"]
+    assert "--layers" not in run("--help").stdout

@@ -22,6 +22,7 @@ from lstm_latex.latex import NumberFormat
 from lstm_latex.model import Example
 from lstm_latex.pipeline import derive
 from lstm_latex.render import Style, render
+from lstm_latex.selection import Indices, Selection
 from lstm_latex.view import BLANKS, Blank
 from lstm_latex.worksheet import KEYS, Worksheet, drawn_variants, make_worksheet
 
@@ -357,3 +358,65 @@ def test_a_worked_key_is_the_derivation_by_hand_and_the_sheet_is_the_same() -> N
         assert body.strip() in worked.key
     assert worked.key.count(r"\begin{document}") == worked.key.count(r"\end{document}") == 1
     assert BOX not in worked.key
+
+
+def asked_names(made: Worksheet) -> set[str]:
+    """The values the first variant's sheet asks, by name without the entry's index."""
+    questions = json.loads(made.answers)["variants"][0]["questions"]
+    assert len(questions) == made.sheet.partition(r"\section")[2].count(BOX)  # a box each, and no other box
+    return {re.sub(r"\[.*\]$", "", q["name"]) for q in questions}
+
+
+@pytest.mark.parametrize(
+    ("spec", "asked", "kept"),
+    [
+        (NetworkSpec(target=True, lr=0.5), Selection(parts=("forward",)), r"t\d/(?!backward)"),
+        (NetworkSpec(target=True, lr=0.5), Selection(parts=("backward",)), r"(t\d/backward/|grad/|loss)"),
+        (NetworkSpec(target=True, lr=0.5), Selection(parts=("sgd",)), r"updated/"),
+        (NetworkSpec(target=True), Selection(steps=Indices.of(2)), r"t2/"),
+        (
+            NetworkSpec(target=True),
+            Selection(gates=("f", "o")),
+            r"(t\d/(backward/)?[fo]/|t\d/(backward/)?[a-z_]+$|loss|grad/)",
+        ),
+        (
+            NetworkSpec(target=True, layers=2),
+            Selection(layers=Indices.of(1)),
+            r"(layer 2/|loss|grad/output|grad/[a-z_]+_l1)",
+        ),
+        (NetworkSpec(cell="gru", bidirectional=True), Selection(directions=("reverse",)), r"reverse/"),
+    ],
+    ids=["forward", "backward", "sgd", "a step", "two gates", "the top layer", "a direction"],
+)
+def test_a_worksheet_asks_only_what_is_chosen_and_gives_what_that_reads(
+    spec: NetworkSpec, asked: Selection, kept: str
+) -> None:
+    variants = drawn_variants(spec, 4, None, None)
+    whole, chosen = asked_names(make_worksheet(variants)), asked_names(made := make_worksheet(variants, asked=asked))
+    assert chosen, asked  # something is asked
+    assert chosen < whole  # and less than the whole exercise
+    assert all(re.match(kept, name) for name in chosen), sorted(name for name in chosen if not re.match(kept, name))
+    if asked.steps is not None:  # step 2 reads h_1 and c_1, not asked: given
+        trace = json.loads(made.answers)["variants"][0]["trace"]
+        h1 = trace["layers"][0]["steps"][0]["h"]
+        reads = made.sheet[made.sheet.index("The step reads") :]
+        assert rf"$h_{{1}} = \begin{{bmatrix*}}[r] {h1[0]:.4f} \\ {h1[1]:.4f} \end{{bmatrix*}}$" in reads
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--part", "sgd", "--target"], "Error: --part sgd: the network has no lr: there is no step of SGD to ask\n"),
+        (
+            ["--part", "backward"],
+            "Error: --part backward: the network has no target or grad_output: there is no backward pass to ask\n",
+        ),
+        (["--part", "results"], "Error: --part results: a worksheet's parts are forward, backward, sgd\n"),
+        (["--gates", "z"], "Error: --gates z: there is no gate z in this LSTM; its gates: i, f, g, o\n"),
+        (["--layers", "1"], "Error: --layers 1: there is no layer 1; the network has 1 layer, numbered 0\n"),
+    ],
+)
+def test_a_choice_the_network_does_not_have_is_one_error_line(args: list[str], message: str, tmp_path: Path) -> None:
+    result = run("--seed", "1", *args, "-o", str(tmp_path / "sheet.tex"))
+    assert (result.exit_code, result.stderr) == (1, message)
+    assert list(tmp_path.iterdir()) == []

@@ -208,8 +208,9 @@ def test_every_character_accepted_compiles_in_a_worksheets_preamble(latex) -> No
             "Invalid value for '--seq-len': '99999999999999999999'... (4301 characters) is not in the range 1<=x<=8.",
         ),
         (
-            ["worksheet", "--layers", "1" * 4301, "-o", "x.tex"],
-            "Invalid value for '--layers': '11111111111111111111'... (4301 characters) is not in the range 1<=x<=4.",
+            ["worksheet", "--num-layers", "1" * 4301, "-o", "x.tex"],
+            "Invalid value for '--num-layers': '11111111111111111111'... (4301 characters)"
+            " is not in the range 1<=x<=4.",
         ),
         (
             ["worksheet", "--variants", "-" + "0" * 50, "-o", "x.tex"],

@@ -69,12 +69,17 @@ class Exercise:
 
     view: StepView
     sheet: Sheet
+    bidirectional: bool = False  # the network's: the layer below's output joins two directions
 
-    def answer(self, value: Array | float, name: str, row: int = 0) -> Answer:
-        """A value asked for, named as the marking names it."""
+    def answer(self, value: Array | float, name: str, row: int = 0, *, asked: bool = True) -> Term:
+        """A value asked for, named as the marking names it; or, where the page does not ask for
+        it (its selection), given: its numbers."""
+        if not asked:
+            given = np.asarray(value)
+            return Numbers(given) if given.ndim else self.view.layout.typeset.numbers.number(float(given))
         return Answer(np.asarray(value), name, self.sheet.answers, row)
 
-    def ask(self, left: Sequence[Term], answer: Answer) -> Line:
+    def ask(self, left: Sequence[Term], answer: Term) -> Line:
         """One question line: ``left = answer``."""
         return self.view.aligned(Equation(tuple(left), (answer,)), "break")
 
@@ -111,21 +116,49 @@ class Exercise:
             parts.append(Part("Projection", (Display((projection,), flow=True),)))
         return parts
 
+    # What the page shows: the directions and steps it asks, forward (given where only the
+    # backward pass is asked: they are its operands) and backward.
+
+    def forward_steps(self, directions: Sequence[LabelledDirection]) -> list[tuple[LabelledDirection, list[Step]]]:
+        """Each direction asked, with its steps asked, in the order they ran."""
+
+        def shown(d: LabelledDirection, t: int | None = None) -> bool:
+            return self.sheet.asks_of("forward", d, t) or self.sheet.asks_of("backward", d, t)
+
+        return [(d, [s for s in d.trace.steps if shown(d, s.t)]) for d in directions if shown(d)]
+
+    def backward_steps(
+        self, backward: Sequence[LabelledGradients]
+    ) -> list[tuple[LabelledGradients, list[tuple[Step, Grad]]]]:
+        """Each direction's backward steps asked, in the order they ran."""
+        shown = [b for b in backward if self.sheet.asks_of("backward", b.direction)]
+        return [(b, [(s, g) for s, g in b.steps if self.sheet.asks_of("backward", b.direction, s.t)]) for b in shown]
+
+    def _below_asked(self, d: LabelledDirection, t: int) -> bool:
+        """Whether the page asks the forward pass at step ``t`` of the layer below direction ``d``,
+        all of it: both its directions, whose outputs x_t joins."""
+        asked = self.sheet.asked
+        layer = asked.layers is None or d.trace.params.layer - 1 in asked.layers
+        directions = asked.directions is None or set(asked.directions) == {"forward", "reverse"}
+        every = directions or (not self.bidirectional and "forward" in (asked.directions or ()))
+        return layer and every and self.sheet.asks_of("forward", None, t)
+
     # Forward: the states a step reads, each gate's questions, then the cell's state updates.
 
     def reads(self, d: LabelledDirection, s: Step) -> Reads:
         """The states step s reads: those given (x_t of the first layer, a direction's initial
         state) with their numbers, the others named as the answers they are."""
         p = d.prev(s.t)
-        first_layer, initial = d.trace.params.layer == 0, s.t == d.trace.steps[0].t
+        # x_t given but from the layer below asked; h_prev (and c_prev) at the first step or after one not asked
+        first_layer = d.trace.params.layer == 0 or not self._below_asked(d, s.t)
+        initial = s.t == d.trace.steps[0].t or not self.sheet.asks_of("forward", d, p)
         states: list[tuple[Symbol, Array]] = [(symbol("h", p, d), s.h_prev)]
         if isinstance(s, LstmStep):
             states.append((symbol("c", p, d), s.c_prev))
         x = symbol("x", s.t, d)
         given = ([(x, s.x)] if first_layer else []) + (states if initial else [])
-        sentences = (
-            [] if first_layer else [f"${self._math(x)}$ is the layer below's output at $t = {s.t}$, from your answers."]
-        )
+        below = f"${self._math(x)}$ is the layer below's output at $t = {s.t}$, from your answers."
+        sentences = [] if first_layer else [below]
         if not initial:
             sentences += [f"${self._math(name)}$ is your answer of step $t = {p}$." for name, _ in states]
         sentences += self._zero_states(d, s)
@@ -160,9 +193,9 @@ class Exercise:
         return said
 
     def gates(self, d: LabelledDirection, s: Step) -> list[Part]:
-        """Every gate's questions, when the page asks for the gates; the cell's scaled gate (the
-        GRU's n) with its hidden part scaled by r_t."""
-        if not self.sheet.asks("gates"):
+        """Every gate's questions, when the page asks for the gates (or gives them, for a backward
+        pass asked alone); the cell's scaled gate (the GRU's n) with its hidden part scaled by r_t."""
+        if not (self.sheet.asks("gates") or not self.sheet.asks_of("forward", d, s.t)):
             return []
         reset = s.r if isinstance(s, GruStep) else None
         return [self.gate(d, s, g, reset if g.name == self.view.cell.scaled else None) for g in s.gates]
@@ -173,6 +206,11 @@ class Exercise:
         always (an RNN's is its state, h_t)."""
         k, p, at = g.name, d.prev(s.t), self._at(d, s.t)
         kind, bias = self.view.cell.gate(k), d.trace.gate(k).bias_i is not None
+        if not self.sheet.asks_of("forward", d, s.t, k):  # given: what the states and the backward pass read
+            given = [(_affine(d, k, "h", symbol("h", p, d), bias), g.hidden_affine)] if reset is not None else []
+            given.append(([symbol(k, s.t, d, k)], g.activation))
+            lines = [self.view.aligned(Equation(tuple(left), (Numbers(value),)), "break") for left, value in given]
+            return self.part(kind.title.capitalize(), lines)
         lines = []
         if self.sheet.asks("all"):
             lines.append(
@@ -204,7 +242,9 @@ class Exercise:
     def states(self, d: LabelledDirection, s: Step) -> list[Part]:
         """The cell's state updates: the LSTM's c_t and h_t, the GRU's h_t (the RNN's h_t is its
         gate); with "all", the products and sums between, but those a zero state makes 0."""
-        p, at, every = d.prev(s.t), self._at(d, s.t), self.sheet.asks("all")
+        p, at = d.prev(s.t), self._at(d, s.t)
+        asked = self.sheet.asks_of("forward", d, s.t)
+        every = self.sheet.asks("all") and asked  # given, only what the backward pass reads
         if isinstance(s, LstmStep):
             f, i, g, o = (symbol(k, s.t, d, k) for k in ("f", "i", "g", "o"))
             tanh_c = Glued(symbol("c", s.t, d), ")", before=r"\tanh(")
@@ -214,11 +254,13 @@ class Exercise:
                     self.ask([f, r"\odot", symbol("c", p, d)], self.answer(s.forget_term, f"{at}forget_term")),
                     self.ask([i, r"\odot", g], self.answer(s.input_term, f"{at}input_term")),
                 ]
-            hidden = [self.ask([tanh_c], self.answer(s.tanh_c, f"{at}tanh_c"))] if every else []
+            hidden = []
+            if every or not asked:
+                hidden.append(self.ask([tanh_c], self.answer(s.tanh_c, f"{at}tanh_c", asked=asked)))
             if every and s.h_unprojected is not None:
                 hidden.append(self.ask([o, r"\odot", tanh_c], self.answer(s.h_unprojected, f"{at}h_unprojected")))
-            c = self._equals(LstmView.cell_state(d, s.t, p), self.answer(s.c, f"{at}c"))
-            h = self._equals(LstmView.hidden_state(d, s.t), self.answer(s.h, f"{at}h"))
+            c = self._equals(LstmView.cell_state(d, s.t, p), self.answer(s.c, f"{at}c", asked=asked))
+            h = self._equals(LstmView.hidden_state(d, s.t), self.answer(s.h, f"{at}h", asked=asked))
             return [self.part("Cell state", [*cell, c]), self.part("Hidden state", [*hidden, h])]
         if isinstance(s, GruStep):
             z, n = symbol("z", s.t, d, "z"), symbol("n", s.t, d, "n")
@@ -228,33 +270,34 @@ class Exercise:
                     self.ask([Glued(z, ")", before="(1 - "), r"\odot", n], self.answer(s.new_term, f"{at}new_term")),
                     self.ask([z, r"\odot", symbol("h", p, d)], self.answer(s.keep_term, f"{at}keep_term")),
                 ]
-            h = self._equals(GruView.hidden_state(d, s.t, p), self.answer(s.h, f"{at}h"))
+            h = self._equals(GruView.hidden_state(d, s.t, p), self.answer(s.h, f"{at}h", asked=asked))
             return [self.part("Hidden state", [*terms, h])]
         return []
 
-    def _equals(self, equation: Equation, answer: Answer) -> Line:
+    def _equals(self, equation: Equation, answer: Term) -> Line:
         """The equation in symbols, then ``= answer`` on its line."""
         return self.view.aligned(replace(equation, right=(*equation.right, "=", answer)), "break")
 
     # Backward: ∂L/∂h_t, the cell's own gradients, each gate's δ, and what the step sends back.
 
     def backward_step(self, d: LabelledDirection, s: Step, g: Grad) -> Part:
-        """A backward step's questions, one part, in the order they can be worked out; at the
-        step that ran last, nothing comes from a later step: no ∂L/∂h_t or ∂L/∂c_t through it."""
+        """A backward step's questions, one part, in the order they can be worked out. What comes
+        from the step after it, ∂L/∂h_t (and ∂L/∂c_t) through it, is that step's answer: asked
+        there, given here where that step is not asked, and nothing after the step that ran last."""
         every, last = self.sheet.asks("all"), s.t == d.trace.steps[-1].t
         nxt, p, at = d.next(s.t), d.prev(s.t), self._at(d, s.t) + "backward/"
         lines = []
         if every and not last:
-            lines += [
-                self.ask([via("h", s.t, d)], self.answer(g.dh_output, f"{at}dh_output")),
-                self.ask([via("h", s.t, d, nxt)], self.answer(g.dh_next, f"{at}dh_next")),
-            ]
+            lines.append(self.ask([via("h", s.t, d)], self.answer(g.dh_output, f"{at}dh_output")))
+        given_next = not last and not self.sheet.asks_of("backward", d, nxt)
+        if given_next:
+            lines.append(self.ask([via("h", s.t, d, nxt)], Numbers(g.dh_next)))
         lines.append(self.ask([gradient("h", s.t, d)], self.answer(g.dh, f"{at}dh")))
         if isinstance(g, LstmGrad):
             if every and g.dh_unprojected is not None:
                 lines.append(self.ask([LstmView.gated(d, s.t)], self.answer(g.dh_unprojected, f"{at}dh_unprojected")))
-            if every and not last:
-                lines.append(self.ask([via("c", s.t, d, nxt)], self.answer(g.dc_next, f"{at}dc_next")))
+            if given_next:
+                lines.append(self.ask([via("c", s.t, d, nxt)], Numbers(g.dc_next)))
             lines.append(self.ask([gradient("c", s.t, d)], self.answer(g.dc, f"{at}dc")))
         lines += self._gate_gradients(d, s, g, at)
         if isinstance(g, GruGrad) and every:
@@ -288,6 +331,8 @@ class Exercise:
         every = self.sheet.asks("all")
 
         def asked(gate: GateGrad) -> list[Line]:
+            if not self.sheet.asks_of("backward", d, s.t, gate.name):  # given: what the step sends back reads
+                return [self.ask([delta(gate.name, s.t, d, self.view.cell)], Numbers(gate.preactivation))]
             lines = []
             if every and not isinstance(g, RnnGrad):
                 lines.append(
@@ -300,44 +345,69 @@ class Exercise:
             return [line for gate in g.gates for line in asked(gate)]
         lines = [*asked(g.z), *asked(g.n)]
         if every:
-            lines.append(
-                self.ask(self.view.hidden_delta(d, "n", s.t), self.answer(g.n.hidden_affine, f"{at}n/hidden_affine"))
+            scaled = self.answer(
+                g.n.hidden_affine, f"{at}n/hidden_affine", asked=self.sheet.asks_of("backward", d, s.t, "n")
             )
+            lines.append(self.ask(self.view.hidden_delta(d, "n", s.t), scaled))
         return [*lines, *asked(g.r)]
 
     # The backward pass's other parts: the loss, the parameters' gradients, the inputs', SGD.
 
-    def loss(self, gradients: Gradients) -> Part:
-        """The loss and its gradient at the output, asked (or, from the layers above, given)."""
+    def loss(self, gradients: Gradients) -> list[Part]:
+        """The loss and its gradient at the output, asked (or, from the layers above, given), with
+        the backward pass."""
+        if not self.sheet.asks_of("backward"):
+            return []
         loss, output = gradients.loss, r"\partial L/\partial \text{output}"
-        value = self.answer(gradients.value, "loss")
+        # asked of a page that asks the output, every step of the top layer; else given
+        selected = self.sheet.asked
+        whole = selected.steps is None and selected.layers is None and selected.directions is None
+        value = self.answer(gradients.value, "loss", asked=whole)
         if loss.kind == "grad_output":
             given = Display(
                 (self.view.aligned(Equation((output,), (Numbers(gradients.d_output, given=True),))),),
                 "The layers above give the gradient of the loss at the output,"
                 r" $L = \sum_t (\partial L/\partial y_t)^{\top} y_t$ for the rows $y_t$ of the output:",
             )
-            return Part("The loss", (given, Display((self.view.aligned(Equation(("L",), (value,)), ""),), flow=True)))
+            return [Part("The loss", (given, Display((self.view.aligned(Equation(("L",), (value,)), ""),), flow=True)))]
         assert loss.target is not None
         n = gradients.d_output.size
         target = Display(
             (self.view.aligned(Equation((r"\text{target}",), (Numbers(loss.target, given=True),))),),
             r"Each row $y_t$ of the output is compared with the same row $y^{*}_t$ of the target:",
         )
-        d_output = self.answer(gradients.d_output, "grad/output")
+        d_output = self.answer(gradients.d_output, "grad/output", asked=whole)
         asked = [
             self.view.aligned(Equation(("L",), (*self.view.loss_terms(loss.kind, n), "=", value)), "break"),
             self.view.aligned(Equation((output,), (*self.view.loss_gradient_terms(loss.kind, n), "=", d_output))),
         ]
-        return Part("The loss", (target, Display(ended(asked, ""), flow=True)))
+        return [Part("The loss", (target, Display(ended(asked, ""), flow=True)))]
+
+    def gradient_directions(self, backward: Sequence[LabelledGradients]) -> list[LabelledGradients]:
+        """The directions whose parameters' gradients the page shows: asked with the backward pass
+        of every step (at "gates" and "all"), given for the step of SGD."""
+        descended = self.descent_directions(backward)
+        return [b for b in backward if self._sums_asked(b.direction) or b in descended]
+
+    def _sums_asked(self, d: LabelledDirection, gate: str | None = None) -> bool:
+        """Whether the page asks the parameters' gradients of direction ``d`` (and ``gate``): sums
+        over every step, so with the backward pass of every step, at "gates" and "all"."""
+        every_step = self.sheet.asked.steps is None
+        return every_step and self.sheet.asks("gates") and self.sheet.asks_of("backward", d, gate=gate)
+
+    def descent_directions(self, backward: Sequence[LabelledGradients]) -> list[LabelledGradients]:
+        """The directions whose step of SGD the page asks (at "all", with a learning rate)."""
+        if not (self.sheet.asks("all") and self.sheet.asks_of("sgd")):
+            return []
+        return [b for b in backward if b.descent and self.sheet.asks_of("sgd", b.direction)]
 
     def parameter_gradients(self, b: LabelledGradients) -> list[Part]:
         """∂L/∂ of each gate's parameters, a part a gate, and of the projection; ∂L/∂b_hk only
-        where it is not ∂L/∂b_ik (the GRU's n)."""
+        where it is not ∂L/∂b_ik (the GRU's n). Given, where the page asks the step of SGD only."""
         d, suffix = b.direction, b.gradients.params.suffix
         parts = []
         for k, gp in enumerate(b.gates):
-            row = k * gp.weight_i.shape[0]
+            row, asked_gate = k * gp.weight_i.shape[0], self._sums_asked(d, gp.name)
             asked = [("W", "i", "weight_ih", gp.weight_i), ("W", "h", "weight_hh", gp.weight_h)]
             if gp.bias_i is not None and gp.bias_h is not None:
                 asked.append(("b", "i", "bias_ih", gp.bias_i))
@@ -345,19 +415,25 @@ class Exercise:
                     asked.append(("b", "h", "bias_hh", gp.bias_h))
             lines = [
                 self.ask(
-                    [gradient_of(weight(kind, side, gp.name, d))], self.answer(value, f"grad/{name}{suffix}", row=row)
+                    [gradient_of(weight(kind, side, gp.name, d))],
+                    self.answer(value, f"grad/{name}{suffix}", row=row, asked=asked_gate),
                 )
                 for kind, side, name, value in asked
             ]
             parts.append(self.part(self.view.cell.gate(gp.name).title.capitalize(), lines))
         if b.gradients.weight_hr is not None:
-            projection = self.answer(b.gradients.weight_hr, f"grad/weight_hr{suffix}")
+            projection = self.answer(b.gradients.weight_hr, f"grad/weight_hr{suffix}", asked=self._sums_asked(d))
             parts.append(self.part("Projection", [self.ask([gradient_of(_projection(d))], projection)]))
         return parts
 
-    def input_gradients(self, gradients: Gradients, bidirectional: bool) -> list[Part]:
-        """∂L/∂x, the sum of the first layer's two directions' ∂L/∂x_t (one direction's were asked)."""
-        if not bidirectional:
+    def input_gradients(self, gradients: Gradients) -> list[Part]:
+        """∂L/∂x, the sum of the first layer's two directions' ∂L/∂x_t (one direction's were asked),
+        at "all", with the backward pass of the whole first layer."""
+        first_layer = self.sheet.asked.layers is None or 0 in self.sheet.asked.layers
+        whole = self.sheet.asked.directions is None and self.sheet.asked.steps is None
+        if not (
+            self.bidirectional and self.sheet.asks("all") and self.sheet.asks_of("backward") and first_layer and whole
+        ):
             return []
         asked = [self.ask([r"\partial L/\partial x"], self.answer(gradients.x, "grad/x"))]
         text = "The gradient of the input, a row a step, the sum of the first layer's two directions':"
@@ -368,12 +444,15 @@ class Exercise:
         d, suffix = b.direction, b.gradients.params.suffix
         parts = []
         for k, (gp, _, new) in enumerate(b.descent):
-            row = k * new.weight_i.shape[0]
+            row, asked_gate = k * new.weight_i.shape[0], self.sheet.asks_of("sgd", d, gate=gp.name)
             asked = [("W", "i", "weight_ih", new.weight_i), ("W", "h", "weight_hh", new.weight_h)]
             if new.bias_i is not None and new.bias_h is not None:
                 asked += [("b", "i", "bias_ih", new.bias_i), ("b", "h", "bias_hh", new.bias_h)]
             lines = [
-                self._descended(weight(kind, side, gp.name, d), self.answer(value, f"updated/{name}{suffix}", row=row))
+                self._descended(
+                    weight(kind, side, gp.name, d),
+                    self.answer(value, f"updated/{name}{suffix}", row=row, asked=asked_gate),
+                )
                 for kind, side, name, value in asked
             ]
             parts.append(self.part(self.view.cell.gate(gp.name).title.capitalize(), lines))
@@ -383,7 +462,7 @@ class Exercise:
             parts.append(self.part("Projection", [self._descended(_projection(d), answer)]))
         return parts
 
-    def _descended(self, parameter: Term, answer: Answer) -> Line:
+    def _descended(self, parameter: Term, answer: Term) -> Line:
         """A parameter's update in symbols, then its value after it, asked."""
         update = (parameter, r"- \eta\,", gradient_of(parameter), "=", answer)
         return self.view.aligned(Equation((parameter,), update, relation=r"\leftarrow"), "break")
@@ -395,19 +474,18 @@ class Exercise:
         directions: Sequence[LabelledDirection],
         backward: Sequence[LabelledGradients] | None,
         gradients: Gradients | None,
-        bidirectional: bool,
     ) -> list[Answer]:
         """The page's answers in its order: each step's forward, the loss, each step's backward, the
         parameters' gradients, the input's, and the parameters after SGD (as worksheet.tex.j2 prints them)."""
-        parts = [p for d in directions for s in d.trace.steps for p in self.step(d, s)]
+        parts = [p for d, steps in self.forward_steps(directions) for s in steps for p in self.step(d, s)]
         if gradients is not None and backward is not None:
-            parts.append(self.loss(gradients))
-            parts += [self.backward_step(b.direction, s, g) for b in backward for s, g in b.steps]
-            if self.sheet.asks("gates"):
-                parts += [p for b in backward for p in self.parameter_gradients(b)]
-            if self.sheet.asks("all"):
-                parts += self.input_gradients(gradients, bidirectional)
-                parts += [p for b in backward for p in self.descent(b)]
+            parts += self.loss(gradients)
+            parts += [
+                self.backward_step(b.direction, s, g) for b, steps in self.backward_steps(backward) for s, g in steps
+            ]
+            parts += [p for b in self.gradient_directions(backward) for p in self.parameter_gradients(b)]
+            parts += self.input_gradients(gradients)
+            parts += [p for b in self.descent_directions(backward) for p in self.descent(b)]
         return [term for p in parts for display in p.displays for line in display.lines for term in _answers(line)]
 
 
@@ -444,7 +522,7 @@ def page_answers(derivation: Derivation, sheet: Sheet) -> list[Answer]:
     view = step_view(layout, CELLS[network.cell], EVERYTHING, network.num_layers)
     directions = [labelled(d, network.num_layers, network.bidirectional, None) for d in trace.directions]
     backward = None if gradients is None else backward_order(directions, gradients)
-    return Exercise(view, sheet).answers(directions, backward, gradients, network.bidirectional)
+    return Exercise(view, sheet, network.bidirectional).answers(directions, backward, gradients)
 
 
 def _unpainted(text: str, gate: str | None) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from ..cells import Cell
 from ..model import Array
+from ..selection import EVERYTHING, Selection
 
 if TYPE_CHECKING:
     from ..cells import Step
@@ -38,10 +39,27 @@ class Sheet:
     first: bool = True  # whether this variant opens the document
     last: bool = True  # and whether it closes it
     worked: bool = False  # a key worked out: the whole derivation by hand, rather than the sheet filled in
+    # What it asks: the parts "forward", "backward" (with the loss and the parameters' gradients)
+    # and "sgd", and the steps, layers, directions and gates; the values of the others it needs
+    # are given (lstm_latex.worksheet.check_asked says what a network has).
+    asked: Selection = EVERYTHING
 
     def asks(self, level: Blank) -> bool:
         """Whether the page asks for the quantities of ``level`` ("states", "gates" or "all")."""
         return BLANKS.index(level) <= BLANKS.index(self.blank)
+
+    def asks_of(
+        self, part: str, d: LabelledDirection | None = None, t: int | None = None, gate: str | None = None
+    ) -> bool:
+        """Whether the page asks for a value of ``part`` ("forward", "backward", "sgd"), of
+        direction ``d`` at step ``t`` and of ``gate`` (None: any)."""
+        asked = self.asked
+        return (
+            asked.shows_part(part)
+            and (d is None or asked.shows_direction(d.trace.params))
+            and (t is None or asked.steps is None or t in asked.steps)
+            and (gate is None or asked.shows_gate(gate))
+        )
 
 
 WHOLE_KEY = Sheet()  # the page of a worksheet rendered on its own: the key of every level

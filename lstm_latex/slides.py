@@ -13,6 +13,7 @@ template prints. Nothing is read back from LaTeX."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -89,20 +90,29 @@ THEMES = tuple(dict.fromkeys(theme for theme, _ in FRAMES))
 ASPECTS = {"4:3": "43", "16:9": "169"}  # each aspect ratio, as beamer's aspectratio option says it
 
 
+THEME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # as beamer's themes are named: \usetheme{Madrid}
+
+
 @dataclass(frozen=True)
 class Deck:
     """The beamer deck slides are for: its theme (``\\usetheme``, "default" for none) and its
     aspect ratio, "4:3" or "16:9" (None: the template's own; 16:9, the beamer template's, unless
     a template makes it another, as frames does 4:3 with ``shaped``).
-    Together they say how wide and how tall a frame is (FRAMES). RenderError for a theme or an
-    aspect ratio not measured."""
+    Together they say how wide and how tall a frame is (FRAMES), or ``size`` does, measured as
+    FRAMES was for a theme it has not. RenderError for a theme or an aspect ratio not measured."""
 
     theme: str = "default"
     aspect: str | None = None
+    size: FrameSize | None = None  # a frame of this theme and aspect ratio, measured; None: FRAMES's
 
     def __post_init__(self) -> None:
-        if self.theme not in THEMES:
-            raise RenderError(f"no beamer theme {quote(str(self.theme))} measured: use one of {', '.join(THEMES)}")
+        if not THEME_NAME.fullmatch(str(self.theme)):
+            raise RenderError(f"no beamer theme {quote(str(self.theme))}: a theme's name is letters and digits")
+        if self.size is None and self.theme not in THEMES:
+            raise RenderError(
+                f"no beamer theme {quote(str(self.theme))} measured: use one of {', '.join(THEMES)},"
+                " or give the size of its frame"
+            )
         if self.aspect is not None and self.aspect not in ASPECTS:
             raise RenderError(f"no aspect ratio {quote(str(self.aspect))}: use one of {', '.join(ASPECTS)}")
 
@@ -112,8 +122,8 @@ class Deck:
 
     @property
     def frame(self) -> FrameSize:
-        """The size of this deck's frames, as measured (FRAMES)."""
-        return FRAMES[self.theme, self._aspect]
+        """The size of this deck's frames, as measured (``size``, else FRAMES)."""
+        return self.size or FRAMES[self.theme, self._aspect]
 
     @property
     def text_width(self) -> str:

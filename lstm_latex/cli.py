@@ -36,7 +36,7 @@ from .output_formats import FORMATS, LATEX, OutputFormat, named_by
 from .pipeline import MAX_STEPS, Derivation, derive
 from .render import Style, render
 from .selection import EVERYTHING, PARTS, Indices, Selection
-from .slides import ASPECTS, THEMES, Deck
+from .slides import ASPECTS, THEMES, Deck, FrameSize
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
 from .worksheet import KEYS, MAX_VARIANTS, WORKSHEET_PARTS, Key, Variant
@@ -151,6 +151,27 @@ def _width(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         except RenderError as error:
             raise click.BadParameter(str(error), ctx, param) from None
     return value
+
+
+def _deck(theme: str, aspect: str | None, size: FrameSize | None) -> Deck:
+    """The deck of --theme, --aspect, --frame-width and --frame-height, or a usage error saying what is wrong."""
+    if size is None and theme not in THEMES:
+        raise click.UsageError(
+            f"--theme {theme} is not measured: use one of {', '.join(THEMES)},"
+            " or give the size of its frame with --frame-width and --frame-height"
+        )
+    try:
+        return Deck(theme, aspect, size)
+    except RenderError as error:
+        raise click.UsageError(f"--theme: {error}") from None
+
+
+def _theme(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--theme: a theme measured (FRAMES), in any case, as it is named; else as given, for a deck
+    whose frame --frame-width and --frame-height say."""
+    if value is None:
+        return None
+    return next((theme for theme in THEMES if theme.lower() == value.lower()), value)
 
 
 def _host(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -287,14 +308,28 @@ _EXTENSIONS = "; ".join(f"{', '.join(f.extensions)}: {f.name}" for f in FORMATS.
 )
 @click.option(
     "--theme",
-    type=click.Choice(THEMES, case_sensitive=False),
+    metavar="NAME",
+    callback=_theme,
     help="The beamer theme of the deck the slides are for: beamer writes it, frames fit its frames."
-    "  [default: default]",
+    f" Measured: {', '.join(THEMES)}; another with --frame-width and --frame-height.  [default: default]",
 )
 @click.option(
     "--aspect",
     type=click.Choice(list(ASPECTS)),
     help="The aspect ratio of the deck the slides are for.  [default: 16:9 for beamer, 4:3 for frames]",
+)
+@click.option(
+    "--frame-width",
+    type=click.FloatRange(min=100, max=2000),
+    metavar="PT",
+    help="With --frame-height: the deck's frame, as measured (README, Slides), for a theme not measured:"
+    " its text width in points.",
+)
+@click.option(
+    "--frame-height",
+    type=click.FloatRange(min=50, max=2000),
+    metavar="PT",
+    help="With --frame-width: the height in points of a frame's body below a title of two lines.",
 )
 @click.option(
     "--max-steps",
@@ -326,6 +361,8 @@ def render_(
     host: str | None,
     theme: str | None,
     aspect: str | None,
+    frame_width: float | None,
+    frame_height: float | None,
     max_steps: int,
     steps: Indices | None,
     layers: Indices | None,
@@ -345,6 +382,14 @@ def render_(
     name = template or FORMATS[output_format or "latex"].document
     if (theme or aspect) and name not in SLIDES and template_dir is None:
         raise click.ClickException("--theme and --aspect say the deck of slides: give --template beamer or frames")
+    if (frame_width is None) != (frame_height is None):
+        raise click.ClickException("--frame-width and --frame-height say the deck's frame together: give both")
+    size = None if frame_width is None or frame_height is None else FrameSize(frame_width, frame_height)
+    if size is not None and name not in SLIDES and template_dir is None:
+        raise click.ClickException(
+            "--frame-width and --frame-height say the deck's frame: give --template beamer or frames"
+        )
+    deck = _deck(theme or "default", aspect, size)
     if max_size is None:
         max_size = SLIDE_MAX_SIZE if name in SLIDES else NumberFormat.max_size
     numbers = NumberFormat(
@@ -367,7 +412,7 @@ def render_(
             selection=selection,
             width=width,
             host=host,
-            deck=Deck(theme or "default", aspect),
+            deck=deck,
         )
     if pdf and output is not None:
         from .compile import compile_text  # subprocess and friends: only when asked to compile

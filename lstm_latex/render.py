@@ -40,8 +40,8 @@ from .view import (
 )
 from .view import math as math_of
 from .view.exercise import Exercise
+from .view.parts import PARTS
 from .view.prose import SENTENCES
-from .view.records import state_tables
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -266,7 +266,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     env.globals["step_view"] = step_view
     env.globals["exercise_for"] = Exercise
     env.globals["prose"] = SENTENCES
-    env.globals["state_tables"] = state_tables
+    env.globals["parts"] = PARTS
     env.globals["inf"] = math.inf
     env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env

@@ -6,10 +6,9 @@ height is estimated in rows of the frames' 8pt mathematics: a display's line is 
 tallest matrix on it (view/heights.py), a paragraph a row a line. Where a part is taller than a
 frame, it continues on the next frame, between two paragraphs or two lines of a display.
 
-A part of the view's records (``frames_of``) is split from its records: its displays and their
-lines, each display's share of a frame a Display of its own, which the template prints. A part a
-template writes as text (``split_frames``: its prose, tables, and displays between them) is read
-back from that text; both are filled alike (``cuts``)."""
+A part of the view's records (``frames_of``) is split from its records: its paragraphs, its
+displays and their lines, each display's share of a frame a Display of its own, which the
+template prints. Nothing is read back from LaTeX."""
 
 from __future__ import annotations
 
@@ -20,9 +19,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .errors import RenderError
+from .latex import escape_latex
 from .values import quote
 from .view.heights import line_height
-from .view.records import Display, Line, Part, ended
+from .view.prose import BREAK, Paragraph
+from .view.records import Block, Display, Line, Part, StateTables, Table, ended
 
 if TYPE_CHECKING:
     from .layout import Typeset
@@ -89,20 +90,29 @@ THEMES = tuple(dict.fromkeys(theme for theme, _ in FRAMES))
 ASPECTS = {"4:3": "43", "16:9": "169"}  # each aspect ratio, as beamer's aspectratio option says it
 
 
+THEME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # as beamer's themes are named: \usetheme{Madrid}
+
+
 @dataclass(frozen=True)
 class Deck:
     """The beamer deck slides are for: its theme (``\\usetheme``, "default" for none) and its
     aspect ratio, "4:3" or "16:9" (None: the template's own; 16:9, the beamer template's, unless
     a template makes it another, as frames does 4:3 with ``shaped``).
-    Together they say how wide and how tall a frame is (FRAMES). RenderError for a theme or an
-    aspect ratio not measured."""
+    Together they say how wide and how tall a frame is (FRAMES), or ``size`` does, measured as
+    FRAMES was for a theme it has not. RenderError for a theme or an aspect ratio not measured."""
 
     theme: str = "default"
     aspect: str | None = None
+    size: FrameSize | None = None  # a frame of this theme and aspect ratio, measured; None: FRAMES's
 
     def __post_init__(self) -> None:
-        if self.theme not in THEMES:
-            raise RenderError(f"no beamer theme {quote(str(self.theme))} measured: use one of {', '.join(THEMES)}")
+        if not THEME_NAME.fullmatch(str(self.theme)):
+            raise RenderError(f"no beamer theme {quote(str(self.theme))}: a theme's name is letters and digits")
+        if self.size is None and self.theme not in THEMES:
+            raise RenderError(
+                f"no beamer theme {quote(str(self.theme))} measured: use one of {', '.join(THEMES)},"
+                " or give the size of its frame"
+            )
         if self.aspect is not None and self.aspect not in ASPECTS:
             raise RenderError(f"no aspect ratio {quote(str(self.aspect))}: use one of {', '.join(ASPECTS)}")
 
@@ -112,8 +122,8 @@ class Deck:
 
     @property
     def frame(self) -> FrameSize:
-        """The size of this deck's frames, as measured (FRAMES)."""
-        return FRAMES[self.theme, self._aspect]
+        """The size of this deck's frames, as measured (``size``, else FRAMES)."""
+        return self.size or FRAMES[self.theme, self._aspect]
 
     @property
     def text_width(self) -> str:
@@ -133,24 +143,25 @@ class Deck:
         """``part`` over as many of this deck's frames as it needs (``frames_of``)."""
         return frames_of(part, typeset, self.frame)
 
-    def split(self, body: str, continued: str) -> str:
-        """``body`` split over as many of this deck's frames as it needs (``split_frames``): for a
-        part a template writes as text."""
-        return split_frames(body, continued, self.frame)
-
 
 @dataclass(frozen=True)
 class Frame:
-    """A frame's share of a part: its displays, of a display split between frames the lines on this
-    one (the last without its line break), and whether it continues the part's frame before it."""
+    """A frame's share of a part: its paragraphs and displays, of a display split between frames
+    the lines on this one (the last without its line break), and whether it continues the part's
+    frame before it."""
 
-    displays: tuple[Display, ...]
+    blocks: tuple[Block, ...]
     continued: bool = False
+
+    @property
+    def displays(self) -> tuple[Display, ...]:
+        """Its displays of lines, the other blocks left out."""
+        return tuple(block for block in self.blocks if isinstance(block, Display))
 
 
 @dataclass(frozen=True)
-class Block:
-    """What a frame is filled with, in rows: a paragraph of text (0: none), then a display's lines."""
+class Filling:
+    """What a frame is filled with, in rows: paragraphs of text (0: none), then a display's lines."""
 
     text: float
     lines: tuple[float, ...]
@@ -159,7 +170,7 @@ class Block:
 Cut = tuple[int, int]  # where a frame ends: before line n of block b, (b, n); before its text, (b, -1)
 
 
-def cuts(blocks: Sequence[Block], closing: float, frame: FrameSize) -> list[Cut]:
+def cuts(blocks: Sequence[Filling], closing: float, frame: FrameSize) -> list[Cut]:
     """Where ``frame`` is full, filled with ``blocks`` and a paragraph of ``closing`` rows: before
     a paragraph, or between the lines of a display, which needs its space above and below it
     again on the next frame. A line taller than a frame is alone on one."""
@@ -187,20 +198,37 @@ def cuts(blocks: Sequence[Block], closing: float, frame: FrameSize) -> list[Cut]
 
 
 def frames_of(part: Part, typeset: Typeset, frame: FrameSize) -> tuple[Frame, ...]:
-    """The frames ``part`` fills, each of ``frame``'s size: its displays, a display's lines
-    between two frames where one is full (``cuts``), each line as tall as ``line_rows``; the
-    sentence before a display a paragraph, and the one after it, which stays with its last line."""
-    displays = part.displays
-    printed = [_printed(d.lines) for d in displays]
-    blocks = [
-        Block(_sentence(d.text, frame), _rows(lines, d.after, typeset, frame))
-        for d, lines in zip(displays, printed, strict=True)
+    """The frames ``part`` fills, each of ``frame``'s size: its paragraphs and displays, a
+    display's lines between two frames where one is full (``cuts``), each line as tall as
+    ``line_rows``; the paragraphs before a display, with its own sentence before it, and the one
+    after it, which stays with its last line. A frame ends before a display's paragraphs, or
+    between the paragraphs after the last display and that display."""
+    displays: list[Display | StateTables] = []
+    texts: list[list[Block]] = [[]]  # the paragraphs (and tables) before each display, and after the last
+    for block in part.blocks:
+        if isinstance(block, Display | StateTables):
+            displays.append(block)
+            texts.append([])
+        else:
+            texts[-1].append(block)
+    printed = [_printed(d.lines) if isinstance(d, Display) else [] for d in displays]
+    fillings = [
+        Filling(_text_rows(text, frame) + _sentence(d.text, frame), _rows(lines, d.after, typeset, frame))
+        if isinstance(d, Display)
+        else Filling(_text_rows(text, frame), (_table_rows(d),))
+        for d, lines, text in zip(displays, printed, texts, strict=False)
     ]
-    where = set(cuts(blocks, 0.0, frame))
-    frames: list[list[Display]] = [[]]
+    where = set(cuts(fillings, _text_rows(texts[-1], frame), frame))
+    frames: list[list[Block]] = [[]]
     for b, (d, lines) in enumerate(zip(displays, printed, strict=True)):
-        if (b, -1) in where or ((b, 0) in where and frames[-1]):  # a frame is never empty
+        if (b, -1) in where:
             frames.append([])
+        frames[-1] += texts[b]
+        if (b, 0) in where and frames[-1]:  # a frame is never empty
+            frames.append([])
+        if isinstance(d, StateTables):
+            frames[-1].append(d)
+            continue
         start = 0
         for n in range(1, len(lines)):
             if (b, n) in where:
@@ -208,6 +236,9 @@ def frames_of(part: Part, typeset: Typeset, frame: FrameSize) -> tuple[Frame, ..
                 frames.append([])
                 start = n
         frames[-1].append(_share(d, lines[start:], start == 0, True))
+    if (len(displays), -1) in where:
+        frames.append([])
+    frames[-1] += texts[-1]
     return tuple(Frame(tuple(shown), continued=n > 0) for n, shown in enumerate(frames))
 
 
@@ -240,6 +271,40 @@ def _sentence(text: str, frame: FrameSize) -> float:
     return paragraph_rows(text + "\n", frame) if text else 0.0
 
 
+def _text_rows(blocks: Sequence[Block], frame: FrameSize) -> float:
+    """How tall paragraphs (and tables) between displays print, in rows: each paragraph of the
+    page (those a line apart, up to an empty one) as ``paragraph_rows`` says, a line of its text
+    and the line's end each; a table a row a row, and its rules."""
+    rows = 0.0
+    text = ""
+    for block in (*blocks, BREAK):
+        if isinstance(block, Paragraph) and block.pieces:
+            text += paragraph_latex(block) + "\n"
+            continue
+        if text:
+            rows += paragraph_rows(text, frame)
+            text = ""
+        if isinstance(block, Table):
+            rows += len(block.rows) + 2 + frame.paragraph
+    return rows
+
+
+def _table_rows(display: StateTables) -> float:
+    """How tall a display of state tables prints, in rows: its longest table, its header's row and the rule below it."""
+    return max(len(table.rows) for table, _ in display.tables) + 2 + LINE_GAP
+
+
+def paragraph_latex(paragraph: Paragraph) -> str:
+    """A paragraph as the slides print it (partials/view.tex.j2 with markup.beamer.j2's code)."""
+    latex = {
+        "text": lambda text: text,
+        "math": lambda text: f"${text}$",
+        "code": lambda text: "\\texttt{" + escape_latex(text).replace(".", ".\\allowbreak{}") + "}",
+        "quoted": escape_latex,
+    }
+    return "".join(latex[piece.kind](piece.text) for piece in paragraph.pieces)
+
+
 def line_rows(records: Sequence[Line], typeset: Typeset) -> float:
     """How tall a display's line (the records it is written in, ``line_height``) prints, in rows:
     its tallest matrix, with a brace under it."""
@@ -251,82 +316,3 @@ def paragraph_rows(paragraph: str, frame: FrameSize) -> float:
     """How tall a paragraph prints on ``frame``, in rows: its characters a line, and a row for
     each line a table's "\\\\" breaks off (the rows of a table in it), with the space before it."""
     return math.ceil(len(paragraph) / frame.text_line) + paragraph.count("\\\\") + frame.paragraph
-
-
-# A part a template writes as text (a paragraph, a table, a display of the view's between them),
-# read back: a display as the slides' markup writes it (markup.beamer.j2), \[ and an aligned block.
-_DISPLAY = re.compile(
-    r"\\\[\n(?P<open>\\begin\{aligned(?:at)?\}(?:\{\d+\})?)\n(?P<lines>.*?)\n(?P<close>\\end\{aligned(?:at)?\})\n?\\\]",
-    re.DOTALL,
-)
-# Where a display's line ends: its "\\", with a \pause or a space ("[1ex]") after it.
-_LINE_END = re.compile(r"\\\\(?:\[[^\]]*\])?(?: \\pause)?\n")
-_TABLE = re.compile(r"\\begin\{(bmatrix\*?|array)\}(.*?)\\end\{\1\}", re.DOTALL)
-
-
-def split_frames(body: str, continued: str, frame: FrameSize) -> str:
-    """``body`` (LaTeX) with ``continued`` (the end of a frame and the beginning of the next) where
-    ``frame`` is full (``cuts``): between paragraphs, or between the lines of a display, which is
-    closed before it and reopened after it."""
-    displays = list(_DISPLAY.finditer(body))
-    bounds = [0, *(at for display in displays for at in display.span()), len(body)]
-    texts = [body[start:end] for start, end in zip(bounds[::2], bounds[1::2], strict=True)]
-    lines = [_lines(display["lines"]) for display in displays]
-    blocks = [
-        Block(_text_rows(text, frame), tuple(_line_rows(line) for line, _ in shown))
-        for text, shown in zip(texts, lines, strict=False)
-    ]
-    where = set(cuts(blocks, _text_rows(texts[-1], frame), frame))
-    out: list[str] = []
-    for b, (display, shown) in enumerate(zip(displays, lines, strict=True)):
-        if (b, -1) in where:
-            _continue(out, continued)
-        out.append(texts[b])
-        chunk: list[tuple[str, str]] = []
-        for n, line in enumerate(shown):
-            if (b, n) in where:
-                if chunk:
-                    out.append(_aligned(display, chunk))
-                _continue(out, continued)
-                chunk = []
-            chunk.append(line)
-        out.append(_aligned(display, chunk))
-    if (len(displays), -1) in where:
-        _continue(out, continued)
-    out.append(texts[-1])
-    return "".join(out)
-
-
-def _text_rows(text: str, frame: FrameSize) -> float:
-    return sum(paragraph_rows(paragraph, frame) for paragraph in text.split("\n\n") if paragraph.strip())
-
-
-def _continue(out: list[str], continued: str) -> None:
-    """The frame ended and the next begun, on a line of their own."""
-    out.append(continued if not out or out[-1].endswith("\n") else "\n" + continued)
-
-
-def _aligned(display: re.Match[str], lines: list[tuple[str, str]]) -> str:
-    """The display of these lines, without the last one's line break (and the pause after it)."""
-    body = "".join(line + end for line, end in lines[:-1]) + lines[-1][0]
-    return f"\\[\n{display['open']}\n{body}\n{display['close']}\n\\]"
-
-
-def _lines(text: str) -> list[tuple[str, str]]:
-    """The lines of an aligned block, each with the line break after it ("" for the last): only
-    the breaks outside a matrix or a table."""
-    lines: list[tuple[str, str]] = []
-    start = 0
-    for end in _LINE_END.finditer(text):
-        before = text[: end.start()]
-        if before.count(r"\begin{") == before.count(r"\end{"):  # not inside an environment
-            lines.append((text[start : end.start()], end[0]))
-            start = end.end()
-    lines.append((text[start:], ""))
-    return lines
-
-
-def _line_rows(line: str) -> float:
-    """How tall a display line written as text prints, in rows: its tallest matrix or table, a brace under it."""
-    rows = max((table[2].count(r"\\") + 1 for table in _TABLE.finditer(line)), default=1)
-    return rows + LINE_GAP + (BRACE_ROWS if r"\underbrace" in line else 0.0)

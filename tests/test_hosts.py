@@ -14,7 +14,7 @@ from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cli import main
-from lstm_latex.slides import FRAMES, Deck
+from lstm_latex.slides import FRAMES, Deck, FrameSize
 
 SECTIONING = re.compile(r"\\(section|subsection|subsubsection|paragraph|subparagraph)\*?\{")
 
@@ -200,13 +200,17 @@ def backward_step() -> lstm_latex.Derivation:
     return lstm_latex.derive(lstm_latex.load(BACKWARD), check=None)
 
 
-@pytest.mark.parametrize(("theme", "aspect"), list(FRAMES))
+# A theme FRAMES has not, its frame measured as README's Slides says: Warsaw at 4:3.
+MEASURED = {("Warsaw", "4:3"): FrameSize(307.29, 220.99)}
+
+
+@pytest.mark.parametrize(("theme", "aspect"), [*FRAMES, *MEASURED])
 def test_the_frames_fit_a_beamer_deck_of_each_theme_and_shape(  # type: ignore[no-untyped-def]
     latex, tmp_path: Path, seed, backward_step, theme: str, aspect: str
 ) -> None:
-    # The seed's frames and the backward pass's, told the deck they go in; as a handout, a page
-    # a frame (a frame's overlays are laid out alike).
-    deck = Deck(theme, aspect)
+    # The seed's frames and the backward pass's, told the deck they go in (a theme not measured
+    # with its frame's size); as a handout, a page a frame (a frame's overlays are laid out alike).
+    deck = Deck(theme, aspect, MEASURED.get((theme, aspect)))
     frames = lstm_latex.render(seed, "frames", title="A worked example", deck=deck)
     (tmp_path / "frames.tex").write_text(frames, encoding="utf-8")
     # The backward pass's frames of its first step (the others are laid out alike) and its sums.
@@ -266,9 +270,13 @@ def test_the_beamer_template_writes_the_deck_asked_for_and_frames_name_theirs(se
     [
         ({"theme": "Warsaw"}, "no beamer theme 'Warsaw' measured: use one of default, Madrid, metropolis"),
         ({"aspect": "16:10"}, "no aspect ratio '16:10': use one of 4:3, 16:9"),
+        (
+            {"theme": "a}b", "size": FrameSize(300.0, 200.0)},
+            "no beamer theme 'a}b': a theme's name is letters and digits",
+        ),
     ],
 )
-def test_a_deck_not_measured_is_refused(deck: dict[str, str], says: str) -> None:
+def test_a_deck_not_measured_is_refused(deck: dict[str, Any], says: str) -> None:
     with pytest.raises(lstm_latex.RenderError, match=re.escape(says)):
         Deck(**deck)
 
@@ -280,7 +288,34 @@ def test_theme_and_aspect_are_options_of_the_slides(tmp_path: Path) -> None:
     assert result.stdout.startswith("\\documentclass[aspectratio=43,10pt]{beamer}\n\\usetheme{metropolis}\n")
     bad = CliRunner().invoke(main, [*args, "--template", "frames", "--theme", "Warsaw"])
     assert bad.exit_code == 2
-    assert "Invalid value for '--theme': 'Warsaw' is not one of 'default', 'madrid', 'metropolis'." in bad.stderr
+    assert bad.stderr.endswith(
+        "Error: --theme Warsaw is not measured: use one of default, Madrid, metropolis,"
+        " or give the size of its frame with --frame-width and --frame-height\n"
+    )
+    # a theme not measured, with its frame's size (MEASURED): written, and its frames that size
+    size = ["--frame-width", "307.29", "--frame-height", "220.99"]
+    warsaw = CliRunner().invoke(main, [*args, "--template", "beamer", "--theme", "Warsaw", "--aspect", "4:3", *size])
+    assert warsaw.exit_code == 0, warsaw.output
+    assert warsaw.stdout == lstm_latex.render(
+        lstm_latex.derive(lstm_latex.load(SEED)),
+        "beamer",
+        deck=Deck("Warsaw", "4:3", MEASURED["Warsaw", "4:3"]),
+    )
+    assert warsaw.stdout.startswith("\\documentclass[aspectratio=43,10pt]{beamer}\n\\usetheme{Warsaw}\n")
+    for given, says in [
+        (
+            ["--theme", "Warsaw", "--frame-width", "307.29"],
+            "--frame-width and --frame-height say the deck's frame together: give both",
+        ),
+        (["--theme", "War}saw", *size], "--theme: no beamer theme 'War}saw': a theme's name is letters and digits"),
+    ]:
+        wrong = CliRunner().invoke(main, [*args, "--template", "beamer", *given])
+        assert wrong.exit_code in (1, 2)
+        assert wrong.stdout == ""
+        assert wrong.stderr.endswith(f"Error: {says}\n")
+    narrow = CliRunner().invoke(main, [*args, "--template", "beamer", "--frame-width", "20", "--frame-height", "200"])
+    assert narrow.exit_code == 2
+    assert "'--frame-width': 20.0 is not in the range 100<=x<=2000" in narrow.stderr
     document = CliRunner().invoke(main, [*args, "--aspect", "16:9"])
     assert document.exit_code == 1
     assert document.stdout == ""

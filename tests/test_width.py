@@ -4,6 +4,7 @@ split over frames; --compile's warnings. Without pdflatex: test_hosts.py compile
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ import lstm_latex.view
 from lstm_latex.cells import CELLS
 from lstm_latex.cli import main
 from lstm_latex.compile import overfull_boxes
-from lstm_latex.layout import WIDTH_PRESETS, Item, Layout, Typeset, layout_at, text_width
-from lstm_latex.slides import FRAMES, SPARE_ROWS, Deck, FrameSize, frames_of, line_rows, split_frames
-from lstm_latex.view.records import Display, Glued, Line, Numbers, Part, ended
+from lstm_latex.layout import WIDTH_PRESETS, Item, Layout, StateTable, Typeset, layout_at, text_width
+from lstm_latex.slides import FRAMES, SPARE_ROWS, Deck, FrameSize, frames_of, line_rows, paragraph_latex
+from lstm_latex.view import prose
+from lstm_latex.view.prose import BREAK, formula, paragraph, quoted
+from lstm_latex.view.records import Display, Glued, Line, Numbers, Part, StateTables, ended
 
 NUMBERS = lstm_latex.NumberFormat()
 
@@ -187,23 +190,34 @@ def test_a_part_taller_than_a_frame_continues_on_the_next_at_a_line_of_its_displ
     assert [len(d.lines) for d in whole.displays] == [2]
 
 
-def _written(rows: int, lines: int) -> str:
-    """``_chain`` as a template writes it in LaTeX, in a part of prose."""
-    column = r"\begin{bmatrix*}[r] " + r" \\ ".join(["0.5000"] * rows) + r" \end{bmatrix*}"
-    body = " \\\\ \\pause\n".join(f"  &= {column} + {column}" for _ in range(lines))
-    return f"Text before.\n\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]\n"
+def test_a_part_of_paragraphs_continues_between_its_paragraphs_and_its_display() -> None:
+    # A line of text (1 row), a display of two lines of 7.4 rows (1 row above it, 1.1 more below
+    # text): 17.9 of the frame's 20 rows; three paragraphs after it (a row each) go on the next.
+    chain = replace(_chain(7, 2).displays[0], text="")
+    before, sentence = paragraph("Text before."), paragraph("A sentence.")
+    part = Part("Gate", (before, chain, sentence, BREAK, sentence, BREAK, sentence))
+    frames = frames_of(part, typeset(), TWENTY_ROWS)
+    assert [frame.blocks for frame in frames] == [(before, chain), (sentence, BREAK, sentence, BREAK, sentence)]
+    assert [frame.continued for frame in frames] == [False, True]
+    # three sentences a line apart are one paragraph of the page, a line of it: they stay
+    (whole,) = frames_of(Part("Gate", (before, chain, sentence, sentence, sentence)), typeset(), TWENTY_ROWS)
+    assert len(whole.blocks) == 5
+    # a display of state tables is as tall as its longest table, with its header and rule
+    table = StateTable(2, [("1", "0.5", "0.5")] * 12)
+    tables = StateTables(((table, "h_{t}"), (StateTable(2, [("1", "0.5", "0.5")]), "c_{t}")))
+    frames = frames_of(Part("", (before, tables, sentence)), typeset(), TWENTY_ROWS)  # 1 + 2.1 + 14.4 + 1 rows
+    assert [frame.blocks for frame in frames] == [(before, tables, sentence)]
+    frames = frames_of(Part("", (before, tables, tables)), typeset(), TWENTY_ROWS)
+    assert [frame.blocks for frame in frames] == [(before, tables), (tables,)]
 
 
-def test_a_part_written_as_text_continues_where_its_records_would() -> None:
-    # A template's part of prose (text, and a display between) is read back from its LaTeX: the
-    # same chain, written out, ends its frames at the same lines, each display closed and reopened.
-    split = split_frames(_written(8, 5), "\\end{frame}\n\\begin{frame}{Gate (continued)}\n", TWENTY_ROWS)
-    frames = split.split("\\end{frame}\n")
-    assert [frame.count("&=") for frame in frames] == [2, 2, 1]
-    assert all(frame.count("\\begin{aligned}") == frame.count("\\end{aligned}") == 1 for frame in frames)
-    assert "\\pause\n\\end{aligned}" not in split  # no empty slide at a frame's end
-    assert split.count("0.5000") == _written(8, 5).count("0.5000")
-    assert split_frames(_written(3, 2), "CONTINUED", TWENTY_ROWS) == _written(3, 2)  # what fits stays one frame
+def test_a_paragraph_is_as_long_as_the_slides_print_it() -> None:
+    trace = lstm_latex.forward(lstm_latex.load(SEED))
+    slides = lstm_latex.render(trace, "beamer")
+    printed = paragraph_latex(prose.follows_torch(trace))
+    assert printed.startswith(r"The derivation follows \texttt{torch.\allowbreak{}nn.\allowbreak{}LSTM} step")
+    assert printed in slides
+    assert paragraph_latex(paragraph(quoted("50% & more"), formula("h_t"))) == r"50\% \& more$h_t$"
 
 
 def test_a_line_is_as_tall_as_its_tallest_matrix_with_a_brace_under_an_elided_one() -> None:

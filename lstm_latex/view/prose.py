@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..cells import CELLS, Cell, Step
 
@@ -52,14 +52,20 @@ def quoted(text: str) -> Piece:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A paragraph's pieces, in order; a line break in a piece of text is one in the output."""
+    """A paragraph's pieces, in order; a line break in a piece of text is one in the output. A
+    part prints its paragraphs a line apart, one paragraph of the page; an empty one (BREAK) is
+    an empty line, which ends it."""
 
     pieces: tuple[Piece, ...]
+    kind: ClassVar[str] = "paragraph"  # what a part's block is (records.Block)
 
 
 def paragraph(*pieces: str | Piece) -> Paragraph:
     """The pieces as a paragraph, a string being text."""
     return Paragraph(tuple(Piece("text", piece) if isinstance(piece, str) else piece for piece in pieces))
+
+
+BREAK = Paragraph(())  # an empty line between two paragraphs of a part
 
 
 def when(condition: object, *pieces: str | Piece) -> tuple[str | Piece, ...]:
@@ -198,6 +204,26 @@ def left_out(count: int, what: str = "step") -> tuple[Paragraph, ...]:
             f"The other {steps_of(count, what)} of this direction {'is' if count == 1 else 'are'} left out here."
         ),
     )
+
+
+def for_every_step() -> Paragraph:
+    """What the equations below it hold for."""
+    return paragraph("For ", formula(r"t = 1, \dots, T"), ":")
+
+
+def functions(cell: Cell) -> Paragraph:
+    """The functions a cell's equations use, as the cell defines them."""
+    return paragraph(cell.functions)
+
+
+def initial_states(given: str) -> Paragraph:
+    """What the initial states are: given with the example, or zero."""
+    return paragraph(f"The initial states are {given}.")
+
+
+def notes(texts: Sequence[str]) -> tuple[Paragraph, ...]:
+    """An example's notes, a paragraph each, printed literally."""
+    return tuple(paragraph(quoted(text)) for text in texts)
 
 
 # The results.
@@ -391,6 +417,74 @@ def backward_agreement(
 
 
 # A file's own framework, and a worksheet's instructions.
+
+
+def backpropagation(network: Network) -> Paragraph:
+    """How backpropagation through time runs the steps, and what a δ is."""
+    return paragraph(
+        "Backpropagation through time takes each layer from the top",
+        *when(network.bidirectional, ", and each direction"),
+        ", from the last step it ran\nback to the first. ",
+        formula(r"\delta_{k,t}"),
+        " is the gradient of gate ",
+        formula("k"),
+        "'s preactivation at step ",
+        formula("t"),
+        ". For each step:",
+    )
+
+
+def layers_below(network: Network) -> tuple[Paragraph, ...]:
+    """What a stacked network's layer sends to the layer below it: a sentence, none for one layer."""
+    if network.num_layers == 1:
+        return ()
+    return (
+        paragraph(
+            "The gradient a layer sends to its inputs, ",
+            formula(r"\partial L/\partial x_t"),
+            " summed over its directions, is what the layer below receives from above.",
+        ),
+    )
+
+
+def parameter_gradients() -> Paragraph:
+    """How a parameter's gradient sums what each step contributes."""
+    return paragraph(
+        "Each parameter's gradient is the sum over the steps of what each step contributes: ",
+        formula(r"\delta_{k,t}"),
+        " times the\nstep's input ",
+        formula("x_t"),
+        " for ",
+        formula("W_{ik}"),
+        ", times ",
+        formula("h_{t-1}"),
+        " for ",
+        formula("W_{hk}"),
+        ", and itself for the biases; on the hidden\nside, the gradient of ",
+        formula("W_{hk} h_{t-1} + b_{hk}"),
+        ", as the equations give it.",
+    )
+
+
+def input_gradients() -> Paragraph:
+    """What the display of the inputs' gradients holds, and in which order."""
+    return paragraph(
+        "The gradients of the input, a row a step, and of the initial states, a row a layer and direction",
+        " in the order of ",
+        formula("h_n"),
+        ":",
+    )
+
+
+def descent(lr: str) -> Paragraph:
+    """The step of gradient descent every parameter takes, with the learning rate as printed."""
+    return paragraph(
+        "With the learning rate ",
+        formula(rf"\eta = {lr}"),
+        ", every parameter takes one step against its gradient, ",
+        formula(r"W \leftarrow W - \eta\, \partial L/\partial W"),
+        ":",
+    )
 
 
 def framework_agreement(check: CheckReport | None) -> tuple[Paragraph, ...]:

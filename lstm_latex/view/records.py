@@ -7,15 +7,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from ..cells import Cell
 from ..model import Array
 from ..selection import EVERYTHING, Selection
+from .prose import Paragraph
 
 if TYPE_CHECKING:
     from ..cells import Step
-    from ..layout import Layout, Typeset
+    from ..layout import Layout, StateTable, Typeset
     from ..model import Trace
     from .directions import LabelledDirection
 
@@ -198,14 +199,42 @@ class Display:
     columns: int = 1  # pairs of aligned columns: 2 for a weight and its bias on one line
     after: str = ""  # and one after it
     flow: bool = False  # its lines set one after another, as many on a line of the page as fit (on paper)
+    kind: ClassVar[str] = "display"  # what a part's block is (Block)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of names and their values, such as the network's sizes (the format's table)."""
+
+    rows: tuple[tuple[str, int | str], ...]
+    kind: ClassVar[str] = "table"
+
+
+@dataclass(frozen=True)
+class StateTables:
+    """A display of a direction's states as tables side by side (layout.StateTable), each headed
+    by its state's symbol."""
+
+    tables: tuple[tuple[StateTable, str], ...]  # a table and its symbol, h_{t}
+    kind: ClassVar[str] = "states"
+
+
+# What a part is made of: a paragraph of prose (an empty one an empty line, which ends the
+# paragraph before it), a display, a table of names, a display of state tables.
+Block = Paragraph | Display | Table | StateTables
 
 
 @dataclass(frozen=True)
 class Part:
-    """A titled part of the derivation (a gate, a state update; untitled: ""), its displays in order."""
+    """A titled part of the derivation (a gate, a state update; untitled: ""), its blocks in order."""
 
     title: str
-    displays: tuple[Display, ...]
+    blocks: tuple[Block, ...]
+
+    @property
+    def displays(self) -> tuple[Display, ...]:
+        """Its displays of lines, the other blocks left out."""
+        return tuple(block for block in self.blocks if isinstance(block, Display))
 
 
 def symbol(letter: str, index: int | str, d: LabelledDirection, gate: str | None = None) -> Symbol:

@@ -53,6 +53,14 @@ class StepView:
     selection: Selection
     layers: int  # the network's
 
+    def equations(self, d: LabelledDirection) -> Display:
+        """The cell's equations in symbols, one display: each cell's view has its own."""
+        raise NotImplementedError
+
+    def backward_equations(self, d: LabelledDirection) -> Display:
+        """The cell's backward pass in symbols, one display: each cell's view has its own."""
+        raise NotImplementedError
+
     def _equations(self, d: LabelledDirection, states: list[Equation]) -> Display:
         """The cell's equations in symbols: each gate's, then the ``states``' (the GRU's n gate
         with its hidden part scaled by r_t)."""

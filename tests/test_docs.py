@@ -71,7 +71,8 @@ def test_the_cli_reference_is_every_commands_help(site: Path) -> None:
 
 @pytest.mark.docs
 def test_the_gallery_is_rendered_at_build_time_and_katex_renders_every_display(site: Path) -> None:
-    sources = {"lstm": "seed.json", "gru": "gru.json", "rnn": "rnn_tanh.json", "backward": "lstm_backward.json"}
+    sources = {"lstm": "seed.json", "gru": "gru.json", "rnn-tanh": "rnn_tanh.json", "rnn-relu": "rnn_relu.json"}
+    sources["backward"] = "lstm_backward.json"
     rendered = {
         name: lstm_latex.render(lstm_latex.derive(lstm_latex.load(SAMPLES / sample)), "markdown")
         for name, sample in sources.items()

@@ -19,7 +19,13 @@ SAMPLES = ROOT / "samples"
 KATEX = ROOT / "node_modules" / "katex" / "dist"
 
 # The gallery's derivations: a page each, of the sample it derives (docs/gallery/index.md says which).
-DERIVATIONS = {"lstm": "seed.json", "gru": "gru.json", "rnn": "rnn_tanh.json", "backward": "lstm_backward.json"}
+DERIVATIONS = {
+    "lstm": "seed.json",
+    "gru": "gru.json",
+    "rnn-tanh": "rnn_tanh.json",
+    "rnn-relu": "rnn_relu.json",
+    "backward": "lstm_backward.json",
+}
 WORKSHEET_SEED = 2026  # make worksheet's sample: an LSTM exercise with a target
 
 

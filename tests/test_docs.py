@@ -93,7 +93,8 @@ def test_the_gallery_is_rendered_at_build_time_and_katex_renders_every_display(s
 
 @pytest.mark.docs
 def test_the_site_needs_nothing_from_the_network(site: Path) -> None:
-    """KaTeX and its fonts are served with the site, the theme fetches no web font, and every\n    picture is there."""
+    """KaTeX and its fonts are served with the site, the theme fetches no web font, and every
+    picture is there."""
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="(?:https?:)?//[^"]*"', text) == [], page

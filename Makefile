@@ -7,7 +7,7 @@ PRECOMPILED := lstm_latex/templates/precompiled-jinja/index.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo worksheet golden-vectors test quick lint tex cc katex docs golden bench wheel clean
+.PHONY: install demo worksheet golden-vectors test quick lint tex cc chromium katex docs golden bench wheel clean
 
 install: $(STAMP) $(PRECOMPILED)
 
@@ -42,6 +42,12 @@ cc:
 	@command -v gcc >/dev/null && command -v g++ >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc g++ libc6-dev >/dev/null; }
+
+# Chromium from Debian's packages, for the test that opens a page of the documentation site in a real browser.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 # KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block.
 katex: node_modules/katex/package.json
@@ -85,13 +91,13 @@ lint: $(STAMP)
 docs: install katex
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-# Every check: lint, types, and every test on both cores (pdflatex, KaTeX, torch, a C compiler and the site included).
-test: install tex cc katex lint
+# Every check: lint, types, and every test on both cores (pdflatex, KaTeX, torch, a C compiler, the site and a browser included).
+test: install tex cc chromium katex lint
 	$(BIN)/pytest -n 2
 
-# The tests that need neither pdflatex, torch, KaTeX nor a C compiler, on both cores: for the edit-test loop.
+# The tests that need neither pdflatex, torch, KaTeX, a C compiler nor a browser, on both cores: for the edit-test loop.
 quick: install
-	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex and not cc and not docs"
+	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex and not cc and not docs and not browser"
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
 golden: install

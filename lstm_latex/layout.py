@@ -183,6 +183,13 @@ class Typeset:
         """``NumberFormat.matrix``, for LaTeX or (``portable``) for KaTeX and MathJax."""
         return self._entry(array)[1]
 
+    def given(self, array: Array) -> str:
+        """``matrix(array)`` with as few decimals as give each entry (up to the numbers' precision):
+        a number given to a worksheet as it was given, 0.7 rather than 0.7000."""
+        precision = self.numbers.precision
+        decimals = next(d for d in range(precision + 1) if d == precision or np.array_equal(np.round(array, d), array))
+        return replace(self.numbers, precision=decimals).matrix(array, portable=self._portable)
+
     def answer(self, value: Array, *, filled: bool) -> str:
         """A worksheet's answer: boxes in its shape (a column for a vector; one, unbracketed, for a
         number), each as wide as a number printed and tall enough to write in; filled (the key),
@@ -200,7 +207,7 @@ class Typeset:
     def _box(self, number: float | None) -> str:
         """A box as wide as -0.0000 at the numbers' precision, with ``number`` set in it at the right."""
         filled = "" if number is None else rf"\llap{{${self.numbers.number(number)}$}}"
-        return rf"\boxed{{\rule[-1.2ex]{{0pt}}{{3.6ex}}\phantom{{-0.{'0' * self.numbers.precision}}}{filled}}}"
+        return rf"\boxed{{\rule[-1.1ex]{{0pt}}{{3.3ex}}\phantom{{-0.{'0' * self.numbers.precision}}}{filled}}}"
 
     def width(self, array: Array) -> float:
         """How wide ``matrix(array)`` prints, in digit widths."""

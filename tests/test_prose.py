@@ -191,8 +191,8 @@ def test_a_files_own_framework_is_quoted_literally() -> None:
 
 def test_a_worksheet_without_hand_arithmetic_states_its_rounding() -> None:
     key = instructions(Sheet(), None, NumberFormat(precision=2))
-    assert [read(p) for p in key] == [
-        "The key: every box of the worksheet filled in.",
+    assert [read(p) for p in key] == [  # the sheet's, on the key too: its pages are the sheet's
+        "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown.",
         "The numbers are rounded to 2 decimal places for display; each was computed from the unrounded values"
         " before it.",
     ]

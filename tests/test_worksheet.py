@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def test_the_sheet_holds_no_answer_and_the_key_every_one(cell: str) -> None:
 
 def test_a_blank_is_its_answers_shape_and_the_colour_its_symbols() -> None:
     made, _ = exercise("lstm", "gates", hidden_size=3)
-    box = r"\boxed{\rule[-1.2ex]{0pt}{3.6ex}\phantom{-0.000}}"
+    box = r"\boxed{\rule[-1.1ex]{0pt}{3.3ex}\phantom{-0.000}}"
     column = rf"\begin{{bmatrix}} {box} \\[0.5ex] {box} \\[0.5ex] {box} \end{{bmatrix}}"
     assert r"$\lstmgatef{f_{1}} = \sigma\bigl(" in made.sheet
     assert rf"\bigr) = {column}$" in made.sheet  # f_1: three rows, uncoloured (its symbol is)
@@ -94,7 +95,7 @@ def test_a_blank_is_its_answers_shape_and_the_colour_its_symbols() -> None:
     assert f"{cell_state} = {column}$" in made.sheet  # c_1: the same shape
     weight_gradient = rf"\begin{{bmatrix}} {box} & {box} \\[0.5ex] "  # ∂L/∂W_if: 3 by 2
     assert rf"$\partial L/\partial \lstmgatef{{W_{{if}}}} = {weight_gradient}" in made.sheet
-    filled = r"\boxed{\rule[-1.2ex]{0pt}{3.6ex}\phantom{-0.000}\llap{$"
+    filled = r"\boxed{\rule[-1.1ex]{0pt}{3.3ex}\phantom{-0.000}\llap{$"
     assert made.key.count(filled) == made.sheet.count(box)  # the key: the same boxes, each with its number
 
 
@@ -186,8 +187,9 @@ def test_names_head_the_sheets_escaped_and_count_the_variants(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     sheet = (tmp_path / "class.tex").read_text()
     first, second = variant_seeds(1, 2)
-    assert rf"\noindent\textbf{{Ada \& Co (variant 1, seed {first})}}\par" in sheet
-    assert rf"\noindent\textbf{{Émile\_2 (variant 2, seed {second})}}\par" in sheet
+    assert rf"\noindent\textbf{{Ada \& Co (variant 1, seed {first})}}\hfill \par" in sheet  # named: no line for one
+    assert rf"\renewcommand*{{\lstmlatexowner}}{{Ada \& Co (variant 1, seed {first})}}" in sheet  # at every page's foot
+    assert rf"\noindent\textbf{{Émile\_2 (variant 2, seed {second})}}\hfill \par" in sheet
     assert "Name:" not in sheet
     variants = json.loads((tmp_path / "class-answers.json").read_text())["variants"]
     assert [(v["variant"], v["name"], v["seed"]) for v in variants] == [(1, "Ada & Co", first), (2, "Émile_2", second)]
@@ -205,9 +207,10 @@ def test_two_students_of_one_name_have_headings_that_differ_as_their_networks(ex
     headings = [f"Anna Schmidt (variant {v['variant']}, seed {v['seed']})" for v in variants]
     if extension == "md":  # Markdown escapes the parentheses
         headings = [heading.replace("(", r"\(").replace(")", r"\)") for heading in headings]
+    once = 1 if extension == "md" else 2  # on paper, at the head of the sheet and at the foot of its pages
     for document in (f"class.{extension}", f"class-answers.{extension}"):  # the sheets and the keys
         text = (tmp_path / document).read_text()
-        assert [text.count(heading) for heading in headings] == [1, 1], document
+        assert [text.count(heading) for heading in headings] == [once, once], document
 
 
 @pytest.mark.parametrize(
@@ -261,7 +264,7 @@ def test_a_given_file_is_one_sheet(tmp_path: Path) -> None:
     difference = variant["trace"]["hand"]["largest_difference"]
     assert 0 < difference < 1e-3
     shown = NumberFormat(significant=2).number(difference)
-    assert f"the exact float64 value of the same quantity is ${shown}$" in key
+    assert f"Key, each number within ${shown}$ of float64" in key
 
 
 def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -273,6 +276,44 @@ def test_sheets_and_keys_compile_without_errors_or_overfull_boxes(latex, tmp_pat
     rnn, _ = exercise("rnn_relu", layers=2, bias=False, seq_len=1)
     for name, documents in (("lstm", [lstm.sheet, lstm.key]), ("gru", [gru.sheet, gru.key, rnn.sheet, rnn.key])):
         assert latex(joined(documents), name).overfull == [], name
+
+
+def pages(pdf: Path) -> list[str]:
+    """The text of each page of a PDF, as pdftotext lays it out."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+TITLES = (
+    "Input gate",
+    "Forget gate",
+    "Cell candidate",
+    "Output gate",
+    "Cell state",
+    "Hidden state",
+    "Step t",
+    "The loss",
+)
+
+
+@pytest.mark.parametrize(("target", "most"), [(False, 2), (True, 4)])
+def test_a_class_of_30_prints_in_few_pages_and_the_keys_pages_are_the_sheets(latex, target: bool, most: int) -> None:  # type: ignore[no-untyped-def]
+    # An LSTM(2, 2) over T = 2, forward only (at most 2 pages a student) or with a target (at most 4).
+    made = make_worksheet(drawn_variants(NetworkSpec(target=target), 7, 30, None))
+    sheet, key = (pages(latex(text, name).pdf) for text, name in ((made.sheet, "sheet"), (made.key, "key")))
+    assert len(sheet) <= 30 * most
+    # Each page says whose it is and which of the variant's pages it is, counted from 1.
+    footers = [re.search(r"Variant (\d+) +(\d+) / ", page.rstrip().splitlines()[-1]) for page in sheet]
+    numbered = [(int(found[1]), int(found[2])) for found in footers if found]
+    assert len(numbered) == len(sheet)
+    for variant in range(1, 31):
+        own = [page for number, page in numbered if number == variant]
+        assert own == list(range(1, len(own) + 1)), variant
+        assert len(own) <= most, variant
+    # The key is the sheet filled in: the same pages, each with the same parts on it.
+    assert len(key) == len(sheet)
+    for k, (asked, filled) in enumerate(zip(sheet, key, strict=True)):
+        assert [asked.count(title) for title in TITLES] == [filled.count(title) for title in TITLES], k + 1
 
 
 def joined(documents: list[str]) -> str:

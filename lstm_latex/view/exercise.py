@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Reads:
     """What a step of the exercise reads: the states given with their numbers (a display, or
-    none), then sentences: the states the student computed, named with where they come from, and
-    what a zero initial state makes of the values not asked."""
+    none), and sentences, after them: the states the student computed, named with where they
+    come from, and what a zero initial state makes of the values not asked."""
 
     given: Display | None
     sentences: tuple[str, ...]
@@ -100,12 +100,14 @@ class Exercise:
             if gp.bias_i is not None and gp.bias_h is not None:
                 given += [("b", "i", gp.bias_i), ("b", "h", gp.bias_h)]
             lines = [
-                self.view.aligned(Equation((weight(kind, side, gp.name, d),), (Numbers(value),)))
+                self.view.aligned(Equation((weight(kind, side, gp.name, d),), (Numbers(value, given=True),)))
                 for kind, side, value in given
             ]
             parts.append(Part(self.view.cell.gate(gp.name).title.capitalize(), (Display(ended(lines, ""), flow=True),)))
         if d.trace.params.weight_hr is not None:
-            projection = self.view.aligned(Equation((_projection(d),), (Numbers(d.trace.params.weight_hr),)), "")
+            projection = self.view.aligned(
+                Equation((_projection(d),), (Numbers(d.trace.params.weight_hr, given=True),)), ""
+            )
             parts.append(Part("Projection", (Display((projection,), flow=True),)))
         return parts
 
@@ -113,7 +115,7 @@ class Exercise:
 
     def reads(self, d: LabelledDirection, s: Step) -> Reads:
         """The states step s reads: those given (x_t of the first layer, a direction's initial
-        state) with their numbers on one line, the others named as the answers they are."""
+        state) with their numbers, the others named as the answers they are."""
         p = d.prev(s.t)
         first_layer, initial = d.trace.params.layer == 0, s.t == d.trace.steps[0].t
         states: list[tuple[Symbol, Array]] = [(symbol("h", p, d), s.h_prev)]
@@ -127,12 +129,12 @@ class Exercise:
         if not initial:
             sentences += [f"${self._math(name)}$ is your answer of step $t = {p}$." for name, _ in states]
         sentences += self._zero_states(d, s)
-        lines = []
-        for k, (name, value) in enumerate(given):  # on one line, the first at the alignment point
-            numbers = Numbers(value) if k == len(given) - 1 else Glued(Numbers(value), r", \qquad")
-            first = self.view.aligned(Equation((name,), (numbers,)), "")
-            lines.append(first if not k else Line((name,), ("=", numbers), "", aligned=False))
-        return Reads(Display(tuple(lines), "The step reads") if lines else None, tuple(sentences))
+        lines = [self.view.aligned(Equation((name,), (Numbers(value, given=True),)), "break") for name, value in given]
+        if not lines:
+            return Reads(None, tuple(sentences))
+        return Reads(
+            Display(ended(lines, ""), "The step reads", after="\n".join(sentences), flow=True), tuple(sentences)
+        )
 
     def _zero_states(self, d: LabelledDirection, s: Step) -> list[str]:
         """What a zero h_prev or c_prev makes of the values "all" would ask and does not."""
@@ -311,7 +313,7 @@ class Exercise:
         value = self.answer(gradients.value, "loss")
         if loss.kind == "grad_output":
             given = Display(
-                (self.view.aligned(Equation((output,), (Numbers(gradients.d_output),))),),
+                (self.view.aligned(Equation((output,), (Numbers(gradients.d_output, given=True),))),),
                 "The layers above give the gradient of the loss at the output,"
                 r" $L = \sum_t (\partial L/\partial y_t)^{\top} y_t$ for the rows $y_t$ of the output:",
             )
@@ -319,7 +321,7 @@ class Exercise:
         assert loss.target is not None
         n = gradients.d_output.size
         target = Display(
-            (self.view.aligned(Equation((r"\text{target}",), (Numbers(loss.target),))),),
+            (self.view.aligned(Equation((r"\text{target}",), (Numbers(loss.target, given=True),))),),
             r"Each row $y_t$ of the output is compared with the same row $y^{*}_t$ of the target:",
         )
         d_output = self.answer(gradients.d_output, "grad/output")

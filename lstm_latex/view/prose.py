@@ -163,7 +163,11 @@ def _hand_rule(decimals: int) -> Paragraph:
         "of its operation on the numbers as printed, already rounded themselves. The parameters and inputs are\n"
         "rounded first; an affine map such as ",
         formula("W x + b"),
-        " is rounded once, as a whole. So every digit follows\nfrom the numbers on the page.",
+        " is rounded once, as a whole, and so is a product of several factors,\nsuch as ",
+        formula(r"\partial L/\partial o \odot o \odot (1 - o)"),
+        " (",
+        formula(r"o \odot (1 - o)"),
+        " is not rounded on its own). So every digit follows\nfrom the numbers on the page.",
     )
 
 
@@ -398,22 +402,15 @@ def framework_agreement(check: CheckReport | None) -> tuple[Paragraph, ...]:
 
 def instructions(sheet: Sheet, hand: HandPass | None, numbers: NumberFormat) -> tuple[Paragraph, ...]:
     """What a worksheet's page asks, and how its numbers are rounded when not by hand."""
-    if sheet.answers:
-        asked = paragraph(
-            "The key: every box of the worksheet filled in",
-            *when(hand, ", each number by hand arithmetic from the printed numbers before it"),
-            ".",
-        )
-    else:
-        asked = paragraph(
-            "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown,"
-            " in its gate's colour.",
-            *when(
-                hand,
-                "\nWork from the printed numbers and round each result as you go, as the hand arithmetic below"
-                " says: then every digit of yours can match the key's.",
-            ),
-        )
+    # The same on the key, the sheet filled in: its pages are the sheet's.
+    asked = paragraph(
+        "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown.",
+        *when(
+            hand,
+            "\nWork from the printed numbers and round each result as you go, as the hand arithmetic below"
+            " says: then every digit of yours can match the key's.",
+        ),
+    )
     rounded = paragraph(
         f"The numbers are rounded to {places(numbers.precision)} for display;"
         " each was computed from the unrounded values before it."

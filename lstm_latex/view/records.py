@@ -61,10 +61,12 @@ class Symbol:
 
 @dataclass(frozen=True)
 class Numbers:
-    """An array's numbers, as a matrix (a column for a vector), in a gate's colour or none."""
+    """An array's numbers, as a matrix (a column for a vector), in a gate's colour or none; given
+    to a worksheet, with as many decimals as they were given with (0.7, not 0.7000)."""
 
     array: Array
     gate: str | None = None
+    given: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def _math(term: Term, typeset: Typeset) -> str:
     if isinstance(term, Glued):
         return term.before + _math(term.term, typeset) + term.text
     if isinstance(term, Numbers):
-        return typeset.paint(typeset.matrix(term.array), term.gate)
+        return typeset.paint(typeset.given(term.array) if term.given else typeset.matrix(term.array), term.gate)
     if isinstance(term, Answer):
         return typeset.answer(term.value, filled=term.filled)
     if isinstance(term, Symbols):

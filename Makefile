@@ -7,14 +7,14 @@ PRECOMPILED := lstm_latex/templates/precompiled-jinja/index.json
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-pictures lmodern poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo worksheet golden-vectors test quick lint tex cc katex golden bench wheel clean
+.PHONY: install demo worksheet golden-vectors test quick lint tex cc chromium katex docs golden bench wheel clean
 
 install: $(STAMP) $(PRECOMPILED)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,safetensors,keras,onnx,test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[torch,safetensors,keras,onnx,docs,test]'
 	touch $@
 
 # The built-in templates compiled ahead of time (a Python module each, and the digests in index.json),
@@ -42,6 +42,12 @@ cc:
 	@command -v gcc >/dev/null && command -v g++ >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc g++ libc6-dev >/dev/null; }
+
+# Chromium from Debian's packages, for the test that opens a page of the documentation site in a real browser.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 # KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block.
 katex: node_modules/katex/package.json
@@ -80,13 +86,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Every check: lint, types, and every test on both cores (pdflatex, KaTeX, torch and a C compiler included).
-test: install tex cc katex lint
+# The documentation site in site/ (mkdocs.yml): the guide, the CLI reference made from the commands, and a
+# gallery rendered as it is built, its math typeset by the KaTeX of `make katex`, served with the site.
+docs: install katex
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Every check: lint, types, and every test on both cores (pdflatex, KaTeX, torch, a C compiler, the site and a browser included).
+test: install tex cc chromium katex lint
 	$(BIN)/pytest -n 2
 
-# The tests that need neither pdflatex, torch, KaTeX nor a C compiler, on both cores: for the edit-test loop.
+# The tests that need neither pdflatex, torch, KaTeX, a C compiler nor a browser, on both cores: for the edit-test loop.
 quick: install
-	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex and not cc"
+	$(BIN)/pytest -n 2 -m "not latex and not torch and not katex and not cc and not docs and not browser"
 
 # Rewrite tests/golden/ from the current templates; review the diff before committing.
 golden: install
@@ -101,4 +112,4 @@ wheel: install
 	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 clean:
-	rm -rf $(VENV) node_modules build dist *.egg-info derivation.* $(dir $(PRECOMPILED))
+	rm -rf $(VENV) node_modules build dist site *.egg-info derivation.* $(dir $(PRECOMPILED))

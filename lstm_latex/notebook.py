@@ -1,5 +1,5 @@
 """How the records show themselves in Jupyter (their ``_repr_markdown_``): an example as its
-network's table, a trace as its derivation in Markdown with $$ math. torch is imported for neither."""
+network's sizes, a trace as its derivation in Markdown with $$ math. torch is imported for neither."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .selection import Selection
 
 
 def example_markdown(example: Example) -> str:
-    """The derivation's table of ``example``'s network."""
+    """``example``'s network, its sizes listed as the derivation lists them."""
     network, loss = example.network, example.inputs.loss
     rows: list[tuple[str, object]] = [("input size", network.input_size), ("hidden size", network.hidden_size)]
     rows += [("projection size", network.proj_size)] if network.proj_size else []
@@ -23,7 +23,7 @@ def example_markdown(example: Example) -> str:
         rows.append(("backward pass", "from grad_output" if loss.kind == "grad_output" else f"{loss.kind} loss"))
     cell = CELLS[network.cell]
     lines = [f"**A `torch.nn.{cell.torch_class}` ({cell.title}) from {escape_markdown(example.source)}**", ""]
-    lines += ["| | |", "| --- | ---: |", *(f"| {name} | {value} |" for name, value in rows), ""]
+    lines += [*(f"- {name}: {value}" for name, value in rows), ""]  # a list, as partials/markup.md.j2's table
     lines.append("`lstm_latex.forward(example)` computes its trace, which shows the derivation.")
     return "\n".join(lines) + "\n"
 

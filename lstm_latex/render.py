@@ -332,7 +332,9 @@ def _layout_for(width: str | TextWidth, font_size: float | None, rows: float = m
 def _paint(color: bool, written: Format) -> Callable[[str, str | None], str]:
     """Text in a gate's colour, or as it is without colour. LaTeX gets the gate's macro, which the
     preamble defines (partials/definitions.tex.j2); KaTeX and MathJax know no macros from a
-    preamble, so a portable format gets the colour's name, which xcolor knows too (a notebook made a PDF).
+    preamble, so a portable format gets the colour's name, which xcolor knows too (a notebook made a PDF),
+    as the switch ``{\\color{name}{text}}``: MathJax 2 (Jupyter's HTML export) has no ``\\textcolor``,
+    and the switch in its own group reads the same in MathJax 2 and 3, KaTeX, pandoc's MathML and LaTeX.
     Without colour the text is left plain, never in a macro: a snippet without colour prints
     plainly in a document whose other snippet defined the macros in colour."""
 
@@ -341,7 +343,7 @@ def _paint(color: bool, written: Format) -> Callable[[str, str | None], str]:
             return text
         if not written.portable:
             return rf"\lstmgate{gate}{{{text}}}"
-        return rf"\textcolor{{{GATE_COLORS[gate]}}}{{{text}}}"
+        return rf"{{\color{{{GATE_COLORS[gate]}}}{{{text}}}}}"
 
     return paint
 

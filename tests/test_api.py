@@ -1,4 +1,4 @@
-"""The public API as the README shows it, type-checked with the tests (mypy --strict)."""
+"""The public API as docs/guide/api.md shows it, type-checked with the tests (mypy --strict)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from conftest import SAMPLES, SEED
 import lstm_latex
 
 
-def test_the_readme_example_is_typed_down_to_a_gate() -> None:
+def test_the_documented_example_is_typed_down_to_a_gate() -> None:
     example = lstm_latex.load(SEED)
     trace = lstm_latex.forward(example).of(lstm_latex.LstmStep)
     activation = trace.directions[0].steps[0].i.activation  # mypy knows: an LstmStep's input gate

@@ -362,7 +362,7 @@ def test_document_says_where_each_block_is() -> None:
     )
     assert result.exit_code == 0, result.output
     assert f"The weights are read from the ONNX file `{folder / 'lstm.onnx'}`, its LSTM node `lstm`." in result.stdout
-    assert "| $W_{if}$ = `weight_ih_l0[2:4]` | `W[0, 4:6, :]` |" in result.stdout
+    assert "- $W_{if}$ = `weight_ih_l0[2:4]`: `W[0, 4:6, :]`\n" in result.stdout
 
 
 @pytest.mark.keras

@@ -357,8 +357,8 @@ def test_the_samples_header_is_what_golden_writes_for_the_seed(tmp_path: Path) -
     assert np.allclose(found, expected, rtol=1e-6, atol=1e-12)
 
 
-def test_the_readme_shows_the_c_check_in_full() -> None:
-    assert (CHECKS / "lstm_check.c").read_text() in (ROOT / "README.md").read_text()
+def test_the_documentation_shows_the_c_check_in_full() -> None:
+    assert (CHECKS / "lstm_check.c").read_text() in (ROOT / "docs" / "guide" / "trace.md").read_text()
 
 
 @pytest.mark.torch

@@ -51,6 +51,55 @@ def test_the_markdown_becomes_a_pdf_through_pandoc(latex, tmp_path: Path) -> Non
         assert f"{trace.output[-1, 0]:.4f}" in run.text
 
 
+# What nbconvert's LaTeX template (jupyter nbconvert --to pdf) gives the Markdown pandoc turns into
+# LaTeX: its packages, and pandoc's \tightlist, but not the `none` counter of pandoc's own template.
+NBCONVERT_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage{amsmath,amssymb,xcolor,longtable,booktabs,array,calc,graphicx,hyperref}
+\usepackage[a4paper,margin=1in]{geometry}
+\providecommand{\tightlist}{\setlength{\itemsep}{0pt}\setlength{\parskip}{0pt}}
+"""
+
+
+def test_the_markdown_becomes_a_pdf_as_nbconvert_makes_it(latex) -> None:  # type: ignore[no-untyped-def]
+    """`jupyter nbconvert --to pdf`: each Markdown cell and output through pandoc into LaTeX, in
+    nbconvert's own document. pandoc 3.8 and later write a table without a caption into
+    ``{\\def\\LTcaptype{none} ...}``, which a recent longtable steps as a counter that only
+    pandoc's own template defines: "No counter 'none' defined". (The longtable here may be older and
+    ignore it: the LaTeX is checked for it.) The network's sizes are a list."""
+    pypandoc = pytest.importorskip("pypandoc", reason="pandoc comes with the test extra: pypandoc-binary")
+    example = lstm_latex.load(SAMPLES / "lstm_backward.json")
+    cells = [example._repr_markdown_(), lstm_latex.forward(example)._repr_markdown_()]
+    body = "\n".join(
+        pypandoc.convert_text(cell, "latex", format="markdown+tex_math_double_backslash") for cell in cells
+    )
+    assert "\\LTcaptype" not in body
+    run = latex(NBCONVERT_PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n", name="notebook")
+    assert "Undefined color" not in run.log
+    assert "hidden size: 4" in run.text
+    assert "W_{ii}" not in run.text  # typeset, not printed as source
+
+
+def test_pandoc_writes_every_display_as_mathml() -> None:
+    r"""pandoc's HTML with --mathml (and without a math engine) reads the math itself: it knows the
+    colour switch {\color{name}{...}} (and prints it uncoloured), not \textcolor, which it left as TeX
+    on the page."""
+    pypandoc = pytest.importorskip("pypandoc", reason="pandoc comes with the test extra: pypandoc-binary")
+    trace = lstm_latex.forward(lstm_latex.load(SAMPLES / "lstm_backward.json"))
+    markdown = lstm_latex.render(trace, "markdown")
+    assert "\\textcolor" not in markdown  # nor does MathJax 2.7 know it, which nbconvert's HTML ships
+    run = subprocess.run(
+        [pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "html", "--mathml"],
+        input=markdown,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stderr == ""  # pandoc warns of each display it could not convert
+    assert run.stdout.count('<math display="block"') == len(math_blocks(markdown)) > 20
+    assert "\\" not in re.sub(r"<annotation.*?</annotation>", "", run.stdout, flags=re.DOTALL)
+
+
 def test_a_long_trace_displays_its_first_steps_and_says_how_many_are_left_out() -> None:
     trace = lstm_latex.forward(lstm_latex.load(random_lstm(2, 2, steps=150, bidirectional=True)))
     with pytest.raises(lstm_latex.RenderError, match="300 step blocks"):
@@ -85,9 +134,9 @@ def test_an_example_displays_as_its_network() -> None:
     example = lstm_latex.load(SAMPLES / "lstm_backward.json")
     shown = example._repr_markdown_()
     assert shown.startswith("**A `torch.nn.LSTM` (LSTM) from ")
-    assert "| hidden size | 4 |" in shown
-    assert "| steps T | 2 |" in shown
-    assert "| backward pass | half_sse loss |" in shown
+    assert "\n- hidden size: 4\n" in shown
+    assert "\n- steps T: 2\n" in shown
+    assert "\n- backward pass: half_sse loss\n" in shown
     assert "array(" not in shown
 
 

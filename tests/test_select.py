@@ -120,8 +120,8 @@ def test_every_cells_gates_can_be_chosen(cell: str) -> None:
 @pytest.mark.parametrize(
     ("parts", "present", "absent"),
     [
-        ("equations", ["The network", "**Equations**"], ["| hidden size |", "Parameters", "Results"]),
-        ("network", ["The network", "| hidden size |"], ["**Equations**", "Step $t = 1$"]),
+        ("equations", ["The network", "**Equations**"], ["- hidden size: ", "Parameters", "Results"]),
+        ("network", ["The network", "- hidden size: "], ["**Equations**", "Step $t = 1$"]),
         ("parameters,results", ["Parameters", "Results"], ["The network", "Step $t = 1$", "The backward pass"]),
         ("steps", ["Step $t = 1$"], ["Parameters", "Results", "The backward pass", "The network"]),
         ("backward", ["The backward pass", "step $t = 1$, backward"], ["Results", "## Parameters"]),

@@ -121,7 +121,7 @@ def test_a_format_is_its_templates_and_one_registry_entry(tmp_path: Path, monkey
     trace = lstm_latex.forward(lstm_latex.load(SEED))
     text = lstm_latex.render(trace, "notes", template_dir=tmp_path, output_format="plain", title="a title")  # type: ignore[arg-type]
     f = lstm_latex.NumberFormat().layout(trace.directions[0].steps[0].gates[1].activation, portable=True)[0]
-    assert text == f"A TITLE: \\textcolor{{{GATE_COLORS['f']}}}{{{f}}}\n"
+    assert text == f"A TITLE: {{\\color{{{GATE_COLORS['f']}}}{{{f}}}}}\n"
     assert named_by(".TXT") is plain
 
 

@@ -262,6 +262,20 @@ The end.
     assert "shrink" not in frames
 
 
+@pytest.mark.parametrize("theme", ["default", "Madrid"])
+def test_the_loss_of_seven_outputs_fits_a_4_3_frame_at_the_apis_eight_columns(latex, theme: str) -> None:  # type: ignore[no-untyped-def]
+    # output − target, beside its wide left-hand side: its matrices elided further than a line of
+    # its own would need (the API shows up to 8 columns; the command, 4)
+    document = random_lstm(2, 7, steps=2)
+    document["target"] = [[0.5, -0.25, 0.75, -1.0, 0.125, 0.0, 1.0], [-0.5, 0.25, -0.75, 1.0, -0.125, 0.5, 0.0]]
+    derivation = lstm_latex.derive(lstm_latex.load(document), check=False)
+    slides = lstm_latex.render(
+        derivation, "beamer", deck=Deck(theme, "4:3"), selection=lstm_latex.Selection.parse(parts="backward")
+    )
+    assert r"\text{output} - \text{target} &= \underbrace{" in slides  # elided
+    assert latex(slides.replace("]{beamer}", ",handout]{beamer}", 1), name="loss").overfull == []
+
+
 def test_the_beamer_template_writes_the_deck_asked_for_and_frames_name_theirs(seed) -> None:  # type: ignore[no-untyped-def]
     default = lstm_latex.render(seed, "beamer")
     assert default.startswith("\\documentclass[aspectratio=169,10pt]{beamer}\n\\usepackage[T1]{fontenc}\n")

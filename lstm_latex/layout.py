@@ -266,7 +266,9 @@ def layout_at(typeset: Typeset, width: str | TextWidth, font_size: float | None,
     displays are set in a ``font_size`` font (None: the preset's, else 10pt), with matrices of at
     most ``rows`` rows shown (on slides: what a frame holds)."""
     digits = (width if isinstance(width, TextWidth) else text_width(width)).digits(font_size)
-    typeset.room = digits - MATRIX_LABEL
+    # a frame (rows limited) has no room to spare: each matrix fits a chain's line beside a gradient
+    label = MATRIX_LABEL if rows == math.inf else GRADIENT_LABEL + INDENT + OPERATOR
+    typeset.room = digits - label
     typeset.rows = rows
     return Layout(typeset, digits - LINE_MARGIN)
 

@@ -262,18 +262,24 @@ The end.
     assert "shrink" not in frames
 
 
-@pytest.mark.parametrize("theme", ["default", "Madrid"])
-def test_the_loss_of_seven_outputs_fits_a_4_3_frame_at_the_apis_eight_columns(latex, theme: str) -> None:  # type: ignore[no-untyped-def]
-    # output − target, beside its wide left-hand side: its matrices elided further than a line of
-    # its own would need (the API shows up to 8 columns; the command, 4)
-    document = random_lstm(2, 7, steps=2)
-    document["target"] = [[0.5, -0.25, 0.75, -1.0, 0.125, 0.0, 1.0], [-0.5, 0.25, -0.75, 1.0, -0.125, 0.5, 0.0]]
+@pytest.mark.parametrize("theme", ["default", "Madrid", "metropolis"])
+def test_eight_columns_fit_a_4_3_frame(latex, theme: str) -> None:  # type: ignore[no-untyped-def]
+    # The API shows up to 8 columns (the command, 4): on a frame each matrix is elided to fit a
+    # chain's line beside a gradient, and output − target beside its own wider left-hand side.
+    document = random_lstm(2, 8, steps=2)
+    document["target"] = [
+        [0.5, -0.25, 0.75, -1.0, 0.125, 0.0, 1.0, -0.5],
+        [-0.5, 0.25, -0.75, 1.0, -0.125, 0.5, 0.0, 1.0],
+    ]
     derivation = lstm_latex.derive(lstm_latex.load(document), check=False)
-    slides = lstm_latex.render(
-        derivation, "beamer", deck=Deck(theme, "4:3"), selection=lstm_latex.Selection.parse(parts="backward")
-    )
+    backward = lstm_latex.Selection.parse(parts="backward", steps="2")
+    slides = lstm_latex.render(derivation, "beamer", deck=Deck(theme, "4:3"), selection=backward)
     assert r"\text{output} - \text{target} &= \underbrace{" in slides  # elided
-    assert latex(slides.replace("]{beamer}", ",handout]{beamer}", 1), name="loss").overfull == []
+    handout = slides.replace("]{beamer}", ",handout]{beamer}", 1)
+    if theme == "metropolis":  # twice: its section page draws its progress bar from the frames of the run before
+        latex(handout, name="wide")
+    wide = [box for box in latex(handout, name="wide").overfull if r"\hbox" in box]
+    assert wide == []  # (metropolis's own title page is too high: a \vbox, not ours)
 
 
 def test_the_beamer_template_writes_the_deck_asked_for_and_frames_name_theirs(seed) -> None:  # type: ignore[no-untyped-def]

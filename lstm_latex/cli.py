@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -791,8 +791,9 @@ def new(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(list(FORMATS)),
-    help=f"{', or '.join(f.help for f in FORMATS.values())}.  [default: from -o's extension]",
+    type=click.Choice([*FORMATS, "moodle"]),
+    help=f"{', '.join(f.help for f in FORMATS.values())}, or a Moodle quiz (Moodle XML, -o FILE.xml) of the"
+    " variants, one random question of the category a student.  [default: from -o's extension]",
 )
 @click.option(
     "--key",
@@ -825,7 +826,7 @@ def worksheet(
     file: str | None,
     output: str,
     blank: Blank,
-    output_format: OutputFormat | None,
+    output_format: str | None,
     key: Key,
     steps: Indices | None,
     asked_layers: Indices | None,
@@ -846,8 +847,10 @@ def worksheet(
     for every value it asks for, its key, and the key's numbers as JSON."""
     from .worksheet import drawn_variants, given_variant, output_names, read_names, worksheet_pieces
 
+    quiz = output_format == "moodle" or (output_format is None and Path(output).suffix.lower() == ".xml")
     outputs = output_names(output)
-    output_format, pdf = _output_format(output, output_format)
+    # a sheet's format is one of FORMATS (click's choice), a quiz none of them
+    output_format, pdf = (None, False) if quiz else _output_format(output, cast(OutputFormat | None, output_format))
     if pdf:
         raise click.UsageError(f"-o {output}: a worksheet is written as .tex or .md files, not a PDF")
     output_format = output_format or "latex"
@@ -874,6 +877,14 @@ def worksheet(
                 f" give --precision {spec.decimals} or more"
             )
         chosen = drawn_variants(spec, _seed_or_random(seed), variants, given_names)
+    asked = Selection(steps, asked_layers, directions, gates, part)
+    if quiz:
+        from .moodle import category_name, moodle_xml, quiz_variants
+        from .worksheet import worksheet_records
+
+        records = worksheet_records(chosen, blank=blank, precision=precision, tolerance=tolerance, asked=asked)
+        _write(moodle_xml(quiz_variants(records), category_name(Path(output).stem)), output)
+        return
     style = Style(NumberFormat(precision=precision), color)
     from .output import write_files
 
@@ -885,7 +896,7 @@ def worksheet(
         output_format=output_format,
         tolerance=tolerance,
         key=key,
-        asked=Selection(steps, asked_layers, directions, gates, part),
+        asked=asked,
     )
     write_files(outputs, pieces)
 

@@ -21,7 +21,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -87,6 +87,11 @@ def read_variants(path: str) -> list[QuizVariant]:
         raise error.within(path) from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(f"not a worksheet's answers with questions ({type(error).__name__}: {error})", path) from None
+
+
+def quiz_variants(records: Iterable[Mapping[str, Any]]) -> list[QuizVariant]:
+    """The variants of a worksheet's answers as ``worksheet_records`` makes them, for the quiz."""
+    return [_variant(record) for record in records]
 
 
 def _variant(record: Mapping[str, Any]) -> QuizVariant:

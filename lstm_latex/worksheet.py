@@ -18,9 +18,9 @@ from typing import Any, Literal, get_args, overload
 from .cells import CELLS
 from .errors import InputError, RenderError
 from .generate import NetworkSpec, new_network, variant_seeds
-from .latex import escape_latex
+from .latex import NumberFormat, escape_latex
 from .loaders import load, read_bounded
-from .marking import questions, template
+from .marking import Question, questions, template
 from .model import Example
 from .output_formats import OutputFormat
 from .pipeline import Derivation, derive
@@ -159,10 +159,8 @@ def worksheet_pieces(
             )
             for answers in (False, True)
         )
-        record = _record(variant, derivation)
-        marked = questions(page_answers(derivation, page), style.numbers.precision, tolerance)
-        record["questions"] = [dataclasses.asdict(question) for question in marked]
-        responses = template([(variant.heading, variant.number, marked)])
+        record = _record(variant, derivation, page, style.numbers.precision, tolerance)
+        responses = template([(variant.heading, variant.number, [Question(**q) for q in record["questions"]])])
         yield (
             sheet,
             key_text,
@@ -248,7 +246,28 @@ def require_whole(example: Example, max_size: int) -> None:
             )
 
 
-def _record(variant: Variant, derivation: Derivation) -> dict[str, Any]:
+def worksheet_records(
+    variants: Sequence[Variant],
+    *,
+    blank: Blank = "all",
+    precision: int = 4,
+    tolerance: str | None = None,
+    asked: Selection = EVERYTHING,
+) -> Iterator[dict[str, Any]]:
+    """What the answers JSON holds of each variant (its network, its trace as the key prints it,
+    and the questions its sheet asks), a variant at a time, without the sheets: for a quiz."""
+    for variant in variants:
+        require_whole(variant.example, NumberFormat(precision=precision).max_size)
+        check_asked(asked, variant.example)
+        derivation = derive(variant.example, hand=precision)
+        yield _record(variant, derivation, Sheet(blank=blank, asked=asked), precision, tolerance)
+
+
+def _record(
+    variant: Variant, derivation: Derivation, page: Sheet, precision: int, tolerance: str | None
+) -> dict[str, Any]:
+    """A variant in the answers: its number (name, seed), its network, its trace as the key prints
+    it, and the questions its ``page`` asks, each with its key and tolerance."""
     from .serialize import trace_to_dict  # the check's constants come with it: only when writing answers
 
     record: dict[str, Any] = {"variant": variant.number}
@@ -258,6 +277,8 @@ def _record(variant: Variant, derivation: Derivation) -> dict[str, Any]:
     record["weights"] = variant.weights
     # The hand values, each the decimal the key prints (to --precision decimals).
     record["trace"] = trace_to_dict(derivation.trace, None, derivation.gradients, derivation.hand)
+    marked = questions(page_answers(derivation, page), precision, tolerance)
+    record["questions"] = [dataclasses.asdict(question) for question in marked]
     return record
 
 

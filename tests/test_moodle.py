@@ -258,3 +258,14 @@ def test_each_cell_says_its_own_states_and_gates(tmp_path: Path, cell: str, stat
         assert f"the rows of the gates {gates} stacked" in said
     asked = json.loads(answers.read_text())["variants"][0]["questions"]
     assert blanks(question) == [(q["name"], q["key"], q["tolerance"]) for q in asked]
+
+
+@pytest.mark.parametrize("format_given", [["--format", "moodle"], []])
+def test_worksheet_writes_the_quiz_itself_with_format_moodle_or_an_xml_file(
+    answers: Path, tmp_path: Path, format_given: list[str]
+) -> None:
+    quiz_file = tmp_path / "week3.xml"
+    result = CliRunner().invoke(main, ["worksheet", *WORKSHEET, *format_given, "-o", str(quiz_file)])
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in tmp_path.iterdir()] == ["week3.xml"]  # the quiz alone: Moodle marks it
+    assert quiz_file.read_text(encoding="utf-8") == export(answers).stdout  # as from the sheet's answers

@@ -39,6 +39,7 @@ from .selection import EVERYTHING, PARTS, Indices, Selection
 from .slides import ASPECTS, THEMES, Deck, FrameSize
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
+from .view.records import PAPERS, Paper
 from .worksheet import KEYS, MAX_VARIANTS, WORKSHEET_PARTS, Key, Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -803,6 +804,9 @@ def new(
     help="The key: the sheet with every box filled in (page for page), or the whole derivation worked by hand.",
 )
 @_selection("Ask", WORKSHEET_PARTS, layers="asked_layers")
+@click.option(
+    "--paper", type=click.Choice(PAPERS), default="a4", show_default=True, help="The paper it is printed on (LaTeX)."
+)
 @click.option("--title", help="The sheet's title (printed literally).")
 @click.option("--precision", type=_Integer(1, 4), default=4, show_default=True, help="Decimals of every answer.")
 @click.option("--color/--no-color", default=True, show_default=True, help="A colour per gate (--no-color for print).")
@@ -833,6 +837,7 @@ def worksheet(
     directions: tuple[str, ...] | None,
     gates: tuple[str, ...] | None,
     part: tuple[str, ...] | None,
+    paper: Paper,
     title: str | None,
     precision: int,
     color: bool,
@@ -897,6 +902,7 @@ def worksheet(
         tolerance=tolerance,
         key=key,
         asked=asked,
+        paper=paper,
     )
     write_files(outputs, pieces)
 

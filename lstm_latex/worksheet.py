@@ -28,6 +28,7 @@ from .render import Style, render
 from .selection import EVERYTHING, Selection
 from .view import BLANKS, Blank, Sheet
 from .view.exercise import page_answers
+from .view.records import PAPERS, Paper
 
 MAX_VARIANTS = 500
 MAX_NAME = 200  # characters of a name in --names
@@ -87,6 +88,7 @@ def make_worksheet(
     tolerance: str | None = None,
     key: Key = "filled",
     asked: Selection = EVERYTHING,
+    paper: Paper = "a4",
 ) -> Worksheet:
     """The sheet, the key and the answers of ``variants``, each worked by hand arithmetic to the
     style's decimals (lstm_latex.hand): every number of the key follows from the printed numbers
@@ -102,6 +104,7 @@ def make_worksheet(
             tolerance=tolerance,
             key=key,
             asked=asked,
+            paper=paper,
         )
     )
     return Worksheet(*("".join(texts) for texts in zip(*pieces, strict=True)))
@@ -117,12 +120,14 @@ def worksheet_pieces(
     tolerance: str | None = None,
     key: Key = "filled",
     asked: Selection = EVERYTHING,
+    paper: Paper = "a4",
 ) -> Iterator[tuple[str, str, str, str]]:
     """make_worksheet's four texts a variant at a time: its sheet, its key (``key``: "filled" or
     "worked"), its answers and its row of the responses' CSV (with the document's start before the
     first and its end after the last), made as they are asked for, so that a class of any size is
     written in the memory of one variant. ``asked`` chooses what the sheet asks (its parts among
-    WORKSHEET_PARTS, steps, layers, directions and gates; check_asked)."""
+    WORKSHEET_PARTS, steps, layers, directions and gates; check_asked); ``paper``, "a4" or
+    "letter", what it is printed on."""
     style = style or Style()
     if blank not in BLANKS:
         raise InputError(f"no --blank {blank!r}: use one of {', '.join(BLANKS)}")
@@ -130,6 +135,8 @@ def worksheet_pieces(
         raise InputError("a worksheet needs one variant at least")
     if key not in KEYS:
         raise InputError(f"no --key {key!r}: use one of {', '.join(KEYS)}")
+    if paper not in PAPERS:
+        raise InputError(f"no --paper {paper!r}: use one of {', '.join(PAPERS)}")
     from .serialize import encode_json_item
 
     for k, variant in enumerate(variants):
@@ -147,6 +154,7 @@ def worksheet_pieces(
             first=first,
             last=last,
             asked=asked,
+            paper=paper,
         )
         sheet, key_text = (
             render(

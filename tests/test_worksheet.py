@@ -24,6 +24,7 @@ from lstm_latex.pipeline import derive
 from lstm_latex.render import Style, render
 from lstm_latex.selection import Indices, Selection
 from lstm_latex.view import BLANKS, Blank
+from lstm_latex.view.records import Paper
 from lstm_latex.worksheet import KEYS, Worksheet, drawn_variants, make_worksheet
 
 PRECISION = 3
@@ -298,10 +299,14 @@ TITLES = (
 )
 
 
-@pytest.mark.parametrize(("target", "most"), [(False, 2), (True, 4)])
-def test_a_class_of_30_prints_in_few_pages_and_the_keys_pages_are_the_sheets(latex, target: bool, most: int) -> None:  # type: ignore[no-untyped-def]
-    # An LSTM(2, 2) over T = 2, forward only (at most 2 pages a student) or with a target (at most 4).
-    made = make_worksheet(drawn_variants(NetworkSpec(target=target), 7, 30, None))
+@pytest.mark.parametrize(("target", "most", "paper"), [(False, 2, "a4"), (True, 4, "letter")])
+def test_a_class_of_30_prints_in_few_pages_and_the_keys_pages_are_the_sheets(  # type: ignore[no-untyped-def]
+    latex, target: bool, most: int, paper: Paper
+) -> None:
+    # An LSTM(2, 2) over T = 2, forward only (at most 2 pages a student) or with a target (at most 4),
+    # on A4 and on US letter, a little shorter.
+    made = make_worksheet(drawn_variants(NetworkSpec(target=target), 7, 30, None), paper=paper)
+    assert made.sheet.startswith(f"\\documentclass[11pt,{paper}paper]{{article}}")
     sheet, key = (pages(latex(text, name).pdf) for text, name in ((made.sheet, "sheet"), (made.key, "key")))
     assert len(sheet) <= 30 * most
     # Each page says whose it is and which of the variant's pages it is, counted from 1.

@@ -27,6 +27,10 @@ Blank = Literal["states", "gates", "all"]
 
 BLANKS: tuple[Blank, ...] = get_args(Blank)
 
+# The paper a worksheet is printed on: LaTeX's a4paper or letterpaper.
+Paper = Literal["a4", "letter"]
+PAPERS: tuple[Paper, ...] = get_args(Paper)
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -40,6 +44,7 @@ class Sheet:
     first: bool = True  # whether this variant opens the document
     last: bool = True  # and whether it closes it
     worked: bool = False  # a key worked out: the whole derivation by hand, rather than the sheet filled in
+    paper: Paper = "a4"  # the paper it is printed on, A4 or US letter
     # What it asks: the parts "forward", "backward" (with the loss and the parameters' gradients)
     # and "sgd", and the steps, layers, directions and gates; the values of the others it needs
     # are given (lstm_latex.worksheet.check_asked says what a network has).

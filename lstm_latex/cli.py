@@ -751,26 +751,28 @@ def new(
     in [-1, 1] with few decimals (no row all zeros), h0 and c0 zero unless --random-state."""
     from .generate import new_network
 
-    if old_steps is not None:
-        if ctx.get_parameter_source("seq_len") is not click.core.ParameterSource.DEFAULT:
-            raise click.UsageError("--steps and --seq-len both give the sequence length: give --seq-len only")
-        click.echo(
-            "Warning: new --steps is deprecated: use --seq-len for the sequence length"
-            " (--steps is the steps shown, as in render)",
-            err=True,
-        )
-        options["seq_len"] = old_steps
-    if old_layers is not None:
-        if ctx.get_parameter_source("layers") is not click.core.ParameterSource.DEFAULT:
-            raise click.UsageError("--layers and --num-layers both give the layers: give --num-layers only")
-        click.echo(
-            "Warning: new --layers is deprecated: use --num-layers for the number of layers"
-            " (--layers is the layers shown, as in render)",
-            err=True,
-        )
-        options["layers"] = old_layers
+    _renamed(ctx, options, old_steps, ("--steps", "--seq-len", "seq_len"), ("the sequence length", "the steps shown"))
+    _renamed(
+        ctx, options, old_layers, ("--layers", "--num-layers", "layers"), ("the number of layers", "the layers shown")
+    )
     spec = _spec(options)
     _write(new_network(spec, _seed_or_random(seed)), output)
+
+
+def _renamed(
+    ctx: click.Context, options: dict[str, Any], value: int | None, names: tuple[str, str, str], said: tuple[str, str]
+) -> None:
+    """An option of new's renamed (``names``: the old, the new, the field they set), still taken with
+    a warning (``said``: what both give, and what the old name means in render)."""
+    old, new, field = names
+    if value is None:
+        return
+    if ctx.get_parameter_source(field) is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError(f"{old} and {new} both give {said[0]}: give {new} only")
+    click.echo(
+        f"Warning: new {old} is deprecated: use {new} for {said[0]} ({old} is {said[1]}, as in render)", err=True
+    )
+    options[field] = value
 
 
 @_command("worksheet")

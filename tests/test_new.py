@@ -191,27 +191,21 @@ def test_variant_seeds_are_derived_from_the_seed_and_differ() -> None:
     assert all(0 <= seed < 2**64 for seed in seeds)
 
 
-def test_steps_is_the_sequence_length_no_more_but_still_drawn_with_a_warning() -> None:
-    old = run("--seed", "7", "--steps", "3")
-    assert old.exit_code == 0, old.output
-    assert old.stderr == (
-        "Warning: new --steps is deprecated: use --seq-len for the sequence length"
-        " (--steps is the steps shown, as in render)\n"
+@pytest.mark.parametrize(
+    ("old", "new", "what", "meaning"),
+    [
+        ("--steps", "--seq-len", "the sequence length", "the steps shown"),
+        ("--layers", "--num-layers", "the number of layers", "the layers shown"),
+    ],
+)
+def test_a_renamed_option_still_draws_with_a_warning(old: str, new: str, what: str, meaning: str) -> None:
+    drawn = run("--seed", "7", old, "2")
+    assert drawn.exit_code == 0, drawn.output
+    assert (
+        drawn.stderr == f"Warning: new {old} is deprecated: use {new} for {what} ({old} is {meaning}, as in render)\n"
     )
-    new = run("--seed", "7", "--seq-len", "3")
-    assert (new.stderr, new.stdout) == ("", old.stdout)
-    assert len(json.loads(new.stdout)["x"]) == 3
-    assert "--steps" not in run("--help").stdout
-
-
-def test_layers_is_the_layers_shown_no_more_but_still_drawn_with_a_warning() -> None:
-    old = run("--seed", "7", "--layers", "2")
-    assert old.exit_code == 0, old.output
-    assert old.stderr == (
-        "Warning: new --layers is deprecated: use --num-layers for the number of layers"
-        " (--layers is the layers shown, as in render)\n"
-    )
-    new = run("--seed", "7", "--num-layers", "2")
-    assert (new.stderr, new.stdout) == ("", old.stdout)
-    assert "weight_ih_l1" in json.loads(new.stdout)["state_dict"]
-    assert "--layers" not in run("--help").stdout
+    named = run("--seed", "7", new, "2")
+    assert (named.stderr, named.stdout) == ("", drawn.stdout)
+    assert f"{old} " not in run("--help").stdout
+    network = json.loads(named.stdout)
+    assert len(network["x"]) == 2 if new == "--seq-len" else "weight_ih_l1" in network["state_dict"]

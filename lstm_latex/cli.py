@@ -396,6 +396,11 @@ def render_(
     numbers = NumberFormat(
         precision=NumberFormat.precision if precision is None else precision, significant=sig, max_size=max_size
     )
+    if width is not None and "\\" in width:  # a length of the host's: measured with its class, or a usage error
+        try:
+            text_width(width, None if host is None else host_named(host))
+        except RenderError as error:
+            raise click.BadParameter(str(error), param_hint="'--width'") from None
     example = _load(file, inputs, prefix, cell)
     selection = Selection(steps, layers, directions, gates, part)
     derivation = _derive(example, check, numbers.precision if hand else None, selection, max_steps)

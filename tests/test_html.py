@@ -1,0 +1,211 @@
+"""The derivation as one web page (-o derivation.html, --format html): HTML text, the same parts
+as the document, KaTeX and its fonts inside it, and, in Debian's Chromium, every formula typeset,
+no console message, sections, steps and gates that fold."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SEED
+
+import lstm_latex.html
+from lstm_latex.cli import main
+
+ARTIFACTS = ROOT / "build" / "test-html"  # the browser tests' screenshot, kept for a reader
+
+
+def rendered(tmp_path: Path, *args: str, name: str = "seed.html") -> str:
+    if not (lstm_latex.html.KATEX / "katex.min.js").is_file():
+        pytest.skip("the package carries no KaTeX: run `make katex` (needs node and npm)")
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "-o", str(tmp_path / name), *args])
+    assert result.exit_code == 0, result.output
+    return (tmp_path / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("page")
+    rendered(folder)
+    return folder / "seed.html"
+
+
+def test_an_html_name_gets_one_page_with_html_text(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith('<!DOCTYPE html>\n<html lang="en">\n')
+    assert text.rstrip().endswith("</html>")
+    assert "<h1>A worked LSTM forward pass</h1>" in text
+    assert "<h2>The network</h2>" in text
+    assert "<h2>Step $t = 1$</h2>" in text
+    assert '<details class="part" open>\n<summary>Input gate</summary>' in text
+    assert "<p>The derivation follows <code>torch.nn.LSTM</code> step by step" in text
+    assert '<tr><th scope="row">hidden size</th><td>4</td></tr>' in text
+    body = text[text.index("<main>") : text.index("</main>")]
+    assert not re.search(
+        r"^#|^\*\*|^- |\$\$|\\begin\{align\*\}", body, flags=re.MULTILINE
+    )  # no Markdown, no LaTeX's own
+
+
+def test_the_format_is_named_or_chosen_by_the_name(tmp_path: Path) -> None:
+    by_name = rendered(tmp_path, name="a.htm")
+    assert rendered(tmp_path, "--format", "html", name="b.html") == by_name
+    result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == by_name
+
+
+def test_the_page_fetches_nothing_katex_and_its_woff2_fonts_are_inside(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r"<[^>]*\s(src|href)\s*=", re.sub(r"<script>.*?</script>", "", text, flags=re.DOTALL))
+    assert re.findall(r"url\((?!data:)", text) == []
+    fonts = re.findall(r"url\(data:font/woff2;base64,", text)
+    assert len(fonts) == len(list((lstm_latex.html.KATEX / "fonts").glob("*.woff2"))) == 20
+    assert 'format("woff")' not in text
+    assert 'format("truetype")' not in text
+    assert text.count("<script>") == 2  # KaTeX, and the page's own
+
+
+def test_the_same_numbers_as_the_markdown(tmp_path: Path) -> None:
+    page = rendered(tmp_path)
+    markdown = rendered(tmp_path, name="seed.md")
+    numbers = re.compile(r"-?\d+\.\d{4}")
+    assert numbers.findall(html.unescape(page[page.index("<main>") : page.index("</main>")])) == numbers.findall(
+        markdown
+    )
+
+
+def test_user_text_is_literal_html(tmp_path: Path) -> None:
+    page = rendered(tmp_path, "--title", "<b>Costs</b> & $5 \\emph")
+    assert '<h1>&lt;b&gt;Costs&lt;/b&gt; &amp; <span class="literal">$</span>5 \\emph</h1>' in page
+    assert "<title>&lt;b&gt;Costs&lt;/b&gt; &amp; $5 \\emph</title>" in page
+
+
+def test_without_katex_the_page_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lstm_latex.html, "KATEX", tmp_path / "nowhere")
+    lstm_latex.html.katex.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "-o", str(tmp_path / "a.html")])
+    finally:
+        lstm_latex.html.katex.cache_clear()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the HTML page carries KaTeX, which this copy of lstm-latex lacks")
+    assert "make katex" in result.output
+    assert not (tmp_path / "a.html").exists()
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("Chromium is not installed: run `make chromium` (Debian's package)")
+    return found
+
+
+def opened(page: Path, profile: Path, probe: str = "") -> tuple[str, list[str]]:
+    """The DOM ``page`` leaves in headless Chromium once its scripts ran (and ``probe``, a script
+    run after them, whose report is what it writes into the page), and the console's messages."""
+    probed = page.with_name(page.stem + "-probed.html")
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", f"<script>{probe}</script>\n</body>"))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", "--enable-logging=stderr"]
+    run = subprocess.run(
+        [chromium(), *flags, "--v=0", "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return run.stdout, re.findall(r":CONSOLE[^\]]*\] (.*)", run.stderr)
+
+
+def report(dom: str) -> object:
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.DOTALL)
+    assert found, "the probe wrote no report"
+    return json.loads(html.unescape(found[1]))
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(page: Path, tmp_path: Path) -> None:
+    dom, console = opened(page, tmp_path)
+    assert console == []
+    source = page.read_text(encoding="utf-8")
+    displays = source.count('<div class="display">')
+    inline = sum(line.count("$") // 2 for line in source[source.index("<main>") : source.index("</main>")].splitlines())
+    assert dom.count('class="katex-display"') == displays > 10
+    assert dom.count('<span class="katex">') == displays + inline
+    assert "katex-error" not in dom[dom.index("<main>") : dom.index("</main>")]
+    main_text = re.sub(
+        r"<annotation.*?</annotation>|<[^>]+>", "", dom[dom.index("<main>") : dom.index("</main>")], flags=re.DOTALL
+    )
+    assert "$" not in main_text
+    assert "\\" not in html.unescape(main_text)
+
+
+FOLDING = """
+const report = {};
+const main = document.querySelector("main");
+report.sections = [...main.querySelectorAll("details.section > summary > h2")].map((h) => h.textContent);
+report.parts = [...main.querySelectorAll("details.part > summary")].map((s) => s.textContent);
+report.open = [...main.querySelectorAll("details")].every((d) => d.open);
+const step = [...main.querySelectorAll("details.section")]
+  .find((d) => d.querySelector("h2").textContent.startsWith("Step"));
+step.querySelector("summary").click();
+report.folded = !step.open && !step.querySelector(".katex-display").checkVisibility();
+step.querySelector("summary").click();
+report.unfolded = step.open && step.querySelector(".katex-display").checkVisibility();
+report.focusable = [...main.querySelectorAll("summary")]
+  .every((s) => { s.focus(); return document.activeElement === s; });
+const pre = document.createElement("pre");
+pre.id = "probe";
+pre.textContent = JSON.stringify(report);
+document.body.append(pre);
+"""
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_in_chromium_sections_steps_and_gates_fold_and_take_the_keyboards_focus(page: Path, tmp_path: Path) -> None:
+    dom, console = opened(page, tmp_path, FOLDING)
+    assert console == []
+    assert report(dom) == {
+        "sections": ["The network", "Parameters", "Step t=1t = 1t=1", "Results"],
+        "parts": [
+            "Equations",
+            *["Input gate", "Forget gate", "Cell candidate", "Output gate"] * 2,
+            "Cell state",
+            "Hidden state",
+        ],
+        "open": True,
+        "folded": True,
+        "unfolded": True,
+        "focusable": True,
+    }
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_a_screenshot_of_the_page_is_kept(page: Path, tmp_path: Path) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    screenshot = ARTIFACTS / "seed.png"
+    screenshot.unlink(missing_ok=True)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}", "--hide-scrollbars"]
+    subprocess.run(
+        [
+            chromium(),
+            *flags,
+            "--window-size=1000,1400",
+            "--virtual-time-budget=5000",
+            f"--screenshot={screenshot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    print(f"screenshot: {screenshot}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .errors import RenderError
+from .explore import chains
 from .view.prose import Paragraph
 from .view.records import Block
 
@@ -84,4 +85,4 @@ def heading(index: int | None, title: str) -> str:
 
 
 # What the page's templates call (the global `page`).
-PAGE = SimpleNamespace(katex=katex, heading=heading, paragraphs=paragraphs)
+PAGE = SimpleNamespace(katex=katex, heading=heading, paragraphs=paragraphs, chains=chains)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -209,3 +210,74 @@ def test_a_screenshot_of_the_page_is_kept(page: Path, tmp_path: Path) -> None:
     )
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     print(f"screenshot: {screenshot}")
+
+
+POINTING = """
+const report = [];
+for (const cell of document.querySelectorAll("main .computed")) {
+  cell.focus();
+  report.push({
+    at: cell.dataset.place,
+    focused: document.activeElement === cell,
+    pointed: [...document.querySelectorAll(".pointed")].map((e) => e.dataset.place),
+    operands: [...document.querySelectorAll(".operand")].map((e) => e.dataset.place).sort(),
+    line: cell.closest(".display").nextElementSibling.textContent,
+  });
+  cell.blur();
+}
+const first = document.querySelector("main .computed");
+first.dispatchEvent(new MouseEvent("mouseenter"));
+const hovered = document.querySelectorAll(".operand").length;
+first.dispatchEvent(new MouseEvent("mouseleave"));
+const pre = document.createElement("pre");
+pre.id = "probe";
+pre.textContent = JSON.stringify({entries: report, hovered, left: document.querySelectorAll(".operand").length});
+document.body.append(pre);
+"""
+
+
+def operands(at: str) -> list[str]:
+    """The places (matrix, row, column) an entry of an LSTM gate's chain of the seed (2 inputs, 4
+    hidden units, biases) is computed from, its matrices in the display's order: W_i, x, b_i,
+    W_h, h, b_h, the two affine parts, their sum z, the activation."""
+    m, k, _ = map(int, at.split(","))
+    uses = {
+        6: [(0, k, 0), (0, k, 1), (1, 0, 0), (1, 1, 0), (2, k, 0)],  # W_i x + b_i: row k of W_i, x, b_i's entry k
+        7: [*((3, k, j) for j in range(4)), *((4, j, 0) for j in range(4)), (5, k, 0)],  # W_h h + b_h
+        8: [(6, k, 0), (7, k, 0)],  # z: the two affine parts
+        9: [(8, k, 0)],  # the activation of z
+    }[m]
+    return sorted(",".join(map(str, place)) for place in uses)
+
+
+def evaluated(line: str) -> tuple[float, float]:
+    """The arithmetic of a line (products and sums, or an activation of one number) in float, and its result."""
+    left, result = line.replace("−", "-").replace("(", " ").replace(")", " ").split(" = ")
+    if left.startswith("σ"):
+        return 1 / (1 + math.exp(-float(left[1:]))), float(result)
+    if left.startswith("tanh"):
+        return math.tanh(float(left[4:])), float(result)
+    terms = [[float(f) for f in term.split(" · ")] for term in left.split(" + ")]
+    return sum(math.prod(term) for term in terms), float(result)
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operands(page: Path, tmp_path: Path) -> None:
+    dom, console = opened(page, tmp_path, POINTING)
+    assert console == []
+    found = report(dom)
+    assert isinstance(found, dict)
+    entries = found["entries"]
+    # the seed's one step: four gates, each computing two affine parts, their sum and the activation, of 4 entries
+    assert len(entries) == 4 * 4 * 4
+    for entry in entries:
+        assert entry["focused"]
+        assert entry["pointed"] == [entry["at"]]
+        assert entry["operands"] == operands(entry["at"])
+        computed, result = evaluated(entry["line"])
+        assert computed == pytest.approx(result, abs=1e-4), entry["line"]
+    assert entries[0]["line"] == "−0.3600 · 0.5000 + 0.0300 · 0.1000 + 0.4700 = 0.2930"  # W_ii x_1 + b_ii, first entry
+    assert entries[8]["line"] == "0.2930 + (−0.1792) = 0.1138"  # z's first entry: the two affine parts
+    assert entries[15]["line"] == "σ(0.1941) = 0.5484"  # i_1's last entry
+    assert (found["hovered"], found["left"]) == (5, 0)

@@ -6,12 +6,12 @@ display and checks that each prints the numbers listed here before it marks anyt
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .cells import Cell, Step
+from .cells import Cell, LstmStep, Step
 from .latex import NumberFormat
 from .model import Array, Gate, GateParams
 from .selection import Selection
@@ -73,9 +73,58 @@ def gate_chain(gp: GateParams, s: Step, g: Gate, numbers: NumberFormat, function
         parts = ((at["x_affine"], k, 0), (at["h_affine"], k, 0))
         summed = _sum([], [g.input_affine[k], g.hidden_affine[k]], g.preactivation[k], numbers)
         entries.append(Entry((at["z"], k, 0), parts, summed))
-        z, a = (_minus(numbers.number(value[k])) for value in (g.preactivation, g.activation))
+        z, a = (_number(value[k], numbers) for value in (g.preactivation, g.activation))
         entries.append(Entry((at["a"], k, 0), ((at["z"], k, 0),), f"{FUNCTIONS[function]}({z}) = {a}"))
     return Chain(tuple(p for p in printed if p is not None), tuple(entries))
+
+
+def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
+    """An LSTM step's state updates as their displays print them: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    (the two products, then their sum), and h_t = o_t ⊙ tanh(c_t) (tanh(c_t), then the product);
+    none with a projection, whose display has W_hr's product too."""
+    if s.h_unprojected is not None:
+        return []
+    cell = [s.f.activation, s.c_prev, s.i.activation, s.g.activation, s.forget_term, s.input_term, s.c]
+    hidden = [s.o.activation, s.c, s.o.activation, s.tanh_c, s.h]
+    return [
+        _chain(
+            cell,
+            numbers,
+            lambda k: [
+                Entry(
+                    (4, k, 0),
+                    ((0, k, 0), (1, k, 0)),
+                    _sum([(s.f.activation[k], s.c_prev[k])], [], s.forget_term[k], numbers),
+                ),
+                Entry(
+                    (5, k, 0),
+                    ((2, k, 0), (3, k, 0)),
+                    _sum([(s.i.activation[k], s.g.activation[k])], [], s.input_term[k], numbers),
+                ),
+                Entry(
+                    (6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], numbers)
+                ),
+            ],
+        ),
+        _chain(
+            hidden,
+            numbers,
+            lambda k: [
+                Entry((3, k, 0), ((1, k, 0),), f"tanh({_number(s.c[k], numbers)}) = {_number(s.tanh_c[k], numbers)}"),
+                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.o.activation[k], s.tanh_c[k])], [], s.h[k], numbers)),
+            ],
+        ),
+    ]
+
+
+def _chain(arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int], list[Entry]]) -> Chain | None:
+    """A display of vectors in this order, with the entries ``entries(k)`` computes at each index k."""
+    printed = [_printed(array, numbers) for array in arrays]
+    if any(p is None for p in printed):
+        return None
+    return Chain(
+        tuple(p for p in printed if p is not None), tuple(e for k in range(len(arrays[-1])) for e in entries(k))
+    )
 
 
 def chains(directions: Iterable[LabelledDirection], selection: Selection, numbers: NumberFormat, cell: Cell) -> str:
@@ -83,12 +132,20 @@ def chains(directions: Iterable[LabelledDirection], selection: Selection, number
     page cannot match: null; the GRU's n, whose hidden part the reset gate scales, too), safe
     inside a script element."""
     found = [
-        None if g.name == cell.scaled else gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
+        chain
         for d in directions
         if d.shown
         for s in selection.pick(d.trace.steps, lambda step: step.t)
-        for g in s.gates
-        if selection.shows_gate(g.name)
+        for chain in [
+            *(
+                None
+                if g.name == cell.scaled
+                else gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
+                for g in s.gates
+                if selection.shows_gate(g.name)
+            ),
+            *(lstm_states(s, numbers) if isinstance(s, LstmStep) else []),
+        ]
     ]
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
@@ -105,12 +162,13 @@ def _printed(array: Array, numbers: NumberFormat) -> tuple[tuple[str, ...], ...]
 
 def _sum(products: Sequence[tuple[float, float]], added: Sequence[float], result: float, numbers: NumberFormat) -> str:
     """``a · b + c · d + e = r``, with a minus sign, each negative number but the first in parentheses."""
-    shown = [_minus(numbers.number(value)) for pair in products for value in pair]
-    shown += [_minus(numbers.number(value)) for value in added]
+    shown = [_number(value, numbers) for pair in products for value in pair]
+    shown += [_number(value, numbers) for value in added]
     shown = [f"({text})" if k and text.startswith("−") else text for k, text in enumerate(shown)]
     products_shown = [f"{shown[2 * k]} · {shown[2 * k + 1]}" for k in range(len(products))]
-    return " + ".join([*products_shown, *shown[2 * len(products) :]]) + f" = {_minus(numbers.number(result))}"
+    return " + ".join([*products_shown, *shown[2 * len(products) :]]) + f" = {_number(result, numbers)}"
 
 
-def _minus(text: str) -> str:
-    return text.replace("-", "−")
+def _number(value: float, numbers: NumberFormat) -> str:
+    """A number as the page's line of arithmetic prints it, as its matrix does, with a minus sign."""
+    return numbers.number(value).replace("-", "−")

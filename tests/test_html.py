@@ -214,9 +214,11 @@ def test_a_screenshot_of_the_page_is_kept(page: Path, tmp_path: Path) -> None:
 
 POINTING = """
 const report = [];
+const chains = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed"));
 for (const cell of document.querySelectorAll("main .computed")) {
   cell.focus();
   report.push({
+    chain: chains.indexOf(cell.closest(".display")),
     at: cell.dataset.place,
     focused: document.activeElement === cell,
     pointed: [...document.querySelectorAll(".pointed")].map((e) => e.dataset.place),
@@ -236,17 +238,25 @@ document.body.append(pre);
 """
 
 
-def operands(at: str) -> list[str]:
-    """The places (matrix, row, column) an entry of an LSTM gate's chain of the seed (2 inputs, 4
-    hidden units, biases) is computed from, its matrices in the display's order: W_i, x, b_i,
-    W_h, h, b_h, the two affine parts, their sum z, the activation."""
+def operands(chain: int, at: str) -> list[str]:
+    """The places (matrix, row, column) an entry of the seed's step (2 inputs, 4 hidden units,
+    biases) is computed from, in the display of the step's chain (0 to 3 a gate's, 4 the cell
+    state's, 5 the hidden state's), its matrices in the display's order."""
     m, k, _ = map(int, at.split(","))
-    uses = {
-        6: [(0, k, 0), (0, k, 1), (1, 0, 0), (1, 1, 0), (2, k, 0)],  # W_i x + b_i: row k of W_i, x, b_i's entry k
-        7: [*((3, k, j) for j in range(4)), *((4, j, 0) for j in range(4)), (5, k, 0)],  # W_h h + b_h
-        8: [(6, k, 0), (7, k, 0)],  # z: the two affine parts
-        9: [(8, k, 0)],  # the activation of z
-    }[m]
+    gate = {
+        # W_i, x, b_i, W_h, h, b_h, W_i x + b_i, W_h h + b_h, their sum z, the activation of z
+        6: [(0, k, 0), (0, k, 1), (1, 0, 0), (1, 1, 0), (2, k, 0)],  # row k of W_i, x, b_i's entry k
+        7: [*((3, k, j) for j in range(4)), *((4, j, 0) for j in range(4)), (5, k, 0)],
+        8: [(6, k, 0), (7, k, 0)],
+        9: [(8, k, 0)],
+    }
+    cell = {
+        4: [(0, k, 0), (1, k, 0)],
+        5: [(2, k, 0), (3, k, 0)],
+        6: [(4, k, 0), (5, k, 0)],
+    }  # f, c_0, i, g, f ⊙ c_0, i ⊙ g, c
+    hidden = {3: [(1, k, 0)], 4: [(2, k, 0), (3, k, 0)]}  # o, c, o, tanh(c), h
+    uses = (gate if chain < 4 else cell if chain == 4 else hidden)[m]
     return sorted(",".join(map(str, place)) for place in uses)
 
 
@@ -269,15 +279,18 @@ def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operan
     found = report(dom)
     assert isinstance(found, dict)
     entries = found["entries"]
-    # the seed's one step: four gates, each computing two affine parts, their sum and the activation, of 4 entries
-    assert len(entries) == 4 * 4 * 4
+    # the seed's one step: four gates, each computing two affine parts, their sum and the activation;
+    # the cell state's two products and their sum; tanh(c_1) and h_1: of 4 entries each
+    assert [entry["chain"] for entry in entries] == [0] * 16 + [1] * 16 + [2] * 16 + [3] * 16 + [4] * 12 + [5] * 8
     for entry in entries:
         assert entry["focused"]
         assert entry["pointed"] == [entry["at"]]
-        assert entry["operands"] == operands(entry["at"])
+        assert entry["operands"] == operands(entry["chain"], entry["at"])
         computed, result = evaluated(entry["line"])
         assert computed == pytest.approx(result, abs=1e-4), entry["line"]
     assert entries[0]["line"] == "−0.3600 · 0.5000 + 0.0300 · 0.1000 + 0.4700 = 0.2930"  # W_ii x_1 + b_ii, first entry
     assert entries[8]["line"] == "0.2930 + (−0.1792) = 0.1138"  # z's first entry: the two affine parts
     assert entries[15]["line"] == "σ(0.1941) = 0.5484"  # i_1's last entry
+    assert entries[64]["line"] == "0.3828 · (−0.4700) = −0.1799"  # f_1 ⊙ c_0's first entry
+    assert entries[-1]["line"] == "0.5631 · 0.1270 = 0.0715"  # h_1's last entry
     assert (found["hovered"], found["left"]) == (5, 0)

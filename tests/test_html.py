@@ -70,6 +70,7 @@ def test_the_page_fetches_nothing_katex_and_its_woff2_fonts_are_inside(page: Pat
     assert 'format("woff")' not in text
     assert 'format("truetype")' not in text
     assert text.count("<script>") == 2  # KaTeX, and the page's own
+    assert len(text.encode()) < 700_000  # BENCHMARKS.md: KaTeX 644 KB, the derivation 15 KB
 
 
 def test_the_same_numbers_as_the_markdown(tmp_path: Path) -> None:
@@ -294,3 +295,44 @@ def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operan
     assert entries[64]["line"] == "0.3828 · (−0.4700) = −0.1799"  # f_1 ⊙ c_0's first entry
     assert entries[-1]["line"] == "0.5631 · 0.1270 = 0.0715"  # h_1's last entry
     assert (found["hovered"], found["left"]) == (5, 0)
+
+
+SLIDING = """
+const bar = document.querySelector(".steps");
+const slider = bar.querySelector("input");
+const visible = () => [...document.querySelectorAll("[data-step]")]
+  .filter((h) => h.checkVisibility()).map((h) => h.dataset.step);
+const report = {opened: visible(), bars: document.querySelectorAll(".steps").length};
+slider.value = 2;
+slider.dispatchEvent(new Event("input"));
+report.moved = visible();
+report.said = [bar.querySelector("output").textContent, slider.getAttribute("aria-valuetext")];
+bar.querySelector("button").click();
+report.every = visible();
+window.dispatchEvent(new Event("beforeprint"));
+report.printed = [...document.querySelectorAll("details")].every((d) => d.open && !d.hidden);
+const pre = document.createElement("pre");
+pre.id = "probe";
+pre.textContent = JSON.stringify(report);
+document.body.append(pre);
+"""
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) -> None:
+    network = tmp_path / "long.json"
+    made = CliRunner().invoke(main, ["new", "--seq-len", "5", "--target", "--seed", "7", "-o", str(network)])
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "long.html")])
+    assert result.exit_code == 0, result.output
+    dom, console = opened(tmp_path / "long.html", tmp_path / "profile", SLIDING)
+    assert console == []
+    assert report(dom) == {
+        "opened": ["1", "2", "3", "4", "5"],  # the forward steps (the backward ones are not on the slider)
+        "bars": 1,
+        "moved": ["3"],
+        "said": ["t = 3", "step t = 3"],
+        "every": ["1", "2", "3", "4", "5"],
+        "printed": True,
+    }

@@ -6,19 +6,22 @@ display and checks that each prints the numbers listed here before it marks anyt
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .cells import Cell, LstmStep, Step
+from .cells import Cell, LstmGrad, LstmStep, Step
 from .latex import NumberFormat
 from .model import Array, Gate, GateParams
 from .selection import Selection
-from .view.directions import LabelledDirection
+from .view.directions import LabelledDirection, LabelledGradients
 
 FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}  # an activation as the arithmetic line names it
-Place = tuple[int, int, int]  # a matrix of the display (by its order there), a row and a column of it
+# A matrix of the display (by its order there), a row and a column of it; and the chain of another
+# display, for a forward value a backward entry uses.
+Place = tuple[int, int, int] | tuple[int, int, int, int]
+Ref = tuple[int, int]  # a matrix of another display: its chain's place in the page's list, the matrix's in the chain
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,71 @@ def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
     ]
 
 
+def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapping[str, Ref]) -> list[Chain | None]:
+    """An LSTM step's backward displays as they print: ∂L/∂h_t, then the output gate's ∂L/∂o_t and
+    δ_o, ∂L/∂c_t, and the input gate's, the forget gate's and the cell candidate's. An entry uses
+    the entries its arithmetic reads in its own display and, where ``forward`` has them (a name:
+    its chain and matrix), the forward values in theirs: o_t, tanh(c_t), i_t, f_t, g_t, c_{t-1}.
+    None with a projection, whose displays have W_hr's product too."""
+    if s.h_unprojected is not None:
+        return []
+
+    def n(value: float, first: bool = False) -> str:
+        """A number of a line, in parentheses where it is negative and not the line's first or result."""
+        text = _number(value, numbers)
+        return f"({text})" if text.startswith("−") and not first else text
+
+    def used(k: int, *names: str) -> tuple[Place, ...]:
+        return tuple((m, k, 0, chain) for chain, m in (forward[name] for name in names if name in forward))
+
+    def gate(name: str, d: Array, factor: str) -> Chain | None:
+        """∂L/∂k_t = d ⊙ a forward value (``factor``), then δ_k = ∂L/∂k_t ⊙ the activation's derivative."""
+        a, grad = getattr(s, name).activation, getattr(g, name)
+        value = s.tanh_c if factor == "tanh_c" else s.c_prev if factor == "c_prev" else getattr(s, factor).activation
+
+        def entries(k: int) -> list[Entry]:
+            dk, delta = grad.activation[k], grad.preactivation[k]
+            derivative = f"(1 − {n(a[k])}²)" if name == "g" else f"{n(a[k])} · (1 − {n(a[k])})"
+            return [
+                Entry((2, k, 0), ((0, k, 0), (1, k, 0), *used(k, factor)), _sum([(d[k], value[k])], [], dk, numbers)),
+                Entry(
+                    (6, k, 0),
+                    ((3, k, 0), (4, k, 0), (5, k, 0), *used(k, name)),
+                    f"{n(dk, True)} · {derivative} = {n(delta, True)}",
+                ),
+            ]
+
+        return _chain([d, value, grad.activation, grad.activation, a, a, grad.preactivation], numbers, entries)
+
+    o = s.o.activation
+    return [
+        _chain(
+            [g.dh_output, g.dh_next, g.dh],
+            numbers,
+            lambda k: [
+                Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], numbers))
+            ],
+        ),
+        gate("o", g.dh, "tanh_c"),
+        _chain(
+            [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
+            numbers,
+            lambda k: [
+                Entry(
+                    (5, k, 0),
+                    (*((m, k, 0) for m in range(5)), *used(k, "o", "tanh_c")),
+                    # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
+                    f"{n(g.dc_next[k], True)} + {n(g.dh[k])} · {n(o[k])} · (1 − {n(s.tanh_c[k])}²)"
+                    f" = {n(g.dc[k], True)}",
+                )
+            ],
+        ),
+        gate("i", g.dc, "g"),
+        gate("f", g.dc, "c_prev"),
+        gate("g", g.dc, "i"),
+    ]
+
+
 def _chain(arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int], list[Entry]]) -> Chain | None:
     """A display of vectors in this order, with the entries ``entries(k)`` computes at each index k."""
     printed = [_printed(array, numbers) for array in arrays]
@@ -127,28 +195,47 @@ def _chain(arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[in
     )
 
 
-def chains(directions: Iterable[LabelledDirection], selection: Selection, numbers: NumberFormat, cell: Cell) -> str:
-    """The gate chains the steps' sections show, in their order, as the page's JSON (a chain the
-    page cannot match: null; the GRU's n, whose hidden part the reset gate scales, too), safe
-    inside a script element."""
-    found = [
-        chain
-        for d in directions
-        if d.shown
-        for s in selection.pick(d.trace.steps, lambda step: step.t)
-        for chain in [
-            *(
-                None
-                if g.name == cell.scaled
-                else gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
-                for g in s.gates
-                if selection.shows_gate(g.name)
-            ),
-            *(lstm_states(s, numbers) if isinstance(s, LstmStep) else []),
-        ]
-    ]
+def chains(
+    directions: Iterable[LabelledDirection],
+    selection: Selection,
+    numbers: NumberFormat,
+    cell: Cell,
+    backward: Iterable[LabelledGradients] | None,
+) -> str:
+    """The chains the steps' sections show, forward then backward, in their order, as the page's
+    JSON (a chain the page cannot match: null; the GRU's n, whose hidden part the reset gate
+    scales, too), safe inside a script element."""
+    found: list[Chain | None] = []
+    forward: dict[tuple[int, int], dict[str, Ref]] = {}  # a direction's step: its forward values' places
+    for d in directions:
+        for s in selection.pick(d.trace.steps, _t) if d.shown else []:
+            at = forward.setdefault((id(d.trace), s.t), {})
+            for g in s.gates:
+                if selection.shows_gate(g.name):
+                    chain = (
+                        None
+                        if g.name == cell.scaled
+                        else gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
+                    )
+                    if chain is not None:
+                        at[g.name] = (len(found), len(chain.matrices) - 1)  # its activation, the chain's last matrix
+                    found.append(chain)
+            states = lstm_states(s, numbers) if isinstance(s, LstmStep) else []
+            # c_{t-1} in the cell state's display, tanh(c_t) in the hidden state's
+            for chain, (name, m) in zip(states, [("c_prev", 1), ("tanh_c", 3)][: len(states)], strict=True):
+                if chain is not None:
+                    at[name] = (len(found), m)
+                found.append(chain)
+    for b in backward or []:
+        for s, grad in b.shown_steps if b.direction.shown else []:
+            if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
+                found += lstm_backward(s, grad, numbers, forward.get((id(b.direction.trace), s.t), {}))
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _t(step: Step) -> int:
+    return step.t
 
 
 def _printed(array: Array, numbers: NumberFormat) -> tuple[tuple[str, ...], ...] | None:

@@ -262,14 +262,12 @@ def operands(chain: int, at: str) -> list[str]:
 
 
 def evaluated(line: str) -> tuple[float, float]:
-    """The arithmetic of a line (products and sums, or an activation of one number) in float, and its result."""
-    left, result = line.replace("−", "-").replace("(", " ").replace(")", " ").split(" = ")
-    if left.startswith("σ"):
-        return 1 / (1 + math.exp(-float(left[1:]))), float(result)
-    if left.startswith("tanh"):
-        return math.tanh(float(left[4:])), float(result)
-    terms = [[float(f) for f in term.split(" · ")] for term in left.split(" + ")]
-    return sum(math.prod(term) for term in terms), float(result)
+    """A line's arithmetic (products, sums, powers, 1 − a number, σ or tanh of one) in float, and its result."""
+    left, result = line.replace("−", "-").split(" = ")
+    python = left.replace("·", "*").replace("²", "**2").replace("σ", "sigmoid")
+    assert re.fullmatch(r"[-+*() .0-9]*|(sigmoid|tanh)\([-.0-9]+\)", python), line
+    functions = {"sigmoid": lambda z: 1 / (1 + math.exp(-z)), "tanh": math.tanh}
+    return float(eval(python, {"__builtins__": {}}, functions)), float(result)
 
 
 @pytest.mark.katex
@@ -336,3 +334,71 @@ def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) 
         "every": ["1", "2", "3", "4", "5"],
         "printed": True,
     }
+
+
+BACKWARD = """
+const step = (element) => {
+  const heading = element.closest("details.section").querySelector(":scope > summary > *");
+  return heading.dataset.step ? "forward " + heading.dataset.step : "backward " + heading.dataset.backward;
+};
+const report = {chains: JSON.parse(document.getElementById("chains").textContent).length, entries: []};
+report.marked = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed")).length;
+for (const cell of document.querySelectorAll("main .computed")) {
+  if (step(cell).startsWith("forward")) continue;
+  cell.focus();
+  const operands = [...document.querySelectorAll(".operand")]
+    .filter((o) => o.closest(".display") !== cell.closest(".display"));
+  report.entries.push({
+    step: step(cell),
+    line: cell.closest(".display").nextElementSibling.textContent,
+    forward: operands.map((o) => [step(o), o.closest("details.part").firstElementChild.textContent, o.textContent]),
+  });
+  cell.blur();
+}
+const pre = document.createElement("pre");
+pre.id = "probe";
+pre.textContent = JSON.stringify(report);
+document.body.append(pre);
+"""
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(tmp_path: Path) -> None:
+    network = tmp_path / "long.json"
+    made = CliRunner().invoke(
+        main, ["new", "--seq-len", "2", "--hidden-size", "3", "--target", "--seed", "7", "-o", str(network)]
+    )
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "long.html")])
+    assert result.exit_code == 0, result.output
+    dom, console = opened(tmp_path / "long.html", tmp_path / "profile", BACKWARD)
+    assert console == []
+    found = report(dom)
+    assert isinstance(found, dict)
+    # a step's four gates and two states forward; its ∂L/∂h_t, four gates and ∂L/∂c_t backward: every one marked
+    assert found["marked"] == found["chains"] == 2 * (6 + 6)
+    entries = found["entries"]
+    # per backward step and unit: ∂L/∂h_t; ∂L/∂o_t, δ_o; ∂L/∂c_t; and ∂L/∂k_t, δ_k of i, f and g
+    assert len(entries) == 2 * 3 * (1 + 2 + 1 + 3 * 2)
+    for entry in entries:
+        t = entry["step"].split()[1]
+        assert [step for step, _, _ in entry["forward"]] == [f"forward {t}"] * len(entry["forward"])
+        for _, _, value in entry["forward"]:  # a forward value the line's arithmetic reads
+            assert f"{value} " in entry["line"] or f"({value})" in entry["line"] or f"{value}²" in entry["line"]
+        computed, printed = evaluated(entry["line"])
+        assert computed == pytest.approx(printed, abs=2e-4), entry["line"]
+    # which forward values each gradient uses, by the part of the forward step that prints them:
+    # ∂L/∂h_t none; ∂L/∂o_t tanh(c_t) (the hidden state's), δ_o o_t; ∂L/∂c_t o_t and tanh(c_t);
+    # ∂L/∂i_t g_t, δ_i i_t; ∂L/∂f_t c_{t-1} (the cell state's), δ_f f_t; ∂L/∂g_t i_t, δ_g g_t
+    used = [[], ["Hidden state"], ["Output gate"], ["Output gate", "Hidden state"], ["Cell candidate"], ["Input gate"]]
+    used += [["Cell state"], ["Forget gate"], ["Input gate"], ["Cell candidate"]]
+    per_step = [parts for parts in used for _ in range(3)]  # 3 units
+    assert [[part for _, part, _ in entry["forward"]] for entry in entries] == per_step * 2
+    assert [entry["step"] for entry in entries] == ["backward 2"] * 30 + ["backward 1"] * 30
+    assert entries[3] == {
+        "step": "backward 2",
+        "line": "−0.5446 · (−0.1852) = 0.1009",  # ∂L/∂o_2 = ∂L/∂h_2 ⊙ tanh(c_2), first unit
+        "forward": [["forward 2", "Hidden state", "−0.1852"]],
+    }
+    assert entries[9]["line"] == "0.0000 + (−0.5446) · 0.2410 · (1 − (−0.1852)²) = −0.1268"  # ∂L/∂c_2

@@ -124,16 +124,25 @@ def opened(page: Path, profile: Path, probe: str = "") -> tuple[str, list[str]]:
     return run.stdout, re.findall(r":CONSOLE[^\]]*\] (.*)", run.stderr)
 
 
-def report(dom: str) -> object:
-    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.DOTALL)
+def report(dom: str, probe: str) -> object:
+    found = re.search(rf'<pre id="{probe}">(.*?)</pre>', dom, flags=re.DOTALL)
     assert found, "the probe wrote no report"
     return json.loads(html.unescape(found[1]))
 
 
+@pytest.fixture(scope="module")
+def seed_dom(page: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
+    """The seed's page in Chromium, probed for how it folds and what pointing lights up, once: the
+    probes run after the page's typesetting, and each writes its report apart."""
+    return opened(page, tmp_path_factory.mktemp("profile"), FOLDING + POINTING)
+
+
 @pytest.mark.katex
 @pytest.mark.browser
-def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(page: Path, tmp_path: Path) -> None:
-    dom, console = opened(page, tmp_path)
+def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(
+    page: Path, seed_dom: tuple[str, list[str]]
+) -> None:
+    dom, console = seed_dom
     assert console == []
     source = page.read_text(encoding="utf-8")
     displays = source.count('<div class="display">')
@@ -149,6 +158,8 @@ def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(page: P
 
 
 FOLDING = """
+{
+
 const report = {};
 const main = document.querySelector("main");
 report.sections = [...main.querySelectorAll("details.section > summary > h2")].map((h) => h.textContent);
@@ -163,18 +174,21 @@ report.unfolded = step.open && step.querySelector(".katex-display").checkVisibil
 report.focusable = [...main.querySelectorAll("summary")]
   .every((s) => { s.focus(); return document.activeElement === s; });
 const pre = document.createElement("pre");
-pre.id = "probe";
+pre.id = "folding";
 pre.textContent = JSON.stringify(report);
 document.body.append(pre);
+}
 """
 
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_in_chromium_sections_steps_and_gates_fold_and_take_the_keyboards_focus(page: Path, tmp_path: Path) -> None:
-    dom, console = opened(page, tmp_path, FOLDING)
+def test_in_chromium_sections_steps_and_gates_fold_and_take_the_keyboards_focus(
+    seed_dom: tuple[str, list[str]],
+) -> None:
+    dom, console = seed_dom
     assert console == []
-    assert report(dom) == {
+    assert report(dom, "folding") == {
         "sections": ["The network", "Parameters", "Step t=1t = 1t=1", "Results"],
         "parts": [
             "Equations",
@@ -214,6 +228,8 @@ def test_a_screenshot_of_the_page_is_kept(page: Path, tmp_path: Path) -> None:
 
 
 POINTING = """
+{
+
 const report = [];
 const chains = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed"));
 for (const cell of document.querySelectorAll("main .computed")) {
@@ -233,9 +249,10 @@ first.dispatchEvent(new MouseEvent("mouseenter"));
 const hovered = document.querySelectorAll(".operand").length;
 first.dispatchEvent(new MouseEvent("mouseleave"));
 const pre = document.createElement("pre");
-pre.id = "probe";
+pre.id = "pointing";
 pre.textContent = JSON.stringify({entries: report, hovered, left: document.querySelectorAll(".operand").length});
 document.body.append(pre);
+}
 """
 
 
@@ -272,10 +289,12 @@ def evaluated(line: str) -> tuple[float, float]:
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operands(page: Path, tmp_path: Path) -> None:
-    dom, console = opened(page, tmp_path, POINTING)
+def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operands(
+    seed_dom: tuple[str, list[str]],
+) -> None:
+    dom, console = seed_dom
     assert console == []
-    found = report(dom)
+    found = report(dom, "pointing")
     assert isinstance(found, dict)
     entries = found["entries"]
     # the seed's one step: four gates, each computing two affine parts, their sum and the activation;
@@ -296,6 +315,8 @@ def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operan
 
 
 SLIDING = """
+{
+
 const bar = document.querySelector(".steps");
 const slider = bar.querySelector("input");
 const visible = () => [...document.querySelectorAll("[data-step]")]
@@ -310,9 +331,10 @@ report.every = visible();
 window.dispatchEvent(new Event("beforeprint"));
 report.printed = [...document.querySelectorAll("details")].every((d) => d.open && !d.hidden);
 const pre = document.createElement("pre");
-pre.id = "probe";
+pre.id = "sliding";
 pre.textContent = JSON.stringify(report);
 document.body.append(pre);
+}
 """
 
 
@@ -320,14 +342,14 @@ document.body.append(pre);
 @pytest.mark.browser
 def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) -> None:
     network = tmp_path / "long.json"
-    made = CliRunner().invoke(main, ["new", "--seq-len", "5", "--target", "--seed", "7", "-o", str(network)])
+    made = CliRunner().invoke(main, ["new", "--seq-len", "5", "--seed", "7", "-o", str(network)])
     assert made.exit_code == 0, made.output
     result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "long.html")])
     assert result.exit_code == 0, result.output
     dom, console = opened(tmp_path / "long.html", tmp_path / "profile", SLIDING)
     assert console == []
-    assert report(dom) == {
-        "opened": ["1", "2", "3", "4", "5"],  # the forward steps (the backward ones are not on the slider)
+    assert report(dom, "sliding") == {
+        "opened": ["1", "2", "3", "4", "5"],
         "bars": 1,
         "moved": ["3"],
         "said": ["t = 3", "step t = 3"],
@@ -337,6 +359,8 @@ def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) 
 
 
 BACKWARD = """
+{
+
 const step = (element) => {
   const heading = element.closest("details.section").querySelector(":scope > summary > *");
   return heading.dataset.step ? "forward " + heading.dataset.step : "backward " + heading.dataset.backward;
@@ -356,9 +380,10 @@ for (const cell of document.querySelectorAll("main .computed")) {
   cell.blur();
 }
 const pre = document.createElement("pre");
-pre.id = "probe";
+pre.id = "backward";
 pre.textContent = JSON.stringify(report);
 document.body.append(pre);
+}
 """
 
 
@@ -374,7 +399,7 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(tmp_path: P
     assert result.exit_code == 0, result.output
     dom, console = opened(tmp_path / "long.html", tmp_path / "profile", BACKWARD)
     assert console == []
-    found = report(dom)
+    found = report(dom, "backward")
     assert isinstance(found, dict)
     # a step's four gates and two states forward; its ∂L/∂h_t, four gates and ∂L/∂c_t backward: every one marked
     assert found["marked"] == found["chains"] == 2 * (6 + 6)

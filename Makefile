@@ -51,16 +51,16 @@ chromium:
 
 # KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block;
 # and copied into the package (its script, stylesheet, woff2 fonts and licence), which a web page carries.
-katex: node_modules/katex/package.json lstm_latex/katex/katex.min.js
+katex: node_modules/katex/package.json lstm_latex/katex-dist/katex.min.js
 
 node_modules/katex/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-lstm_latex/katex/katex.min.js: node_modules/katex/package.json
-	rm -rf lstm_latex/katex && mkdir -p lstm_latex/katex/fonts
-	cp node_modules/katex/LICENSE node_modules/katex/dist/katex.min.css lstm_latex/katex/
-	cp node_modules/katex/dist/fonts/*.woff2 lstm_latex/katex/fonts/
+lstm_latex/katex-dist/katex.min.js: node_modules/katex/package.json
+	rm -rf lstm_latex/katex-dist && mkdir -p lstm_latex/katex-dist/fonts
+	cp node_modules/katex/LICENSE node_modules/katex/dist/katex.min.css lstm_latex/katex-dist/
+	cp node_modules/katex/dist/fonts/*.woff2 lstm_latex/katex-dist/fonts/
 	cp node_modules/katex/dist/katex.min.js $@
 
 demo: install
@@ -119,4 +119,4 @@ wheel: install
 	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 clean:
-	rm -rf $(VENV) node_modules lstm_latex/katex build dist site *.egg-info derivation.* $(dir $(PRECOMPILED))
+	rm -rf $(VENV) node_modules lstm_latex/katex-dist build dist site *.egg-info derivation.* $(dir $(PRECOMPILED))

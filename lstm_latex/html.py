@@ -20,7 +20,7 @@ from .explore import chains
 from .view.prose import Paragraph
 from .view.records import Block
 
-KATEX = Path(__file__).parent / "katex"  # katex.min.js, katex.min.css and fonts/*.woff2
+KATEX = Path(__file__).parent / "katex-dist"  # katex.min.js, katex.min.css and fonts/*.woff2
 
 # A font's sources in KaTeX's stylesheet: its woff2 file, then the same font as woff and truetype.
 _FONT_SOURCES = re.compile(r'src:url\(fonts/([\w-]+)\.woff2\) format\("woff2"\)(?:,url\([^)]*\) format\("\w+"\))*')

@@ -108,11 +108,17 @@ def chromium() -> str:
     return found
 
 
-def opened(page: Path, profile: Path, probe: str = "") -> tuple[str, list[str]]:
-    """The DOM ``page`` leaves in headless Chromium once its scripts ran (and ``probe``, a script
-    run after them, whose report is what it writes into the page), and the console's messages."""
+def opened(page: Path, profile: Path, **probes: str) -> tuple[str, list[str]]:
+    """The DOM ``page`` leaves in headless Chromium once its scripts ran, each of ``probes`` (a
+    script run after them that makes a ``report``) having written its report into it, and the
+    console's messages."""
+    written = "".join(
+        f"<script>{{\n{probe}\nconst pre = document.createElement('pre');\npre.id = '{name}';\n"
+        "pre.textContent = JSON.stringify(report);\ndocument.body.append(pre);\n}</script>\n"
+        for name, probe in probes.items()
+    )
     probed = page.with_name(page.stem + "-probed.html")
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", f"<script>{probe}</script>\n</body>"))
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", f"{written}</body>"))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", "--enable-logging=stderr"]
     run = subprocess.run(
         [chromium(), *flags, "--v=0", "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
@@ -122,6 +128,16 @@ def opened(page: Path, profile: Path, probe: str = "") -> tuple[str, list[str]]:
         check=True,
     )
     return run.stdout, re.findall(r":CONSOLE[^\]]*\] (.*)", run.stderr)
+
+
+def network_opened(tmp_path: Path, new: list[str], **probes: str) -> tuple[str, list[str]]:
+    """A network ``lstm-latex new`` makes with these options, its page opened in Chromium with ``probes``."""
+    network = tmp_path / "network.json"
+    made = CliRunner().invoke(main, ["new", *new, "--seed", "7", "-o", str(network)])
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "network.html")])
+    assert result.exit_code == 0, result.output
+    return opened(tmp_path / "network.html", tmp_path / "profile", **probes)
 
 
 def report(dom: str, probe: str) -> object:
@@ -134,7 +150,7 @@ def report(dom: str, probe: str) -> object:
 def seed_dom(page: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
     """The seed's page in Chromium, probed for how it folds and what pointing lights up, once: the
     probes run after the page's typesetting, and each writes its report apart."""
-    return opened(page, tmp_path_factory.mktemp("profile"), FOLDING + POINTING)
+    return opened(page, tmp_path_factory.mktemp("profile"), folding=FOLDING, pointing=POINTING)
 
 
 @pytest.mark.katex
@@ -158,8 +174,6 @@ def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(
 
 
 FOLDING = """
-{
-
 const report = {};
 const main = document.querySelector("main");
 report.sections = [...main.querySelectorAll("details.section > summary > h2")].map((h) => h.textContent);
@@ -173,11 +187,6 @@ step.querySelector("summary").click();
 report.unfolded = step.open && step.querySelector(".katex-display").checkVisibility();
 report.focusable = [...main.querySelectorAll("summary")]
   .every((s) => { s.focus(); return document.activeElement === s; });
-const pre = document.createElement("pre");
-pre.id = "folding";
-pre.textContent = JSON.stringify(report);
-document.body.append(pre);
-}
 """
 
 
@@ -186,9 +195,7 @@ document.body.append(pre);
 def test_in_chromium_sections_steps_and_gates_fold_and_take_the_keyboards_focus(
     seed_dom: tuple[str, list[str]],
 ) -> None:
-    dom, console = seed_dom
-    assert console == []
-    assert report(dom, "folding") == {
+    assert report(seed_dom[0], "folding") == {
         "sections": ["The network", "Parameters", "Step t=1t = 1t=1", "Results"],
         "parts": [
             "Equations",
@@ -228,13 +235,11 @@ def test_a_screenshot_of_the_page_is_kept(page: Path, tmp_path: Path) -> None:
 
 
 POINTING = """
-{
-
-const report = [];
+const entries = [];
 const chains = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed"));
 for (const cell of document.querySelectorAll("main .computed")) {
   cell.focus();
-  report.push({
+  entries.push({
     chain: chains.indexOf(cell.closest(".display")),
     at: cell.dataset.place,
     focused: document.activeElement === cell,
@@ -248,11 +253,7 @@ const first = document.querySelector("main .computed");
 first.dispatchEvent(new MouseEvent("mouseenter"));
 const hovered = document.querySelectorAll(".operand").length;
 first.dispatchEvent(new MouseEvent("mouseleave"));
-const pre = document.createElement("pre");
-pre.id = "pointing";
-pre.textContent = JSON.stringify({entries: report, hovered, left: document.querySelectorAll(".operand").length});
-document.body.append(pre);
-}
+const report = {entries, hovered, left: document.querySelectorAll(".operand").length};
 """
 
 
@@ -292,9 +293,7 @@ def evaluated(line: str) -> tuple[float, float]:
 def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operands(
     seed_dom: tuple[str, list[str]],
 ) -> None:
-    dom, console = seed_dom
-    assert console == []
-    found = report(dom, "pointing")
+    found = report(seed_dom[0], "pointing")  # its console: test_in_chromium_every_formula_is_typeset_…
     assert isinstance(found, dict)
     entries = found["entries"]
     # the seed's one step: four gates, each computing two affine parts, their sum and the activation;
@@ -315,8 +314,6 @@ def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operan
 
 
 SLIDING = """
-{
-
 const bar = document.querySelector(".steps");
 const slider = bar.querySelector("input");
 const visible = () => [...document.querySelectorAll("[data-step]")]
@@ -330,23 +327,13 @@ bar.querySelector("button").click();
 report.every = visible();
 window.dispatchEvent(new Event("beforeprint"));
 report.printed = [...document.querySelectorAll("details")].every((d) => d.open && !d.hidden);
-const pre = document.createElement("pre");
-pre.id = "sliding";
-pre.textContent = JSON.stringify(report);
-document.body.append(pre);
-}
 """
 
 
 @pytest.mark.katex
 @pytest.mark.browser
 def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) -> None:
-    network = tmp_path / "long.json"
-    made = CliRunner().invoke(main, ["new", "--seq-len", "5", "--seed", "7", "-o", str(network)])
-    assert made.exit_code == 0, made.output
-    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "long.html")])
-    assert result.exit_code == 0, result.output
-    dom, console = opened(tmp_path / "long.html", tmp_path / "profile", SLIDING)
+    dom, console = network_opened(tmp_path, ["--seq-len", "5"], sliding=SLIDING)
     assert console == []
     assert report(dom, "sliding") == {
         "opened": ["1", "2", "3", "4", "5"],
@@ -359,8 +346,6 @@ def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) 
 
 
 BACKWARD = """
-{
-
 const step = (element) => {
   const heading = element.closest("details.section").querySelector(":scope > summary > *");
   return heading.dataset.step ? "forward " + heading.dataset.step : "backward " + heading.dataset.backward;
@@ -379,25 +364,13 @@ for (const cell of document.querySelectorAll("main .computed")) {
   });
   cell.blur();
 }
-const pre = document.createElement("pre");
-pre.id = "backward";
-pre.textContent = JSON.stringify(report);
-document.body.append(pre);
-}
 """
 
 
 @pytest.mark.katex
 @pytest.mark.browser
 def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(tmp_path: Path) -> None:
-    network = tmp_path / "long.json"
-    made = CliRunner().invoke(
-        main, ["new", "--seq-len", "2", "--hidden-size", "3", "--target", "--seed", "7", "-o", str(network)]
-    )
-    assert made.exit_code == 0, made.output
-    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "long.html")])
-    assert result.exit_code == 0, result.output
-    dom, console = opened(tmp_path / "long.html", tmp_path / "profile", BACKWARD)
+    dom, console = network_opened(tmp_path, ["--seq-len", "2", "--hidden-size", "3", "--target"], backward=BACKWARD)
     assert console == []
     found = report(dom, "backward")
     assert isinstance(found, dict)

@@ -6,12 +6,11 @@ display and checks that each prints the numbers listed here before it marks anyt
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from .cells import Cell, LstmGrad, LstmStep, Step
+from .cells import Cell, GruGrad, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .latex import NumberFormat
 from .model import Array, Gate, GateParams
 from .selection import Selection
@@ -21,6 +20,8 @@ FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}  # an activation a
 # A matrix of the display (by its order there), a row and a column of it; and the chain of another
 # display, for a forward value a backward entry uses.
 Place = tuple[int, int, int] | tuple[int, int, int, int]
+Shown = Callable[[float], str]  # a number of a chain's line of arithmetic, as its matrix prints it
+_MATRIX = re.compile(r"\\left\[\\begin\{array\}\{[rlc]*\}(.*)\\end\{array\}\\right\]", re.DOTALL)  # its entries
 Ref = tuple[int, int]  # a matrix of another display: its chain's place in the page's list, the matrix's in the chain
 
 
@@ -59,26 +60,24 @@ def gate_chain(gp: GateParams, s: Step, g: Gate, numbers: NumberFormat, function
         "a": g.activation,  # (H,)
     }
     arrays = {name: array for name, array in shown.items() if array is not None}
-    printed = [_printed(array, numbers) for array in arrays.values()]
-    if any(p is None for p in printed):
-        return None
     at = {name: place for place, name in enumerate(arrays)}  # each matrix's place in the display
-    entries: list[Entry] = []
-    for k in range(g.activation.shape[0]):
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        found = []
         for side, vector in (("i", "x"), ("h", "h")):
             W, v, b = arrays[f"W_{side}"], arrays[vector], arrays.get(f"b_{side}")
             row = [(at[f"W_{side}"], k, j) for j in range(W.shape[1])]
             column = [(at[vector], j, 0) for j in range(v.shape[0])]
             bias = [] if b is None else [(at[f"b_{side}"], k, 0)]
             affine = arrays[f"{vector}_affine"][k]
-            arithmetic = _sum(list(zip(W[k], v, strict=True)), [] if b is None else [b[k]], affine, numbers)
-            entries.append(Entry((at[f"{vector}_affine"], k, 0), (*row, *column, *bias), arithmetic))
+            arithmetic = _sum(list(zip(W[k], v, strict=True)), [] if b is None else [b[k]], affine, number)
+            found.append(Entry((at[f"{vector}_affine"], k, 0), (*row, *column, *bias), arithmetic))
         parts = ((at["x_affine"], k, 0), (at["h_affine"], k, 0))
-        summed = _sum([], [g.input_affine[k], g.hidden_affine[k]], g.preactivation[k], numbers)
-        entries.append(Entry((at["z"], k, 0), parts, summed))
-        z, a = (_number(value[k], numbers) for value in (g.preactivation, g.activation))
-        entries.append(Entry((at["a"], k, 0), ((at["z"], k, 0),), f"{FUNCTIONS[function]}({z}) = {a}"))
-    return Chain(tuple(p for p in printed if p is not None), tuple(entries))
+        summed = _sum([], [g.input_affine[k], g.hidden_affine[k]], g.preactivation[k], number)
+        applied = f"{FUNCTIONS[function]}({number(g.preactivation[k])}) = {number(g.activation[k])}"
+        return [*found, Entry((at["z"], k, 0), parts, summed), Entry((at["a"], k, 0), ((at["z"], k, 0),), applied)]
+
+    return _chain(list(arrays.values()), numbers, entries)
 
 
 def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
@@ -93,28 +92,26 @@ def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
         _chain(
             cell,
             numbers,
-            lambda k: [
+            lambda k, number: [
                 Entry(
                     (4, k, 0),
                     ((0, k, 0), (1, k, 0)),
-                    _sum([(s.f.activation[k], s.c_prev[k])], [], s.forget_term[k], numbers),
+                    _sum([(s.f.activation[k], s.c_prev[k])], [], s.forget_term[k], number),
                 ),
                 Entry(
                     (5, k, 0),
                     ((2, k, 0), (3, k, 0)),
-                    _sum([(s.i.activation[k], s.g.activation[k])], [], s.input_term[k], numbers),
+                    _sum([(s.i.activation[k], s.g.activation[k])], [], s.input_term[k], number),
                 ),
-                Entry(
-                    (6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], numbers)
-                ),
+                Entry((6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], number)),
             ],
         ),
         _chain(
             hidden,
             numbers,
-            lambda k: [
-                Entry((3, k, 0), ((1, k, 0),), f"tanh({_number(s.c[k], numbers)}) = {_number(s.tanh_c[k], numbers)}"),
-                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.o.activation[k], s.tanh_c[k])], [], s.h[k], numbers)),
+            lambda k, number: [
+                Entry((3, k, 0), ((1, k, 0),), f"tanh({number(s.c[k])}) = {number(s.tanh_c[k])}"),
+                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.o.activation[k], s.tanh_c[k])], [], s.h[k], number)),
             ],
         ),
     ]
@@ -129,11 +126,6 @@ def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapp
     if s.h_unprojected is not None:
         return []
 
-    def n(value: float, first: bool = False) -> str:
-        """A number of a line, in parentheses where it is negative and not the line's first or result."""
-        text = _number(value, numbers)
-        return f"({text})" if text.startswith("−") and not first else text
-
     def used(k: int, *names: str) -> tuple[Place, ...]:
         return tuple((m, k, 0, chain) for chain, m in (forward[name] for name in names if name in forward))
 
@@ -142,15 +134,16 @@ def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapp
         a, grad = getattr(s, name).activation, getattr(g, name)
         value = s.tanh_c if factor == "tanh_c" else s.c_prev if factor == "c_prev" else getattr(s, factor).activation
 
-        def entries(k: int) -> list[Entry]:
+        def entries(k: int, number: Shown) -> list[Entry]:
+            n = _bracketed(number)
             dk, delta = grad.activation[k], grad.preactivation[k]
             derivative = f"(1 − {n(a[k])}²)" if name == "g" else f"{n(a[k])} · (1 − {n(a[k])})"
             return [
-                Entry((2, k, 0), ((0, k, 0), (1, k, 0), *used(k, factor)), _sum([(d[k], value[k])], [], dk, numbers)),
+                Entry((2, k, 0), ((0, k, 0), (1, k, 0), *used(k, factor)), _sum([(d[k], value[k])], [], dk, number)),
                 Entry(
                     (6, k, 0),
                     ((3, k, 0), (4, k, 0), (5, k, 0), *used(k, name)),
-                    f"{n(dk, True)} · {derivative} = {n(delta, True)}",
+                    f"{number(dk)} · {derivative} = {number(delta)}",
                 ),
             ]
 
@@ -158,24 +151,18 @@ def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapp
 
     o = s.o.activation
     return [
-        _chain(
-            [g.dh_output, g.dh_next, g.dh],
-            numbers,
-            lambda k: [
-                Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], numbers))
-            ],
-        ),
+        hidden_gradient(g, numbers),
         gate("o", g.dh, "tanh_c"),
         _chain(
             [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
             numbers,
-            lambda k: [
+            lambda k, number: [
                 Entry(
                     (5, k, 0),
                     (*((m, k, 0) for m in range(5)), *used(k, "o", "tanh_c")),
                     # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    f"{n(g.dc_next[k], True)} + {n(g.dh[k])} · {n(o[k])} · (1 − {n(s.tanh_c[k])}²)"
-                    f" = {n(g.dc[k], True)}",
+                    f"{number(g.dc_next[k])} + {_bracketed(number)(g.dh[k])} · {number(o[k])}"
+                    f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
                 )
             ],
         ),
@@ -185,14 +172,54 @@ def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapp
     ]
 
 
-def _chain(arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int], list[Entry]]) -> Chain | None:
-    """A display of vectors in this order, with the entries ``entries(k)`` computes at each index k."""
-    printed = [_printed(array, numbers) for array in arrays]
-    if any(p is None for p in printed):
-        return None
-    return Chain(
-        tuple(p for p in printed if p is not None), tuple(e for k in range(len(arrays[-1])) for e in entries(k))
+def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> Chain | None:
+    """∂L/∂h_t = from the output (or the layer above) + from the next step, every cell's first backward display."""
+    return _chain(
+        [g.dh_output, g.dh_next, g.dh],
+        numbers,
+        lambda k, number: [
+            Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
+        ],
     )
+
+
+def rnn_backward(
+    g: RnnGrad, s: RnnStep, numbers: NumberFormat, forward: Mapping[str, Ref], function: str
+) -> list[Chain | None]:
+    """An RNN step's backward displays as they print: ∂L/∂h_t, then (for tanh) δ_t = ∂L/∂h_t ⊙ (1 − h_t ⊙ h_t),
+    which uses h_t, the forward step's activation; ReLU's derivative, [z_t > 0], is not marked."""
+    h, delta = s.h, g.affine.preactivation
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        line = f"{number(g.dh[k])} · (1 − {_bracketed(number)(h[k])}²) = {number(delta[k])}"
+        forward_h = [(forward["h"][1], k, 0, forward["h"][0])] if "h" in forward else []
+        return [Entry((3, k, 0), ((0, k, 0), (1, k, 0), (2, k, 0), *forward_h), line)]
+
+    return [
+        hidden_gradient(g, numbers),
+        *([_chain([g.dh, h, h, delta], numbers, entries)] if function == "tanh" else []),
+    ]
+
+
+def _chain(
+    arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int, Shown], list[Entry]]
+) -> Chain | None:
+    """A display of these matrices in this order, with the entries ``entries(k, number)`` computes
+    at each index k of the last one, its numbers written by ``number`` as their matrices print them;
+    None where a matrix prints a power of ten or leaves entries out."""
+    printed = [_printed(array, numbers) for array in arrays]
+    grids = [grid for grid in printed if grid is not None]
+    if len(grids) < len(printed):
+        return None
+    # a number's text in its matrix: one text for equal floats (the same notation in every matrix)
+    texts = {
+        float(v): t for a, grid in zip(arrays, grids, strict=True) for v, t in zip(a.flat, _flat(grid), strict=True)
+    }
+
+    def number(value: float) -> str:
+        return texts[float(value)].replace("-", "−")
+
+    return Chain(tuple(grids), tuple(e for k in range(len(arrays[-1])) for e in entries(k, number)))
 
 
 def chains(
@@ -228,8 +255,13 @@ def chains(
                 found.append(chain)
     for b in backward or []:
         for s, grad in b.shown_steps if b.direction.shown else []:
+            at = forward.get((id(b.direction.trace), s.t), {})
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
-                found += lstm_backward(s, grad, numbers, forward.get((id(b.direction.trace), s.t), {}))
+                found += lstm_backward(s, grad, numbers, at)
+            elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):
+                found += rnn_backward(grad, s, numbers, at, cell.gate("h").function)
+            elif isinstance(grad, GruGrad):
+                found.append(hidden_gradient(grad, numbers))
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
 
@@ -239,23 +271,31 @@ def _t(step: Step) -> int:
 
 
 def _printed(array: Array, numbers: NumberFormat) -> tuple[tuple[str, ...], ...] | None:
-    """The entries of ``array`` as its matrix prints them, row by row (a vector as a column), or
-    None where it prints a power of ten before them or leaves some out."""
-    grid = array[:, np.newaxis] if array.ndim == 1 else array
-    if max(grid.shape) > numbers.max_size or numbers.notation(array)[0] != 0:
+    """The entries of ``array`` as its matrix prints them on the page, row by row (a vector as a
+    column), or None where it prints a power of ten before them or leaves some out."""
+    matrix = _MATRIX.fullmatch(numbers.matrix(array, portable=True))
+    if matrix is None or "\\" in matrix[1].replace(r"\\", ""):
         return None
-    return tuple(tuple(numbers.number(value) for value in row) for row in grid)
+    return tuple(tuple(entry.strip() for entry in row.split("&")) for row in matrix[1].split(r"\\"))
 
 
-def _sum(products: Sequence[tuple[float, float]], added: Sequence[float], result: float, numbers: NumberFormat) -> str:
-    """``a · b + c · d + e = r``, with a minus sign, each negative number but the first in parentheses."""
-    shown = [_number(value, numbers) for pair in products for value in pair]
-    shown += [_number(value, numbers) for value in added]
-    shown = [f"({text})" if k and text.startswith("−") else text for k, text in enumerate(shown)]
+def _flat(grid: tuple[tuple[str, ...], ...]) -> list[str]:
+    return [entry for row in grid for entry in row]
+
+
+def _sum(products: Sequence[tuple[float, float]], added: Sequence[float], result: float, number: Shown) -> str:
+    """``a · b + c · d + e = r``, each negative number but the first in parentheses."""
+    values = [value for pair in products for value in pair] + list(added)
+    shown = [_bracketed(number)(value) if k else number(value) for k, value in enumerate(values)]
     products_shown = [f"{shown[2 * k]} · {shown[2 * k + 1]}" for k in range(len(products))]
-    return " + ".join([*products_shown, *shown[2 * len(products) :]]) + f" = {_number(result, numbers)}"
+    return " + ".join([*products_shown, *shown[2 * len(products) :]]) + f" = {number(result)}"
 
 
-def _number(value: float, numbers: NumberFormat) -> str:
-    """A number as the page's line of arithmetic prints it, as its matrix does, with a minus sign."""
-    return numbers.number(value).replace("-", "−")
+def _bracketed(number: Shown) -> Shown:
+    """``number``, a negative number in parentheses: one after an operator."""
+
+    def bracketed(value: float) -> str:
+        text = number(value)
+        return f"({text})" if text.startswith("−") else text
+
+    return bracketed

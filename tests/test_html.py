@@ -22,9 +22,13 @@ from lstm_latex.cli import main
 ARTIFACTS = ROOT / "build" / "test-html"  # the browser tests' screenshot, kept for a reader
 
 
-def rendered(tmp_path: Path, *args: str, name: str = "seed.html") -> str:
+def needs_katex() -> None:
     if not (lstm_latex.html.KATEX / "katex.min.js").is_file():
         pytest.skip("the package carries no KaTeX: run `make katex` (needs node and npm)")
+
+
+def rendered(tmp_path: Path, *args: str, name: str = "seed.html") -> str:
+    needs_katex()
     result = CliRunner().invoke(main, ["render", str(SEED), "--no-check", "-o", str(tmp_path / name), *args])
     assert result.exit_code == 0, result.output
     return (tmp_path / name).read_text(encoding="utf-8")
@@ -403,3 +407,27 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(tmp_path: P
         "forward": [["forward 2", "Hidden state", "−0.1852"]],
     }
     assert entries[9]["line"] == "0.0000 + (−0.5446) · 0.2410 · (1 − (−0.1852)²) = −0.1268"  # ∂L/∂c_2
+
+
+def test_a_number_in_a_line_of_arithmetic_is_printed_as_its_matrix_prints_it(tmp_path: Path) -> None:
+    """A GRU with h_0 zero, whose reset gate's preactivation sums −0.1 and 0.1 to 1.4e-17: printed
+    0.0000, as its matrix prints it, never as a power of ten, and the chain is marked."""
+    needs_katex()
+    network = tmp_path / "gru.json"
+    made = CliRunner().invoke(main, ["new", "--cell", "gru", "--seq-len", "2", "--hidden-size", "2", "--seed", "7"])
+    assert made.exit_code == 0, made.output
+    network.write_text(made.stdout, encoding="utf-8")
+    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    found = re.search(r'<script type="application/json" id="chains">(.*?)</script>', result.stdout)
+    assert found
+    chains = json.loads(found[1])
+    # each step's reset and update gates; the new gate, whose hidden part r_t scales, is not marked
+    assert [chain is not None for chain in chains] == [True, True, False] * 2
+    reset = chains[0]
+    assert reset["matrices"][8] == [["1.1500"], ["0.0000"]]  # z = W_ir x_1 + b_ir + W_hr h_0 + b_hr
+    assert reset["entries"][6] == {
+        "at": [8, 1, 0],
+        "uses": [[6, 1, 0], [7, 1, 0]],
+        "arithmetic": "−0.1000 + 0.1000 = 0.0000",
+    }

@@ -36,8 +36,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Chain:
-    """A gate's chain: its matrices' printed entries, row by row, in the display's order, and the
-    entries it computes."""
+    """A display's chain of arithmetic: its matrices' printed entries, row by row, in the display's
+    order, and the entries it computes."""
 
     matrices: tuple[tuple[tuple[str, ...], ...], ...]
     entries: tuple[Entry, ...]

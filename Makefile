@@ -49,12 +49,19 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-# KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block.
-katex: node_modules/katex/package.json
+# KaTeX from npm (pinned in package-lock.json), for the test that renders every Markdown math block;
+# and copied into the package (its script, stylesheet, woff2 fonts and licence), which a web page carries.
+katex: node_modules/katex/package.json lstm_latex/katex-dist/katex.min.js
 
 node_modules/katex/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
+
+lstm_latex/katex-dist/katex.min.js: node_modules/katex/package.json
+	rm -rf lstm_latex/katex-dist && mkdir -p lstm_latex/katex-dist/fonts
+	cp node_modules/katex/LICENSE node_modules/katex/dist/katex.min.css lstm_latex/katex-dist/
+	cp node_modules/katex/dist/fonts/*.woff2 lstm_latex/katex-dist/fonts/
+	cp node_modules/katex/dist/katex.min.js $@
 
 demo: install
 	@if command -v pdflatex >/dev/null; then \
@@ -112,4 +119,4 @@ wheel: install
 	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 clean:
-	rm -rf $(VENV) node_modules build dist site *.egg-info derivation.* $(dir $(PRECOMPILED))
+	rm -rf $(VENV) node_modules lstm_latex/katex-dist build dist site *.egg-info derivation.* $(dir $(PRECOMPILED))

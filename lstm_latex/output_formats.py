@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from .html import escape_html
 from .latex import escape_latex, escape_markdown
 
-OutputFormat = Literal["latex", "markdown"]  # the names of FORMATS, as --format and output_format= take them
+OutputFormat = Literal["latex", "markdown", "html"]  # the names of FORMATS, as --format and output_format= take them
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,16 @@ FORMATS: dict[OutputFormat, Format] = {
         escape_markdown,
         True,
         "Markdown with $$ math for GitHub, Jupyter and MkDocs",
+    ),
+    "html": Format(
+        "html",
+        "HTML",
+        ".html.j2",
+        (".html", ".htm"),
+        "html",
+        escape_html,
+        True,
+        "one HTML page that works offline, its math typeset by the KaTeX it carries",
     ),
 }
 LATEX = FORMATS["latex"]

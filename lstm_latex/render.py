@@ -19,6 +19,7 @@ from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .hosts import SECTIONING
 from .hosts import host as host_named
+from .html import PAGE
 from .latex import NumberFormat, escape_latex, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, TextWidth, Typeset, layout_at, text_width
 from .model import Array, Inputs, Network, Provenance, Trace
@@ -215,7 +216,7 @@ def _entry(template: str, template_dir: Path | None, output_format: OutputFormat
         if any(path.name.split(".")[0] == stem for path in PARTIALS.glob("*.j2")):
             entries = ", ".join(sorted({path.name.split(".")[0] for path in TEMPLATES.glob("*.j2")}))
             raise RenderError(f"{template!r} is a part of the built-in templates, not a document: use one of {entries}")
-        raise RenderError(f"no template named {template!r} (looked for {' and '.join(names)})")
+        raise RenderError(f"no template named {template!r} (looked for {', '.join(names[:-1])} and {names[-1]})")
     if output_format is None:
         return found[0]
     for name in found:
@@ -268,6 +269,7 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     env.globals["prose"] = SENTENCES
     env.globals["parts"] = PARTS
     env.globals["inf"] = math.inf
+    env.globals["page"] = PAGE  # what a web page (html.html.j2) carries and how it groups its text
     env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env
 

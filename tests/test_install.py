@@ -16,6 +16,7 @@ import numpy
 from conftest import ROOT, SEED
 
 from lstm_latex.environment import PRECOMPILED
+from lstm_latex.html import KATEX
 
 # What a checkout holds besides the project: built or installed things, caches.
 NOT_THE_PROJECT = shutil.ignore_patterns(
@@ -56,6 +57,9 @@ def test_the_wheel_builds_without_warnings_and_renders_from_a_fresh_venv(tmp_pat
     folder = PRECOMPILED.relative_to(ROOT).as_posix()
     precompiled = sorted(f"{folder}/{p.name}" for p in PRECOMPILED.glob("*") if p.is_file())
     assert sorted(name for name in names if name.startswith(f"{folder}/")) == precompiled
+    # KaTeX for the web page, when `make katex` has copied it in
+    katex = sorted(f"lstm_latex/katex-dist/{p.relative_to(KATEX).as_posix()}" for p in KATEX.rglob("*") if p.is_file())
+    assert sorted(name for name in names if name.startswith("lstm_latex/katex-dist/")) == katex
     # A venv without pip of its own: this pip installs into it, from the wheel alone.
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

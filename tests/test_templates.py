@@ -50,7 +50,10 @@ def test_a_user_template_comes_before_the_built_in_one_of_the_same_name(tmp_path
 def test_an_unknown_template_is_one_error_line() -> None:
     result = run("render", str(SEED), "--template", "nosuch")
     assert result.exit_code == 1
-    assert result.stderr == "Error: no template named 'nosuch' (looked for nosuch.tex.j2 and nosuch.md.j2)\n"
+    assert (
+        result.stderr
+        == "Error: no template named 'nosuch' (looked for nosuch.tex.j2, nosuch.md.j2 and nosuch.html.j2)\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,7 +75,7 @@ def test_a_partial_is_refused_naming_the_templates(name: str) -> None:
     assert result.stdout == ""
     assert result.stderr == (
         f"Error: {name!r} is a part of the built-in templates, not a document:"
-        " use one of beamer, document, frames, markdown, markdown-snippet, snippet, worksheet\n"
+        " use one of beamer, document, frames, html, markdown, markdown-snippet, snippet, worksheet\n"
     )
 
 

@@ -187,6 +187,8 @@ def render(
                 for n in (network.input_size, network.output_size, network.hidden_size, 1)
             ),
             sheet=sheet,
+            # the format's own document, which a worksheet's page extends
+            document=f"{written.document}{written.suffix}",
         )
     except LstmLatexError:
         raise  # said already: a title pdflatex cannot typeset

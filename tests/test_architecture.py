@@ -23,8 +23,7 @@ PATTERNS: dict[str, tuple[str, int, int]] = {
     "a gate picked by position (cell.gates[0])": (r"gates\[\d\]", 0, 0),
     'LaTeX compared as a string (fn == "\\\\...")': (r"[!=]=\s*[\"']\\", 0, 0),
     "a map filter": (r"\|\s*map\b", 0, 0),
-    # 32: the web page's entry template declares its markup, text width and font size, as base.j2 asks of each
-    "a set statement": (r"\(\(\*-?\s*set\b", 32, 30),
+    "a set statement": (r"\(\(\*-?\s*set\b", 30, 30),
     "an if or elif tag": (r"\(\(\*-?\s*(?:if|elif)\b", 49, 70),
 }
 REPEATED = (0, 0)  # pairs of templates sharing a block of six non-blank lines: today, and the target

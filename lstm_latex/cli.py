@@ -40,7 +40,7 @@ from .slides import ASPECTS, THEMES, Deck, FrameSize
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
 from .view.records import PAPERS, Paper
-from .worksheet import KEYS, MAX_VARIANTS, WORKSHEET_PARTS, Key, Variant
+from .worksheet import KEYS, MAX_VARIANTS, WORKSHEET_FORMATS, WORKSHEET_PARTS, Key, Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -799,9 +799,9 @@ def _renamed(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice([*FORMATS, "moodle"]),
-    help=f"{', '.join(f.help for f in FORMATS.values())}, or a Moodle quiz (Moodle XML, -o FILE.xml) of the"
-    " variants, one random question of the category a student.  [default: from -o's extension]",
+    type=click.Choice([*WORKSHEET_FORMATS, "moodle"]),
+    help=f"{', '.join(FORMATS[name].help for name in WORKSHEET_FORMATS)}, or a Moodle quiz (Moodle XML,"
+    " -o FILE.xml) of the variants, one random question of the category a student.  [default: from -o's extension]",
 )
 @click.option(
     "--key",

@@ -71,6 +71,8 @@ class Worksheet:
 # the step of SGD; a network without a target or grad_output has no backward pass, one without a
 # learning rate no step of SGD.
 WORKSHEET_PARTS = ("forward", "backward", "sgd")
+# The formats a worksheet is written in (its templates, worksheet.tex.j2 and worksheet.md.j2): on paper, or on a screen.
+WORKSHEET_FORMATS: tuple[OutputFormat, ...] = ("latex", "markdown")
 
 # The key: the sheet with each box filled in (page for page the sheet's), or the whole derivation
 # worked by hand, as `render --hand` writes it.

@@ -86,3 +86,22 @@ def latex(tmp_path: Path):  # type: ignore[no-untyped-def]
         return compile_latex(source, tmp_path, name)
 
     return run
+
+
+def joined(documents: list[str]) -> str:
+    """Several documents as one: the first one's preamble (with every cell's colour macros), each one's body."""
+    head, _, _ = documents[0].partition(r"\begin{document}")
+    colours = {
+        line
+        for text in documents
+        for line in text.splitlines()
+        if line.startswith((r"\providecolor", r"\providecommand*"))
+    }
+    bodies = [text.partition(r"\begin{document}")[2].replace(r"\end{document}", "") for text in documents]
+    return (
+        head
+        + "\n".join(sorted(colours - set(head.splitlines())))
+        + "\n\\begin{document}\n"
+        + "\n\\clearpage\n".join(bodies)
+        + "\\end{document}\n"
+    )

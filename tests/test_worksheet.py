@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import SEED, joined
 from networks import random_lstm
 
 from lstm_latex.cli import main
@@ -321,25 +321,6 @@ def test_a_class_of_30_prints_in_few_pages_and_the_keys_pages_are_the_sheets(  #
     assert len(key) == len(sheet)
     for k, (asked, filled) in enumerate(zip(sheet, key, strict=True)):
         assert [asked.count(title) for title in TITLES] == [filled.count(title) for title in TITLES], k + 1
-
-
-def joined(documents: list[str]) -> str:
-    """Several documents as one: the first one's preamble (with every cell's colour macros), each one's body."""
-    head, _, _ = documents[0].partition(r"\begin{document}")
-    colours = {
-        line
-        for text in documents
-        for line in text.splitlines()
-        if line.startswith((r"\providecolor", r"\providecommand*"))
-    }
-    bodies = [text.partition(r"\begin{document}")[2].replace(r"\end{document}", "") for text in documents]
-    return (
-        head
-        + "\n".join(sorted(colours - set(head.splitlines())))
-        + "\n\\begin{document}\n"
-        + "\n\\clearpage\n".join(bodies)
-        + "\\end{document}\n"
-    )
 
 
 def test_without_a_seed_one_is_drawn_printed_and_listed(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -39,8 +39,10 @@ from .selection import EVERYTHING, PARTS, Indices, Selection
 from .slides import ASPECTS, THEMES, Deck, FrameSize
 from .values import MAX_NUMBERS
 from .view import BLANKS, Blank
-from .view.records import PAPERS, Paper
-from .worksheet import KEYS, MAX_VARIANTS, WORKSHEET_FORMATS, WORKSHEET_PARTS, Key, Variant
+from .view.records import KEYS, MAX_VARIANTS, PAPERS, WORKSHEET_FORMATS, WORKSHEET_PARTS, Key, Paper
+
+if TYPE_CHECKING:
+    from .worksheet import Variant
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,7 +7,6 @@ pinned in package-lock.json) and so ships in a wheel built after it."""
 from __future__ import annotations
 
 import base64
-import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -54,14 +53,6 @@ def katex() -> Katex:
 
     # a script ends at the first "</script" in it, wherever it stands: in a string, "<\/script" is the same
     return Katex(_FONT_SOURCES.sub(embedded, css), js.replace("</script", r"<\/script"))
-
-
-def escape_html(text: str) -> str:
-    """User text printed literally in a page: HTML's special characters as references, line breaks
-    and other control characters made spaces, and a dollar sign in an element of its own, which the
-    page's typesetting (a formula between dollar signs in one run of text) leaves alone."""
-    plain = "".join(" " if ch < " " else ch for ch in text)
-    return html.escape(plain, quote=True).replace("$", '<span class="literal">$</span>')
 
 
 def paragraphs(blocks: Sequence[Block]) -> Iterator[tuple[Block, bool, bool]]:

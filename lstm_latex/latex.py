@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass
@@ -81,6 +82,14 @@ def heading_latex(title: str) -> str:
         return rf"\texorpdfstring{{${math[1]}$}}{{{plain}}}"
 
     return _INLINE_MATH.sub(wrap, title)
+
+
+def escape_html(text: str) -> str:
+    """User text printed literally in a page: HTML's special characters as references, line breaks
+    and other control characters made spaces, and a dollar sign in an element of its own, which the
+    page's typesetting (a formula between dollar signs in one run of text) leaves alone."""
+    plain = "".join(" " if ch < " " else ch for ch in text)
+    return html.escape(plain, quote=True).replace("$", '<span class="literal">$</span>')
 
 
 def escape_markdown(text: str) -> str:

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from .html import escape_html
-from .latex import escape_latex, escape_markdown
+from .latex import escape_html, escape_latex, escape_markdown
 
 OutputFormat = Literal["latex", "markdown", "html"]  # the names of FORMATS, as --format and output_format= take them
 

@@ -19,7 +19,6 @@ from .environment import precompile as precompile_into
 from .errors import LstmLatexError, RenderError
 from .hosts import SECTIONING
 from .hosts import host as host_named
-from .html import PAGE
 from .latex import NumberFormat, escape_latex, heading_latex
 from .layout import HEADING_LEVELS, HeadingLevel, Headings, Layout, TextWidth, Typeset, layout_at, text_width
 from .model import Array, Inputs, Network, Provenance, Trace
@@ -271,7 +270,10 @@ def _environment(style: Style, template_dir: Path | None, written: Format) -> ji
     env.globals["prose"] = SENTENCES
     env.globals["parts"] = PARTS
     env.globals["inf"] = math.inf
-    env.globals["page"] = PAGE  # what a web page (html.html.j2) carries and how it groups its text
+    if written.name == "html":  # what a web page carries and how it groups its text: only for a page
+        from .html import PAGE
+
+        env.globals["page"] = PAGE
     env.globals["origin_rows"] = partial(_origin_rows, text=written.escape)
     return env
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, get_args, overload
+from typing import Any, overload
 
 from .cells import CELLS
 from .errors import InputError, RenderError
@@ -28,9 +28,8 @@ from .render import Style, render
 from .selection import EVERYTHING, Selection
 from .view import BLANKS, Blank, Sheet
 from .view.exercise import page_answers
-from .view.records import PAPERS, Paper
+from .view.records import KEYS, MAX_VARIANTS, PAPERS, WORKSHEET_PARTS, Key, Paper
 
-MAX_VARIANTS = 500
 MAX_NAME = 200  # characters of a name in --names
 MAX_NAMES_BYTES = 1_000_000  # a file of --names: MAX_VARIANTS names of MAX_NAME characters, and room to spare
 ANSWERS = "-answers"  # sheet.tex's key is sheet-answers.tex, its numbers sheet-answers.json
@@ -65,19 +64,6 @@ class Worksheet:
     key: str  # the same filled in
     answers: str  # JSON: every variant's weights and trace, the values as the key prints them
     responses: str  # CSV: the columns of a class's responses, a row a variant (lstm_latex.marking)
-
-
-# What a worksheet may ask: the forward pass, the backward pass (the loss and every gradient), and
-# the step of SGD; a network without a target or grad_output has no backward pass, one without a
-# learning rate no step of SGD.
-WORKSHEET_PARTS = ("forward", "backward", "sgd")
-# The formats a worksheet is written in (its templates, worksheet.tex.j2 and worksheet.md.j2): on paper, or on a screen.
-WORKSHEET_FORMATS: tuple[OutputFormat, ...] = ("latex", "markdown")
-
-# The key: the sheet with each box filled in (page for page the sheet's), or the whole derivation
-# worked by hand, as `render --hand` writes it.
-Key = Literal["filled", "worked"]
-KEYS: tuple[Key, ...] = get_args(Key)
 
 
 def make_worksheet(

@@ -24,8 +24,8 @@ from lstm_latex.pipeline import derive
 from lstm_latex.render import Style, render
 from lstm_latex.selection import Indices, Selection
 from lstm_latex.view import BLANKS, Blank
-from lstm_latex.view.records import Paper
-from lstm_latex.worksheet import KEYS, Worksheet, drawn_variants, make_worksheet
+from lstm_latex.view.records import KEYS, Paper
+from lstm_latex.worksheet import Worksheet, drawn_variants, make_worksheet
 
 PRECISION = 3
 # A printed number: fixed with PRECISION decimals, or in scientific notation (too small for them).

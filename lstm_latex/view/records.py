@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..cells import Step
     from ..layout import Layout, StateTable, Typeset
     from ..model import Trace
+    from ..output_formats import OutputFormat
     from .directions import LabelledDirection
 
 # What a sheet leaves blank, each level with the ones before it: the states (c_t, h_t; ∂L/∂h_t,
@@ -26,6 +27,20 @@ if TYPE_CHECKING:
 Blank = Literal["states", "gates", "all"]
 
 BLANKS: tuple[Blank, ...] = get_args(Blank)
+
+MAX_VARIANTS = 500  # the most variants (students) a worksheet is drawn for
+
+# What a worksheet may ask: the forward pass, the backward pass (the loss and every gradient), and
+# the step of SGD; a network without a target or grad_output has no backward pass, one without a
+# learning rate no step of SGD.
+WORKSHEET_PARTS = ("forward", "backward", "sgd")
+# The formats a worksheet is written in (worksheet.tex.j2 and worksheet.md.j2): on paper, or on a screen.
+WORKSHEET_FORMATS: tuple[OutputFormat, ...] = ("latex", "markdown")
+
+# The key: the sheet with each box filled in (page for page the sheet's), or the whole derivation
+# worked by hand, as `render --hand` writes it.
+Key = Literal["filled", "worked"]
+KEYS: tuple[Key, ...] = get_args(Key)
 
 # The paper a worksheet is printed on: LaTeX's a4paper or letterpaper.
 Paper = Literal["a4", "letter"]

@@ -230,13 +230,6 @@ class Typeset:
             numbers = replace(numbers, max_size=max(MIN_SHOWN, min(numbers.max_size, longest) - 1))
         return numbers
 
-    def within(self, room: float) -> Typeset:
-        """This render's typesetting for a line whose matrices may be at most ``room`` digit widths
-        wide (beside a wide left-hand side): matrices wider are elided further, in a cache of its own."""
-        narrower = Typeset(self.numbers, self.paint, portable=self._portable)
-        narrower.room, narrower.rows = min(room, self.room), self.rows
-        return narrower
-
     def kept_rows(self, array: Array) -> list[int | None]:
         """The rows ``matrix(array)`` shows, None for the elided middle."""
         return self._entry(array)[3].kept(array.shape[0])
@@ -364,32 +357,18 @@ class Layout:
             terms.append(self._term("+" if terms else "", *factors))
         return self._lines([*terms, self._term("=", self._array(result))], GRADIENT_LABEL, beside=rows is None)
 
-    def difference(
-        self, minuend: Array, factor: str, subtrahend: Array, result: Array, named: str = "", left: str = ""
-    ) -> list[str]:
+    def difference(self, minuend: Array, factor: str, subtrahend: Array, result: Array, named: str = "") -> list[str]:
         """``a − factor b = result`` with the numbers in, as lines (``factor`` as printed, or empty):
-        output − target, or a step of gradient descent, W − η ∂L/∂W; then ``= named`` when given.
-        Beside a column of left-hand sides as wide as ``left`` (LaTeX), a matrix too wide for the
-        lines beside it is elided further."""
-
-        def terms(layout: Layout) -> list[Term]:
-            factor_term = Piece(factor, float(len(factor)), binds=True)
-            return [
-                layout._term("", layout._array(minuend)),
-                layout._term("-", factor_term, layout._array(subtrahend)),
-                layout._term("=", layout._array(result)),
-            ]
-
-        layout, column = self, _symbol_width(left) + OPERATOR
-        if not self.hang and column > GRADIENT_LABEL:  # each line of the chain beside that column
-            excess = max(sum(p.width for p in term) for term in terms(self)) - (self.width - column - INDENT)
-            if excess > 0:
-                widest = max(self.typeset.width(a) for a in (minuend, subtrahend, result))
-                layout = replace(self, typeset=self.typeset.within(widest - excess))
-        chain = terms(layout)
+        output − target, or a step of gradient descent, W − η ∂L/∂W; then ``= named`` when given."""
+        factor_term = Piece(factor, float(len(factor)), binds=True)
+        terms = [
+            self._term("", self._array(minuend)),
+            self._term("-", factor_term, self._array(subtrahend)),
+            self._term("=", self._array(result)),
+        ]
         if named:
-            chain.append([Piece(f"= {named}", OPERATOR + _symbol_width(named))])
-        return layout._lines(chain, GRADIENT_LABEL, beside=True)
+            terms.append([Piece(f"= {named}", OPERATOR + _symbol_width(named))])
+        return self._lines(terms, GRADIENT_LABEL, beside=True)
 
     def biases_beside(self, params: GateParams) -> bool:
         """Whether each bias fits on its weight's line, for both pairs, rather than below it."""

@@ -265,7 +265,7 @@ The end.
 @pytest.mark.parametrize("theme", ["default", "metropolis"])  # the narrowest frames: Madrid's is wider
 def test_eight_columns_fit_a_4_3_frame(latex, theme: str) -> None:  # type: ignore[no-untyped-def]
     # The API shows up to 8 columns (the command, 4): on a frame each matrix is elided to fit a
-    # chain's line beside a gradient, and output − target beside its own wider left-hand side.
+    # chain's line beside a gradient's left-hand side: output − target's are elided too.
     document = random_lstm(2, 8, steps=2)
     document["target"] = [
         [0.5, -0.25, 0.75, -1.0, 0.125, 0.0, 1.0, -0.5],

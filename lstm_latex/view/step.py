@@ -320,11 +320,10 @@ class StepView:
             given = Equation((d_output,), (Glued(Numbers(gradients.d_output), r", \qquad"), "L", "=", value))
             return Display((self.aligned(given),))
         half = loss.kind == "half_sse"
-        error = r"\text{output} - \text{target}"
-        difference = self.layout.difference(output, "", loss.target, gradients.error, d_output if half else "", error)
+        difference = self.layout.difference(output, "", loss.target, gradients.error, d_output if half else "")
         lines = [
             self.aligned(Equation(("L",), (*self.loss_terms(loss.kind, n), "=", value)), "gap"),
-            *self._beside(Equation((error,), ()), difference, "" if half else "gap"),
+            *self._beside(Equation((r"\text{output} - \text{target}",), ()), difference, "" if half else "gap"),
         ]
         if not half:
             lines.append(

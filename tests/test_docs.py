@@ -115,13 +115,13 @@ def test_the_site_needs_nothing_from_the_network(site: Path) -> None:
 @pytest.mark.docs
 @pytest.mark.browser
 def test_a_gallery_page_typesets_every_formula_in_a_real_browser(site: Path, tmp_path: Path) -> None:
-    """The backward pass's page in Debian's Chromium, headless, read back as the DOM its scripts left:
+    """The Elman RNN's page in Debian's Chromium, headless, read back as the DOM its scripts left:
     KaTeX (served with the site, the page opened from disk) typesets every display, and no formula
     is left as TeX or as KaTeX's error."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Chromium is not installed: run `make chromium` (Debian's package)")
-    page = site / "gallery" / "backward" / "index.html"
+    page = site / "gallery" / "rnn-tanh" / "index.html"
     headless = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}"]
     run = subprocess.run(
         [chromium, *headless, "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
@@ -131,7 +131,7 @@ def test_a_gallery_page_typesets_every_formula_in_a_real_browser(site: Path, tmp
         check=True,
     )
     built = page.read_text(encoding="utf-8").count('<div class="arithmatex">')
-    assert run.stdout.count('class="katex-display"') == built > 50
+    assert run.stdout.count('class="katex-display"') == built > 5
     assert "katex-error" not in run.stdout
     text = html.unescape(re.sub(r"<annotation.*?</annotation>|<[^>]+>", "", run.stdout, flags=re.DOTALL))
     assert "\\[" not in text

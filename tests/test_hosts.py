@@ -113,9 +113,12 @@ def test_the_cli_passes_the_heading_level_and_the_title() -> None:
 
 
 # A host document: its class and options, its own packages, what its author wrote before \input,
-# and the snippet's render, at the --width of the class or for the --host it names (the seed's and
-# the backward pass's, which has the most headings with math, "Step $t = 2$, backward", and the
-# widest chains, where the host's width is measured; the seed alone in book). Each loads hyperref,
+# and the snippet's render, at the --width of the class or for the --host it names: the backward
+# sample's, whose forward steps are the seed's kind (an LSTM(2, 4), checked), and whose backward
+# pass has the most headings with math, "Step $t = 2$, backward", and the widest chains, where the
+# host's width is measured; the seed's in book. Its first step, forward and backward, and the
+# sums: a later step is laid out as the first, whose chains back are the longest (they add step 2's
+# terms). Each loads hyperref,
 # last as its documentation asks, and the snippet's packages.
 # newtx (newtxmath) is not among them: its fonts are in texlive-fonts-extra, 500 MB.
 HOSTS: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
@@ -166,6 +169,7 @@ HOSTS: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
     ),
 }
 BACKWARD = SAMPLES / "lstm_backward.json"
+FIRST_STEP = lstm_latex.Selection.parse(steps="1")
 
 
 def _found(name: str) -> bool:
@@ -178,9 +182,9 @@ def test_the_snippet_fits_each_class_with_hyperref(latex, tmp_path: Path, host: 
     if "newtx" in packages and shutil.which("kpsewhich") and not _found("newtxmath.sty"):
         pytest.skip("newtx is in Debian's texlive-fonts-extra (500 MB), which make tex does not install")
     # derived with the check on when torch is installed, as the command renders: its sentence is on the page
-    derivations = {SEED: seed} if cls == "book" else {SEED: seed, BACKWARD: backward_step}
+    derivations = {SEED: seed} if cls == "book" else {BACKWARD: backward_step}
     for sample, derivation in derivations.items():
-        text = lstm_latex.render(derivation, "snippet", **render_options)
+        text = lstm_latex.render(derivation, "snippet", selection=FIRST_STEP, **render_options)
         (tmp_path / f"{sample.stem}.tex").write_text(text, encoding="utf-8")
     samples = list(derivations)
     if host == "article":  # and --max-size 16 on H = 16: what does not fit is elided further, never off the page
@@ -230,8 +234,10 @@ def test_the_frames_fit_a_beamer_deck_of_each_theme_and_shape(  # type: ignore[n
     deck = Deck(theme, aspect, MEASURED.get((theme, aspect)))
     frames = lstm_latex.render(seed, "frames", title="A worked example", deck=deck)
     (tmp_path / "frames.tex").write_text(frames, encoding="utf-8")
-    # The backward pass's frames of its first step (the others are laid out alike) and its sums.
-    first = lstm_latex.Selection.parse(steps="1")
+    # The backward pass's frames of its first step (the others are laid out alike) and its sums:
+    # its forward frames are the seed's kind, an LSTM(2, 4); of its gates, the forget gate's (the
+    # input and output gates' are laid out alike, a sigmoid's) and the cell candidate's (a tanh's).
+    first = lstm_latex.Selection.parse(parts="backward", steps="1", gates="f,g")
     backward = lstm_latex.render(backward_step, "frames", deck=deck, selection=first)
     (tmp_path / "backward.tex").write_text(backward, encoding="utf-8")
     run = latex(
@@ -257,7 +263,8 @@ The end.
     assert "The end." in run.text
     assert "A worked example" in run.text
     assert "Step t = 1: Cell state" in run.text  # the step in the frame's title, which every theme shows
-    assert "The backward pass, Step t = 1, backward: Input gate" in run.text
+    assert "The backward pass, Step t = 1, backward: Forget gate" in run.text
+    assert "The backward pass, Step t = 1, backward: Cell candidate" in run.text
     assert run.overfull == []  # no frame wider or taller than the deck's (a row cut off at the bottom), none shrunk
     assert "shrink" not in frames
 

@@ -340,7 +340,7 @@ report.printed.push(bar.querySelector("output").textContent);
 @pytest.mark.katex
 @pytest.mark.browser
 def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) -> None:
-    dom, console = network_opened(tmp_path, ["--seq-len", "5"], sliding=SLIDING)
+    dom, console = network_opened(tmp_path, ["--seq-len", "5", "--hidden-size", "1"], sliding=SLIDING)
     assert console == []
     assert report(dom, "sliding") == {
         "opened": ["1", "2", "3", "4", "5"],

@@ -129,9 +129,12 @@ def test_what_a_template_is_given_it_may_use(tmp_path: Path) -> None:
 
 
 def test_a_template_that_never_ends_is_refused_at_the_output_limit_in_bounded_memory(tmp_path: Path) -> None:
-    # Each loop within the sandbox's range, together ten billion steps: it writes without end.
+    # Each loop within the sandbox's range, together ten billion steps: it writes without end, a
+    # line of text and a number at each.
+    line = "The derivation goes on and on. " * 32
     template = mine(
-        tmp_path, "((* for i in range(100000) *))((* for j in range(100000) *))((( j ))) ((* endfor *))((* endfor *))"
+        tmp_path,
+        f"((* for i in range(100000) *))((* for j in range(100000) *)){line}((( j )))\n((* endfor *))((* endfor *))",
     )
     # The child's own peak (VmHWM: the memory of this process image, not of the test's that forked it).
     code = (

@@ -50,10 +50,13 @@ def test_every_sample_compiles_as_a_document(latex) -> None:  # type: ignore[no-
 
 
 def test_every_samples_snippet_compiles_in_lecture_notes(latex, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # One set of notes holding each sample's snippet in turn (for more hosts: test_hosts.py).
+    # One set of notes holding each sample's snippet in turn (for more hosts: test_hosts.py), of its
+    # first step (every step fits as a document: above) and its results.
     traces = [lstm_latex.forward(lstm_latex.load(SAMPLES / sample)) for sample in SAMPLE_NAMES]
+    first = lstm_latex.Selection.parse(steps="1")
     for k, trace in enumerate(traces):
-        (tmp_path / f"derivation{k}.tex").write_text(lstm_latex.render(trace, "snippet"), encoding="utf-8")
+        text = lstm_latex.render(trace, "snippet", selection=first)
+        (tmp_path / f"derivation{k}.tex").write_text(text, encoding="utf-8")
     inputs = "\n".join(rf"\input{{derivation{k}}}" for k in range(len(traces)))
     notes = latex(PLAIN_ARTICLE.replace(r"\input{derivation}", inputs), name="notes")
     assert notes.overfull == []

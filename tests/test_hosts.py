@@ -272,14 +272,15 @@ The end.
 @pytest.mark.parametrize("theme", ["default", "metropolis"])  # the narrowest frames: Madrid's is wider
 def test_eight_columns_fit_a_4_3_frame(latex, theme: str) -> None:  # type: ignore[no-untyped-def]
     # The API shows up to 8 columns (the command, 4): on a frame each matrix is elided to fit a
-    # chain's line beside a gradient's left-hand side: output − target's are elided too.
+    # chain's line beside a gradient's left-hand side: output − target's are elided too. Of the
+    # gates, a sigmoid's and the tanh's (the input and output gates' are laid out as the forget gate's).
     document = random_lstm(2, 8, steps=2)
     document["target"] = [
         [0.5, -0.25, 0.75, -1.0, 0.125, 0.0, 1.0, -0.5],
         [-0.5, 0.25, -0.75, 1.0, -0.125, 0.5, 0.0, 1.0],
     ]
     derivation = lstm_latex.derive(lstm_latex.load(document), check=False)
-    backward = lstm_latex.Selection.parse(parts="backward", steps="2")
+    backward = lstm_latex.Selection.parse(parts="backward", steps="2", gates="f,g")
     frames = lstm_latex.render(derivation, "frames", deck=Deck(theme, "4:3"), selection=backward)
     assert r"\text{output} - \text{target} &= \underbrace{" in frames  # elided
     deck = rf"""\documentclass[handout,aspectratio=43]{{beamer}}

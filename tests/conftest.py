@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import subprocess
@@ -27,6 +28,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "latex" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.latex)
     items.sort(key=lambda item: item.get_closest_marker("latex") is None)  # stable: file order otherwise
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What the collection imported (NumPy, torch, the tests' modules) lives as long as the run:
+    frozen, the garbage collector no longer walks it at each collection of the tests' own objects."""
+    gc.freeze()
 
 
 @pytest.fixture

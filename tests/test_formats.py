@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, SEED, as_handout
+from conftest import SAMPLES, SEED, as_handout, joined
 from networks import random_lstm
 
 import lstm_latex
@@ -19,24 +19,25 @@ def trace_of(source: object) -> lstm_latex.Trace[lstm_latex.Step]:
     return lstm_latex.forward(lstm_latex.load(source))
 
 
-# A slide for each line of a chain (a pause ends every line, in every cell's chains): the slides
-# are compiled as a handout, a page a frame, but for the smallest, the RNN's, overlays and all.
-HANDOUT = {"gru", "seed"}
-# Each cell's partial. The backward pass's frames are compiled in a deck of their own
+# Each cell's partial as slides. The backward pass's frames are compiled in a deck of their own
 # (test_hosts.py); rnn_relu differs from rnn_tanh in one word, and the stacked, bidirectional
 # sample's labels are the documents' (test_compile.py).
-SLIDES = [SAMPLES / f"{name}.json" for name in (*sorted(HANDOUT), "rnn_tanh")]
-
-
 @pytest.mark.latex
-@pytest.mark.parametrize("sample", SLIDES, ids=lambda p: p.stem)
-def test_each_cell_compiles_as_slides(sample: Path, latex) -> None:  # type: ignore[no-untyped-def]
+def test_each_cell_compiles_as_slides(latex) -> None:  # type: ignore[no-untyped-def]
     # As a document and as a snippet: test_compile.py. The first step of each layer and direction:
-    # a later step is laid out as the first.
-    source = lstm_latex.render(trace_of(sample), "beamer", selection=lstm_latex.Selection.parse(steps="1"))
-    slides = latex(as_handout(source) if sample.stem in HANDOUT else source, name="slides")
-    assert slides.overfull == []
-    assert "Step t = 1" in slides.text
+    # a later step is laid out as the first. A slide for each line of a chain (a pause ends every
+    # line, in every cell's chains): the LSTM's and the GRU's as a handout, a page a frame, in one
+    # deck; the smallest, the RNN's, overlays and all.
+    def slides(name: str) -> str:
+        trace = trace_of(SAMPLES / f"{name}.json")
+        return lstm_latex.render(trace, "beamer", selection=lstm_latex.Selection.parse(steps="1"))
+
+    handout = latex(joined([as_handout(slides(name)) for name in ("seed", "gru")]), name="handout")
+    overlays = latex(slides("rnn_tanh"), name="slides")
+    for deck, gates in ((handout, ["Forget gate", "Reset gate"]), (overlays, [])):
+        assert deck.overfull == []
+        assert "Step t = 1" in deck.text
+        assert [gate for gate in gates if gate not in deck.text] == []
 
 
 @pytest.mark.latex

@@ -173,7 +173,7 @@ def test_backward_documents_compile_and_fit_the_page(latex) -> None:  # type: ig
     # Given a target: a stacked bidirectional LSTM's and a ReLU RNN's documents, and a GRU's snippet
     # (in the documents' preamble), in one pdflatex run. samples/lstm_backward.json compiles as
     # every sample does: tests/test_compile.py, test_formats.py.
-    def derived(sample: str) -> lstm_latex.Trace:
+    def derived(sample: str) -> lstm_latex.Trace[lstm_latex.Step]:
         return lstm_latex.forward(lstm_latex.load(with_target(sample)))
 
     documents = [lstm_latex.render(derived(sample)) for sample in ("stacked_bidirectional_lstm.json", "rnn_relu.json")]

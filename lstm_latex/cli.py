@@ -758,26 +758,39 @@ def new(
     in [-1, 1] with few decimals (no row all zeros), h0 and c0 zero unless --random-state."""
     from .generate import new_network
 
-    _renamed(ctx, options, old_steps, ("--steps", "--seq-len", "seq_len"), ("the sequence length", "the steps shown"))
     _renamed(
-        ctx, options, old_layers, ("--layers", "--num-layers", "layers"), ("the number of layers", "the layers shown")
+        ctx, "new", options, old_steps, ("--steps", "--seq-len", "seq_len"), ("the sequence length", "the steps shown")
+    )
+    _renamed(
+        ctx,
+        "new",
+        options,
+        old_layers,
+        ("--layers", "--num-layers", "layers"),
+        ("the number of layers", "the layers shown"),
     )
     spec = _spec(options)
     _write(new_network(spec, _seed_or_random(seed)), output)
 
 
 def _renamed(
-    ctx: click.Context, options: dict[str, Any], value: int | None, names: tuple[str, str, str], said: tuple[str, str]
+    ctx: click.Context,
+    command: str,
+    options: dict[str, Any],
+    value: int | None,
+    names: tuple[str, str, str],
+    said: tuple[str, str],
 ) -> None:
-    """An option of new's renamed (``names``: the old, the new, the field they set), still taken with
-    a warning (``said``: what both give, and what the old name means in render)."""
+    """An option of ``command``'s renamed (``names``: the old, the new, the field they set), still
+    taken with a warning (``said``: what both give, and what the old name means in render)."""
     old, new, field = names
     if value is None:
         return
     if ctx.get_parameter_source(field) is not click.core.ParameterSource.DEFAULT:
         raise click.UsageError(f"{old} and {new} both give {said[0]}: give {new} only")
     click.echo(
-        f"Warning: new {old} is deprecated: use {new} for {said[0]} ({old} is {said[1]}, as in render)", err=True
+        f"Warning: {command} {old} is deprecated: use {new} for {said[0]} ({old} is {said[1]}, as in render)",
+        err=True,
     )
     options[field] = value
 
@@ -966,8 +979,15 @@ def moodle(answers: str, output: str | None, category: str | None) -> None:
     show_default=True,
     help="float32: what torch computes in float32, every intermediate; float64: the trace's values.",
 )
-@click.option("--steps", type=_Integer(1, 10**12), help="Keep only the first N steps of x (the network runs on them).")
-@click.option("--layers", type=_Integer(1, 10**12), help="Keep only the first N layers.")
+@click.option(
+    "--first-steps",
+    "steps",
+    type=_Integer(1, 10**12),
+    help="Keep only the first N steps of x (the network runs on them).",
+)
+@click.option("--first-layers", "layers", type=_Integer(1, 10**12), help="Keep only the first N layers.")
+@click.option("--steps", "old_steps", type=_Integer(1, 10**12), hidden=True, help="Deprecated: --first-steps.")
+@click.option("--layers", "old_layers", type=_Integer(1, 10**12), hidden=True, help="Deprecated: --first-layers.")
 @click.option(
     "--max-values",
     type=_Integer(1, 10**12),
@@ -979,13 +999,17 @@ def moodle(answers: str, output: str | None, category: str | None) -> None:
 @click.option(
     "--all-batch", is_flag=True, help="Every sequence of a batch of inputs, each quantity with a first axis of B."
 )
+@click.pass_context
 def golden(
+    ctx: click.Context,
     file: str,
     output: str | None,
     golden_format: str | None,
     dtype: str,
     steps: int | None,
     layers: int | None,
+    old_steps: int | None,
+    old_layers: int | None,
     max_values: int,
     inputs: str | None,
     prefix: str | None,
@@ -1004,6 +1028,9 @@ def golden(
     if golden_format == "npz" and output is None:
         raise click.UsageError("an npz archive is binary: give -o FILE.npz")
     options: dict[str, Any] = {"dtype": dtype, "steps": steps, "layers": layers, "max_values": max_values}
+    first = ("the first N steps", "the steps shown"), ("the first N layers", "the layers shown")
+    _renamed(ctx, "golden", options, old_steps, ("--steps", "--first-steps", "steps"), first[0])
+    _renamed(ctx, "golden", options, old_layers, ("--layers", "--first-layers", "layers"), first[1])
     if all_batch:
         batch = _batch()
         if batch.pop("batch_index") is not None:

@@ -178,7 +178,7 @@ def _refuse_beyond(planned: int, max_values: int) -> None:
     if planned > max_values:
         raise InputError(
             f"the golden file would hold {planned:,} numbers, more than the limit of {max_values:,}:"
-            " keep fewer with --steps or --layers, or raise --max-values (steps=, layers=, max_values= in Python)"
+            " keep fewer with --first-steps or --first-layers, or raise --max-values (steps=, layers=, max_values= in Python)"
         )
 
 
@@ -189,7 +189,7 @@ def kept(example: Example, steps: int | None, layers: int | None) -> Example:
     seq_len = int(inputs.x.shape[0])
     if steps is not None:
         if not 1 <= steps <= seq_len:
-            raise InputError(f"steps: {steps} asked for, but x has {seq_len} step(s)")
+            raise InputError(f"the first {steps} steps asked for, but x has {seq_len} step(s)")
         loss = inputs.loss
         if loss is not None:
             loss = dataclasses.replace(
@@ -200,7 +200,7 @@ def kept(example: Example, steps: int | None, layers: int | None) -> Example:
         inputs = dataclasses.replace(inputs, x=inputs.x[:steps], loss=loss)
     if layers is not None:
         if not 1 <= layers <= network.num_layers:
-            raise InputError(f"layers: {layers} asked for, but the network has {network.num_layers} layer(s)")
+            raise InputError(f"the first {layers} layers asked for, but the network has {network.num_layers} layer(s)")
         count = layers * network.num_directions
         network = dataclasses.replace(network, num_layers=layers, directions=network.directions[:count])
         inputs = dataclasses.replace(inputs, h0=inputs.h0[:count], c0=None if inputs.c0 is None else inputs.c0[:count])

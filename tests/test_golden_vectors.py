@@ -323,16 +323,41 @@ def test_a_file_too_large_is_refused_before_anything_is_computed(tmp_path: Path)
     result = run("golden", str(SEED), "-o", str(output), "--max-values", "100")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the golden file would hold ")
-    assert "more than the limit of 100: keep fewer with --steps or --layers, or raise --max-values" in result.stderr
+    assert (
+        "more than the limit of 100: keep fewer with --first-steps or --first-layers, or raise --max-values"
+        in result.stderr
+    )
     assert result.stderr.count("\n") == 1
     assert output.read_text() == "old"
+
+
+def test_the_old_names_of_the_first_steps_and_layers_still_work_with_a_warning(tmp_path: Path) -> None:
+    # --steps and --layers choose the steps and layers shown in render and worksheet: here they were the first N
+    old = run("golden", str(SAMPLES / "lstm_backward.json"), "--steps", "1", "--layers", "1", "--format", "json")
+    new = run(
+        "golden", str(SAMPLES / "lstm_backward.json"), "--first-steps", "1", "--first-layers", "1", "--format", "json"
+    )
+    assert old.exit_code == new.exit_code == 0, old.output
+    assert old.stdout == new.stdout
+    assert old.stderr.splitlines() == [
+        "Warning: golden --steps is deprecated: use --first-steps for the first N steps"
+        " (--steps is the steps shown, as in render)",
+        "Warning: golden --layers is deprecated: use --first-layers for the first N layers"
+        " (--layers is the layers shown, as in render)",
+    ]
+    both = run("golden", str(SEED), "--steps", "1", "--first-steps", "1", "--format", "json")
+    assert both.exit_code == 2
+    assert "Error: --steps and --first-steps both give the first N steps: give --first-steps only" in both.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--steps", "2", "--format", "c"], "Error: steps: 2 asked for, but x has 1 step(s)\n"),
-        (["--layers", "2", "--format", "c"], "Error: layers: 2 asked for, but the network has 1 layer(s)\n"),
+        (["--first-steps", "2", "--format", "c"], "Error: the first 2 steps asked for, but x has 1 step(s)\n"),
+        (
+            ["--first-layers", "2", "--format", "c"],
+            "Error: the first 2 layers asked for, but the network has 1 layer(s)\n",
+        ),
         ([], "give --format c, npz or json (or -o FILE.h, FILE.npz or FILE.json)"),
         (["--format", "npz"], "an npz archive is binary: give -o FILE.npz"),
         (["--format", "npz", "-o", "golden.h"], "-o golden.h names a c file, but --format is npz: give one of them"),

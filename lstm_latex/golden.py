@@ -178,7 +178,8 @@ def _refuse_beyond(planned: int, max_values: int) -> None:
     if planned > max_values:
         raise InputError(
             f"the golden file would hold {planned:,} numbers, more than the limit of {max_values:,}:"
-            " keep fewer with --first-steps or --first-layers, or raise --max-values (steps=, layers=, max_values= in Python)"
+            " keep fewer with --first-steps or --first-layers, or raise --max-values"
+            " (steps=, layers=, max_values= in Python)"
         )
 
 

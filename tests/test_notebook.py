@@ -4,11 +4,12 @@ the Markdown snippet for a cell."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, SEED
+from conftest import ROOT, SAMPLES, SEED
 from networks import random_lstm
 
 import lstm_latex
@@ -162,3 +163,54 @@ def test_markdown_honours_the_heading_level(tmp_path: Path) -> None:
     deep = lstm_latex.render(trace, "markdown", heading_level="subsubsection")
     assert "#### The network" in deep
     assert "##### What torch returns" in deep
+
+
+
+MATHJAX2 = ROOT / "node_modules" / "mathjax" / "MathJax.js"
+# What MathJax 2 left of each formula once it typeset the page: the text of each, as rendered (an
+# unknown macro such as \textcolor is printed as its name, in red), and its errors.
+TYPESET = """() => new Promise((done) => MathJax.Hub.Queue(() => done({
+  rendered: MathJax.Hub.getAllJax().map((jax) => document.getElementById(jax.inputID + "-Frame").textContent),
+  errors: document.querySelectorAll(".MathJax_Error, .mjx-merror").length,
+})))"""
+
+
+@pytest.mark.katex
+@pytest.mark.browser
+def test_mathjax_2_typesets_every_formula_as_nbconvert_and_jupyter_show_them(tmp_path: Path) -> None:
+    r"""MathJax 2.7, which `jupyter nbconvert --to html` ships and Jupyter's notebook displays math
+    with, typesets every formula of the Markdown (a trace's _repr_markdown_ is the same Markdown):
+    its colours are written {\color{name}{...}}, which MathJax 2 knows; \textcolor, the form the
+    Markdown had before, it does not (a last formula, the test's proof that it can fail)."""
+    pypandoc = pytest.importorskip("pypandoc", reason="pandoc comes with the test extra: pypandoc-binary")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright comes with the test extra")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed: run `make chromium` (Debian's package)")
+    if not MATHJAX2.is_file():
+        pytest.skip("MathJax 2 is not installed: run `make katex` (npm ci)")
+    derivation = lstm_latex.derive(lstm_latex.load(SAMPLES / "lstm_backward.json"), check=False)
+    shown = lstm_latex.Selection.parse(parts="equations,backward", steps="1", gates="f,g")  # every kind of formula
+    markdown = lstm_latex.render(derivation, "markdown", selection=shown)
+    markdown += "\n$$\n\\textcolor{red}{x_t}\n$$\n"
+    page = tmp_path / "notebook.html"
+    subprocess.run(
+        [pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "html", "--standalone", "-o", page]
+        + [f"--mathjax={MATHJAX2.as_uri()}?config=TeX-AMS_CHTML", "--metadata", "title=A notebook"],
+        input=markdown,
+        text=True,
+        check=True,
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        opened = browser.new_page()
+        opened.goto(page.as_uri())
+        opened.wait_for_function("() => window.MathJax && MathJax.isReady")
+        found = opened.evaluate(TYPESET)
+        browser.close()
+    *formulas, textcolor = found["rendered"]
+    inline = re.findall(r"(?<![$\\])\$[^$\n]+\$(?!\$)", markdown)
+    assert len(formulas) == len(math_blocks(markdown)) - 1 + len(inline) > 20
+    assert found["errors"] == 0
+    assert [text for text in formulas if "\\" in text] == []  # every macro known
+    assert "\\textcolor" in textcolor

@@ -165,7 +165,6 @@ def test_markdown_honours_the_heading_level(tmp_path: Path) -> None:
     assert "##### What torch returns" in deep
 
 
-
 MATHJAX2 = ROOT / "node_modules" / "mathjax" / "MathJax.js"
 # What MathJax 2 left of each formula once it typeset the page: the text of each, as rendered (an
 # unknown macro such as \textcolor is printed as its name, in red), and its errors.
@@ -194,9 +193,19 @@ def test_mathjax_2_typesets_every_formula_as_nbconvert_and_jupyter_show_them(tmp
     markdown = lstm_latex.render(derivation, "markdown", selection=shown)
     markdown += "\n$$\n\\textcolor{red}{x_t}\n$$\n"
     page = tmp_path / "notebook.html"
+    mathjax = f"--mathjax={MATHJAX2.as_uri()}?config=TeX-AMS_CHTML"
     subprocess.run(
-        [pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "html", "--standalone", "-o", page]
-        + [f"--mathjax={MATHJAX2.as_uri()}?config=TeX-AMS_CHTML", "--metadata", "title=A notebook"],
+        [
+            pypandoc.get_pandoc_path(),
+            "--to",
+            "html",
+            "--standalone",
+            mathjax,
+            "--metadata",
+            "title=A notebook",
+            "-o",
+            page,
+        ],
         input=markdown,
         text=True,
         check=True,

@@ -354,11 +354,24 @@ def _paint(color: bool, written: Format) -> Callable[[str, str | None], str]:
     return paint
 
 
+# The built-in partials a template of an earlier version may import, gone since the view makes
+# records (docs/guide/templates.md, "Templates of an earlier version"), and what prints them now.
+_STEP = "partials/view.tex.j2's step(d, s) prints a step of any cell, backward_step(d, s, g) its backward step"
+_EXERCISE = "partials/exercise.tex.j2 prints a worksheet's questions, which lstm_latex/view/exercise.py makes"
+REPLACED = {
+    **{f"partials/{cell}.tex.j2": _STEP for cell in ("lstm", "gru", "rnn")},
+    **{f"partials/exercise-{cell}.tex.j2": _EXERCISE for cell in ("lstm", "gru", "rnn")},
+}
+
+
 def _template_error(error: Exception, template: str) -> RenderError:
     """``error``, raised while rendering ``template``, as one line naming the template file and
     line it comes from."""
     if isinstance(error, jinja2.TemplateNotFound):  # a template it extends, imports or includes
+        name = str(error.name).removeprefix("default:")
         message = f"no template named {error.name!r}"
+        if name in REPLACED:
+            message += f" any more: {REPLACED[name]} (the documentation's Templates of an earlier version)"
     elif isinstance(error, jinja2.TemplateError):
         message = str(error.message)
     else:

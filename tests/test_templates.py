@@ -57,6 +57,28 @@ def test_an_unknown_template_is_one_error_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("imported", "now"),
+    [
+        ("partials/gru.tex.j2", "partials/view.tex.j2's step(d, s) prints a step of any cell"),
+        ("default:partials/exercise-lstm.tex.j2", "partials/exercise.tex.j2 prints a worksheet's questions"),
+    ],
+)
+def test_a_template_importing_a_partial_that_went_is_told_what_prints_it_now(
+    tmp_path: Path, imported: str, now: str
+) -> None:
+    (tmp_path / "old.tex.j2").write_text(
+        f'((* extends "default:document.tex.j2" *))\n((* import "{imported}" as cell *))\n', encoding="utf-8"
+    )
+    result = run("render", str(SEED), "--no-check", "--template-dir", str(tmp_path), "--template", "old")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: template {tmp_path / 'old.tex.j2'}, line 2: no template named '{imported}' any more: {now}"
+    )
+    assert result.stderr.endswith("(the documentation's Templates of an earlier version)\n")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "view",

@@ -331,6 +331,7 @@ def test_a_file_too_large_is_refused_before_anything_is_computed(tmp_path: Path)
     assert output.read_text() == "old"
 
 
+@pytest.mark.torch
 def test_the_old_names_of_the_first_steps_and_layers_still_work_with_a_warning(tmp_path: Path) -> None:
     # --steps and --layers choose the steps and layers shown in render and worksheet: here they were the first N
     old = run("golden", str(SAMPLES / "lstm_backward.json"), "--steps", "1", "--layers", "1", "--format", "json")

@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .cells import Cell, GruGrad, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
+from .cells import Cell, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .latex import NumberFormat
-from .model import Array, Gate, GateParams
+from .model import Array, Gate, GateGrad, GateParams
 from .selection import Selection
 from .view.directions import LabelledDirection, LabelledGradients
 
@@ -47,37 +47,107 @@ def gate_chain(gp: GateParams, s: Step, g: Gate, numbers: NumberFormat, function
     """Gate g's chain at step s as its display prints it: W_i x_t + b_i + W_h h_{t-1} + b_h (the
     biases where the network has them), the two affine parts, their sum and the activation of it;
     None where a matrix prints a power of ten or leaves entries out, whose entries the page cannot match."""
-    shown = {
-        "W_i": gp.weight_i,  # (H, I)
-        "x": s.x,  # (I,)
-        "b_i": gp.bias_i,  # (H,)
-        "W_h": gp.weight_h,  # (H, H_out)
-        "h": s.h_prev,  # (H_out,)
-        "b_h": gp.bias_h,  # (H,)
-        "x_affine": g.input_affine,  # W_i x_t + b_i, (H,)
-        "h_affine": g.hidden_affine,  # W_h h_{t-1} + b_h, (H,)
-        "z": g.preactivation,  # their sum, (H,)
-        "a": g.activation,  # (H,)
-    }
-    arrays = {name: array for name, array in shown.items() if array is not None}
-    at = {name: place for place, name in enumerate(arrays)}  # each matrix's place in the display
+    arrays, at = _named(
+        W_i=gp.weight_i,  # (H, I)
+        x=s.x,  # (I,)
+        b_i=gp.bias_i,  # (H,)
+        W_h=gp.weight_h,  # (H, H_out)
+        h=s.h_prev,  # (H_out,)
+        b_h=gp.bias_h,  # (H,)
+        x_affine=g.input_affine,  # W_i x_t + b_i, (H,)
+        h_affine=g.hidden_affine,  # W_h h_{t-1} + b_h, (H,)
+        z=g.preactivation,  # their sum, (H,)
+        a=g.activation,  # (H,)
+    )
 
     def entries(k: int, number: Shown) -> list[Entry]:
-        found = []
-        for side, vector in (("i", "x"), ("h", "h")):
-            W, v, b = arrays[f"W_{side}"], arrays[vector], arrays.get(f"b_{side}")
-            row = [(at[f"W_{side}"], k, j) for j in range(W.shape[1])]
-            column = [(at[vector], j, 0) for j in range(v.shape[0])]
-            bias = [] if b is None else [(at[f"b_{side}"], k, 0)]
-            affine = arrays[f"{vector}_affine"][k]
-            arithmetic = _sum(list(zip(W[k], v, strict=True)), [] if b is None else [b[k]], affine, number)
-            found.append(Entry((at[f"{vector}_affine"], k, 0), (*row, *column, *bias), arithmetic))
-        parts = ((at["x_affine"], k, 0), (at["h_affine"], k, 0))
-        summed = _sum([], [g.input_affine[k], g.hidden_affine[k]], g.preactivation[k], number)
-        applied = f"{FUNCTIONS[function]}({number(g.preactivation[k])}) = {number(g.activation[k])}"
-        return [*found, Entry((at["z"], k, 0), parts, summed), Entry((at["a"], k, 0), ((at["z"], k, 0),), applied)]
+        return [
+            _affine(k, arrays, at, ("W_i", "x", "b_i", "x_affine"), number),
+            _affine(k, arrays, at, ("W_h", "h", "b_h", "h_affine"), number),
+            *_activated(k, arrays, at, ("x_affine", "h_affine"), function, number),
+        ]
 
     return _chain(list(arrays.values()), numbers, entries)
+
+
+def new_gate_chains(gp: GateParams, s: GruStep, numbers: NumberFormat) -> tuple[Chain | None, Chain | None]:
+    """The GRU's n gate at step s as its two displays print it: first the hidden part the reset
+    gate scales, W_hn h_{t-1} + b_hn; then n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)):
+    the input part, r_t's product with the hidden part, their sum and tanh of it."""
+    hidden, hidden_at = _named(W_h=gp.weight_h, h=s.h_prev, b_h=gp.bias_h, h_affine=s.n.hidden_affine)
+    arrays, at = _named(
+        W_i=gp.weight_i,  # (H, I)
+        x=s.x,  # (I,)
+        b_i=gp.bias_i,  # (H,)
+        r=s.r.activation,  # (H,)
+        h_affine=s.n.hidden_affine,  # W_hn h_{t-1} + b_hn, (H,)
+        x_affine=s.n.input_affine,  # W_in x_t + b_in, (H,)
+        scaled=s.reset_hidden,  # r_t ⊙ (W_hn h_{t-1} + b_hn), (H,)
+        z=s.n.preactivation,  # their sum, (H,)
+        a=s.n.activation,  # (H,)
+    )
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        scaled = _sum([(s.r.activation[k], s.n.hidden_affine[k])], [], s.reset_hidden[k], number)
+        return [
+            _affine(k, arrays, at, ("W_i", "x", "b_i", "x_affine"), number),
+            Entry((at["scaled"], k, 0), ((at["r"], k, 0), (at["h_affine"], k, 0)), scaled),
+            *_activated(k, arrays, at, ("x_affine", "scaled"), "tanh", number),
+        ]
+
+    def hidden_entries(k: int, number: Shown) -> list[Entry]:
+        return [_affine(k, hidden, hidden_at, ("W_h", "h", "b_h", "h_affine"), number)]
+
+    return _chain(list(hidden.values()), numbers, hidden_entries), _chain(list(arrays.values()), numbers, entries)
+
+
+def gru_states(s: GruStep, numbers: NumberFormat) -> Chain | None:
+    """A GRU step's hidden state as its display prints it: 1 − z_t, then h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+    (the two products, then their sum)."""
+    z, n = s.z.activation, s.n.activation
+    return _chain(
+        [z, s.one_minus_z, s.one_minus_z, n, z, s.h_prev, s.new_term, s.keep_term, s.h],
+        numbers,
+        lambda k, number: [
+            Entry((1, k, 0), ((0, k, 0),), f"1 − {number(z[k])} = {number(s.one_minus_z[k])}"),
+            Entry((6, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.one_minus_z[k], n[k])], [], s.new_term[k], number)),
+            Entry((7, k, 0), ((4, k, 0), (5, k, 0)), _sum([(z[k], s.h_prev[k])], [], s.keep_term[k], number)),
+            Entry((8, k, 0), ((6, k, 0), (7, k, 0)), _sum([], [s.new_term[k], s.keep_term[k]], s.h[k], number)),
+        ],
+    )
+
+
+def _named(**shown: Array | None) -> tuple[dict[str, Array], dict[str, int]]:
+    """A display's matrices by name, in the order it prints them (None: one it does not print, a
+    bias the network lacks), and each one's place in the display."""
+    arrays = {name: array for name, array in shown.items() if array is not None}
+    return arrays, {name: place for place, name in enumerate(arrays)}
+
+
+def _affine(
+    k: int, arrays: Mapping[str, Array], at: Mapping[str, int], names: tuple[str, str, str, str], number: Shown
+) -> Entry:
+    """Entry k of W v + b (``names``: W's, v's, b's, perhaps not printed, and the result's): row k
+    of W by v, plus b_k."""
+    W, v, b, result = (arrays[names[0]], arrays[names[1]], arrays.get(names[2]), arrays[names[3]])
+    row = [(at[names[0]], k, j) for j in range(W.shape[1])]
+    column = [(at[names[1]], j, 0) for j in range(v.shape[0])]
+    bias = [] if b is None else [(at[names[2]], k, 0)]
+    arithmetic = _sum(list(zip(W[k], v, strict=True)), [] if b is None else [b[k]], result[k], number)
+    return Entry((at[names[3]], k, 0), (*row, *column, *bias), arithmetic)
+
+
+def _activated(
+    k: int, arrays: Mapping[str, Array], at: Mapping[str, int], parts: tuple[str, str], function: str, number: Shown
+) -> list[Entry]:
+    """Entry k of a gate's preactivation z, the sum of its two ``parts``, and of its activation a."""
+    x_part, h_part, z, a = arrays[parts[0]], arrays[parts[1]], arrays["z"], arrays["a"]
+    summed = _sum([], [x_part[k], h_part[k]], z[k], number)
+    applied = f"{FUNCTIONS[function]}({number(z[k])}) = {number(a[k])}"
+    return [
+        Entry((at["z"], k, 0), ((at[parts[0]], k, 0), (at[parts[1]], k, 0)), summed),
+        Entry((at["a"], k, 0), ((at["z"], k, 0),), applied),
+    ]
 
 
 def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
@@ -117,59 +187,164 @@ def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
     ]
 
 
-def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapping[str, Ref]) -> list[Chain | None]:
+def lstm_backward(
+    s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapping[str, Ref], shows: Callable[[str], bool]
+) -> list[Chain | None]:
     """An LSTM step's backward displays as they print: ∂L/∂h_t, then the output gate's ∂L/∂o_t and
-    δ_o, ∂L/∂c_t, and the input gate's, the forget gate's and the cell candidate's. An entry uses
-    the entries its arithmetic reads in its own display and, where ``forward`` has them (a name:
-    its chain and matrix), the forward values in theirs: o_t, tanh(c_t), i_t, f_t, g_t, c_{t-1}.
-    None with a projection, whose displays have W_hr's product too."""
+    δ_o, ∂L/∂c_t, and the input gate's, the forget gate's and the cell candidate's (the gates
+    ``shows``). An entry uses the entries its arithmetic reads in its own display and, where
+    ``forward`` has them (a name: its chain and matrix), the forward values in theirs: o_t,
+    tanh(c_t), i_t, f_t, g_t, c_{t-1}. None with a projection, whose displays have W_hr's product too."""
     if s.h_unprojected is not None:
         return []
 
-    def used(k: int, *names: str) -> tuple[Place, ...]:
-        return tuple((m, k, 0, chain) for chain, m in (forward[name] for name in names if name in forward))
-
-    def gate(name: str, d: Array, factor: str) -> Chain | None:
+    def gate(name: str, d: Array, factor: str) -> list[Chain | None]:
         """∂L/∂k_t = d ⊙ a forward value (``factor``), then δ_k = ∂L/∂k_t ⊙ the activation's derivative."""
-        a, grad = getattr(s, name).activation, getattr(g, name)
         value = s.tanh_c if factor == "tanh_c" else s.c_prev if factor == "c_prev" else getattr(s, factor).activation
+        grad = getattr(g, name)
 
-        def entries(k: int, number: Shown) -> list[Entry]:
-            n = _bracketed(number)
-            dk, delta = grad.activation[k], grad.preactivation[k]
-            derivative = f"(1 − {n(a[k])}²)" if name == "g" else f"{n(a[k])} · (1 − {n(a[k])})"
-            return [
-                Entry((2, k, 0), ((0, k, 0), (1, k, 0), *used(k, factor)), _sum([(d[k], value[k])], [], dk, number)),
-                Entry(
-                    (6, k, 0),
-                    ((3, k, 0), (4, k, 0), (5, k, 0), *used(k, name)),
-                    f"{number(dk)} · {derivative} = {number(delta)}",
-                ),
-            ]
+        def product(k: int, number: Shown) -> Entry:
+            return Entry(
+                (2, k, 0),
+                ((0, k, 0), (1, k, 0), *_used(forward, k, factor)),
+                _sum([(d[k], value[k])], [], grad.activation[k], number),
+            )
 
-        return _chain([d, value, grad.activation, grad.activation, a, a, grad.preactivation], numbers, entries)
+        function = "tanh" if name == "g" else "sigmoid"
+        return (
+            [gate_gradient([d, value], product, grad, getattr(s, name), function, numbers, forward)]
+            if shows(name)
+            else []
+        )
 
     o = s.o.activation
+    cell_state = _chain(
+        [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
+        numbers,
+        lambda k, number: [
+            Entry(
+                (5, k, 0),
+                (*((m, k, 0) for m in range(5)), *_used(forward, k, "o", "tanh_c")),
+                # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
+                f"{number(g.dc_next[k])} + {_bracketed(number)(g.dh[k])} · {number(o[k])}"
+                f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
+            )
+        ],
+    )
     return [
         hidden_gradient(g, numbers),
-        gate("o", g.dh, "tanh_c"),
-        _chain(
-            [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
-            numbers,
-            lambda k, number: [
-                Entry(
-                    (5, k, 0),
-                    (*((m, k, 0) for m in range(5)), *used(k, "o", "tanh_c")),
-                    # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    f"{number(g.dc_next[k])} + {_bracketed(number)(g.dh[k])} · {number(o[k])}"
-                    f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
-                )
-            ],
-        ),
-        gate("i", g.dc, "g"),
-        gate("f", g.dc, "c_prev"),
-        gate("g", g.dc, "i"),
+        *gate("o", g.dh, "tanh_c"),
+        cell_state,
+        *gate("i", g.dc, "g"),
+        *gate("f", g.dc, "c_prev"),
+        *gate("g", g.dc, "i"),
     ]
+
+
+def gru_backward(
+    s: GruStep, g: GruGrad, numbers: NumberFormat, forward: Mapping[str, Ref], shows: Callable[[str], bool]
+) -> list[Chain | None]:
+    """A GRU step's backward displays as they print: ∂L/∂h_t, then (the gates ``shows``) the new
+    gate's ∂L/∂n_t = ∂L/∂h_t ⊙ (1 − z_t) and δ_n, the update gate's ∂L/∂z_t = ∂L/∂h_t ⊙ (h_{t-1} − n_t)
+    and δ_z, and the reset gate's ∂L/∂r_t = δ_n ⊙ (W_hn h_{t-1} + b_hn) and δ_r; each with the forward
+    values it uses where ``forward`` has them: 1 − z_t, h_{t-1} (the hidden state's display), n_t,
+    z_t, r_t, and W_hn h_{t-1} + b_hn (the new gate's first display)."""
+    n, dh = s.n.activation, g.dh
+
+    def new(k: int, number: Shown) -> Entry:
+        uses = ((0, k, 0), (1, k, 0), *_used(forward, k, "one_minus_z"))
+        return Entry((2, k, 0), uses, _sum([(dh[k], s.one_minus_z[k])], [], g.n.activation[k], number))
+
+    def update(k: int, number: Shown) -> Entry:
+        uses = ((0, k, 0), (1, k, 0), (2, k, 0), *_used(forward, k, "h_prev", "n"))
+        line = f"{number(dh[k])} · ({number(s.h_prev[k])} − {_bracketed(number)(n[k])}) = {number(g.z.activation[k])}"
+        return Entry((3, k, 0), uses, line)
+
+    def reset(k: int, number: Shown) -> Entry:
+        uses = ((0, k, 0), (1, k, 0), *_used(forward, k, "n hidden"))
+        return Entry(
+            (2, k, 0), uses, _sum([(g.n.preactivation[k], s.n.hidden_affine[k])], [], g.r.activation[k], number)
+        )
+
+    gates = {
+        "n": ([dh, s.one_minus_z], new, "tanh"),
+        "z": ([dh, s.h_prev, n], update, "sigmoid"),
+        "r": ([g.n.preactivation, s.n.hidden_affine], reset, "sigmoid"),
+    }
+    return [
+        hidden_gradient(g, numbers),
+        *(
+            gate_gradient(factors, product, getattr(g, name), getattr(s, name), function, numbers, forward)
+            for name, (factors, product, function) in gates.items()
+            if shows(name)
+        ),
+    ]
+
+
+def rnn_backward(
+    g: RnnGrad, s: RnnStep, numbers: NumberFormat, forward: Mapping[str, Ref], function: str
+) -> list[Chain | None]:
+    """An RNN step's backward displays as they print: ∂L/∂h_t, then δ_t = ∂L/∂h_t ⊙ (1 − h_t ⊙ h_t)
+    (tanh), which uses h_t, the forward step's activation, or δ_t = ∂L/∂h_t ⊙ [z_t > 0] (ReLU),
+    which uses z_t, its preactivation."""
+    derivative = _derivative(function, s.affine)
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        return [_delta(k, 0, g.affine, derivative, function, number, forward)]
+
+    return [hidden_gradient(g, numbers), _chain([g.dh, *derivative, g.affine.preactivation], numbers, entries)]
+
+
+def gate_gradient(
+    factors: Sequence[Array],
+    product: Callable[[int, Shown], Entry],
+    grad: GateGrad,
+    gate: Gate,
+    function: str,
+    numbers: NumberFormat,
+    forward: Mapping[str, Ref],
+) -> Chain | None:
+    """A gate's backward display: ∂L/∂k_t, the product of ``factors`` (``product``: its entry k),
+    then δ_k = ∂L/∂k_t ⊙ the activation's derivative, written with the forward values."""
+    derivative = _derivative(function, gate)
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        return [product(k, number), _delta(k, len(factors) + 1, grad, derivative, function, number, forward)]
+
+    return _chain([*factors, grad.activation, grad.activation, *derivative, grad.preactivation], numbers, entries)
+
+
+def _derivative(function: str, gate: Gate) -> list[Array]:
+    """The matrices the activation's derivative prints: k_t twice, k ⊙ (1 − k) or (1 − k ⊙ k); z_t, [z_t > 0]."""
+    return [gate.preactivation] if function == "relu" else [gate.activation, gate.activation]
+
+
+def _delta(
+    k: int,
+    m: int,
+    grad: GateGrad,
+    derivative: Sequence[Array],
+    function: str,
+    number: Shown,
+    forward: Mapping[str, Ref],
+) -> Entry:
+    """Entry k of δ = ∂L/∂k_t ⊙ the derivative, in a display whose matrices from the m-th are ∂L/∂k_t,
+    the ``derivative``'s and δ; it uses the gate's forward value (or its preactivation, for ReLU's)."""
+    name = grad.name if function != "relu" else f"{grad.name} preactivation"
+    value, n = derivative[0][k], _bracketed(number)
+    shown = {
+        "sigmoid": f"{n(value)} · (1 − {n(value)})",
+        "tanh": f"(1 − {n(value)}²)",
+        "relu": f"[{number(value)} > 0]",
+    }
+    uses = ((m, k, 0), *((m + 1 + j, k, 0) for j in range(len(derivative))), *_used(forward, k, name))
+    line = f"{number(grad.activation[k])} · {shown[function]} = {number(grad.preactivation[k])}"
+    return Entry((m + 1 + len(derivative), k, 0), uses, line)
+
+
+def _used(forward: Mapping[str, Ref], k: int, *names: str) -> tuple[Place, ...]:
+    """Entry k of each forward value ``names`` in its chain's display, where ``forward`` has it."""
+    return tuple((m, k, 0, chain) for chain, m in (forward[name] for name in names if name in forward))
 
 
 def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> Chain | None:
@@ -181,24 +356,6 @@ def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> C
             Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
         ],
     )
-
-
-def rnn_backward(
-    g: RnnGrad, s: RnnStep, numbers: NumberFormat, forward: Mapping[str, Ref], function: str
-) -> list[Chain | None]:
-    """An RNN step's backward displays as they print: ∂L/∂h_t, then (for tanh) δ_t = ∂L/∂h_t ⊙ (1 − h_t ⊙ h_t),
-    which uses h_t, the forward step's activation; ReLU's derivative, [z_t > 0], is not marked."""
-    h, delta = s.h, g.affine.preactivation
-
-    def entries(k: int, number: Shown) -> list[Entry]:
-        line = f"{number(g.dh[k])} · (1 − {_bracketed(number)(h[k])}²) = {number(delta[k])}"
-        forward_h = [(forward["h"][1], k, 0, forward["h"][0])] if "h" in forward else []
-        return [Entry((3, k, 0), ((0, k, 0), (1, k, 0), (2, k, 0), *forward_h), line)]
-
-    return [
-        hidden_gradient(g, numbers),
-        *([_chain([g.dh, h, h, delta], numbers, entries)] if function == "tanh" else []),
-    ]
 
 
 def _chain(
@@ -230,40 +387,52 @@ def chains(
     backward: Iterable[LabelledGradients] | None,
 ) -> str:
     """The chains the steps' sections show, forward then backward, in their order, as the page's
-    JSON (a chain the page cannot match: null; the GRU's n, whose hidden part the reset gate
-    scales, too), safe inside a script element."""
+    JSON (a chain the page cannot match: null), safe inside a script element."""
     found: list[Chain | None] = []
     forward: dict[tuple[int, int], dict[str, Ref]] = {}  # a direction's step: its forward values' places
     for d in directions:
         for s in selection.pick(d.trace.steps, _t) if d.shown else []:
             at = forward.setdefault((id(d.trace), s.t), {})
             for g in s.gates:
-                if selection.shows_gate(g.name):
-                    chain = (
-                        None
-                        if g.name == cell.scaled
-                        else gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
-                    )
-                    if chain is not None:
-                        at[g.name] = (len(found), len(chain.matrices) - 1)  # its activation, the chain's last matrix
-                    found.append(chain)
-            states = lstm_states(s, numbers) if isinstance(s, LstmStep) else []
-            # c_{t-1} in the cell state's display, tanh(c_t) in the hidden state's
-            for chain, (name, m) in zip(states, [("c_prev", 1), ("tanh_c", 3)][: len(states)], strict=True):
-                if chain is not None:
-                    at[name] = (len(found), m)
+                if not selection.shows_gate(g.name):
+                    continue
+                if isinstance(s, GruStep) and g.name == cell.scaled:
+                    hidden, chain = new_gate_chains(d.trace.gate(g.name), s, numbers)
+                    _place(at, {"n hidden": -1}, hidden, len(found))  # W_hn h_{t-1} + b_hn, its first display's last
+                    found.append(hidden)
+                else:
+                    chain = gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
+                # its activation and its preactivation, the chain's last two matrices
+                _place(at, {g.name: -1, f"{g.name} preactivation": -2}, chain, len(found))
+                found.append(chain)
+            # c_{t-1} in the LSTM's cell state's display, tanh(c_t) in its hidden state's; 1 − z_t
+            # and h_{t-1} in the GRU's hidden state's
+            states: list[tuple[Chain | None, dict[str, int]]] = []
+            if isinstance(s, LstmStep):
+                states = list(zip(lstm_states(s, numbers), [{"c_prev": 1}, {"tanh_c": 3}], strict=False))
+            elif isinstance(s, GruStep):
+                states = [(gru_states(s, numbers), {"one_minus_z": 1, "h_prev": 5})]
+            for chain, places in states:
+                _place(at, places, chain, len(found))
                 found.append(chain)
     for b in backward or []:
         for s, grad in b.shown_steps if b.direction.shown else []:
             at = forward.get((id(b.direction.trace), s.t), {})
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
-                found += lstm_backward(s, grad, numbers, at)
+                found += lstm_backward(s, grad, numbers, at, selection.shows_gate)
+            elif isinstance(s, GruStep) and isinstance(grad, GruGrad):
+                found += gru_backward(s, grad, numbers, at, selection.shows_gate)
             elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):
                 found += rnn_backward(grad, s, numbers, at, cell.gate("h").function)
-            elif isinstance(grad, GruGrad):
-                found.append(hidden_gradient(grad, numbers))
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _place(at: dict[str, Ref], places: Mapping[str, int], chain: Chain | None, index: int) -> None:
+    """Where the forward values ``places`` names (each a matrix of ``chain``, from the end where
+    negative) print, the chain being the ``index``-th of the page's: none where it is not marked."""
+    if chain is not None:
+        at.update((name, (index, m % len(chain.matrices))) for name, m in places.items())
 
 
 def _t(step: Step) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .cells import Cell, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .latex import NumberFormat
-from .model import Array, Gate, GateGrad, GateParams
+from .model import Array, Gate, GateParams
 from .selection import Selection
 from .view.directions import LabelledDirection, LabelledGradients
 
@@ -187,177 +187,6 @@ def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
     ]
 
 
-def lstm_backward(
-    s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapping[str, Ref], shows: Callable[[str], bool]
-) -> list[Chain | None]:
-    """An LSTM step's backward displays as they print: ∂L/∂h_t, then the output gate's ∂L/∂o_t and
-    δ_o, ∂L/∂c_t, and the input gate's, the forget gate's and the cell candidate's (the gates
-    ``shows``). An entry uses the entries its arithmetic reads in its own display and, where
-    ``forward`` has them (a name: its chain and matrix), the forward values in theirs: o_t,
-    tanh(c_t), i_t, f_t, g_t, c_{t-1}. None with a projection, whose displays have W_hr's product too."""
-    if s.h_unprojected is not None:
-        return []
-
-    def gate(name: str, d: Array, factor: str) -> list[Chain | None]:
-        """∂L/∂k_t = d ⊙ a forward value (``factor``), then δ_k = ∂L/∂k_t ⊙ the activation's derivative."""
-        value = s.tanh_c if factor == "tanh_c" else s.c_prev if factor == "c_prev" else getattr(s, factor).activation
-        grad = getattr(g, name)
-
-        def product(k: int, number: Shown) -> Entry:
-            return Entry(
-                (2, k, 0),
-                ((0, k, 0), (1, k, 0), *_used(forward, k, factor)),
-                _sum([(d[k], value[k])], [], grad.activation[k], number),
-            )
-
-        function = "tanh" if name == "g" else "sigmoid"
-        return (
-            [gate_gradient([d, value], product, grad, getattr(s, name), function, numbers, forward)]
-            if shows(name)
-            else []
-        )
-
-    o = s.o.activation
-    cell_state = _chain(
-        [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
-        numbers,
-        lambda k, number: [
-            Entry(
-                (5, k, 0),
-                (*((m, k, 0) for m in range(5)), *_used(forward, k, "o", "tanh_c")),
-                # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-                f"{number(g.dc_next[k])} + {_bracketed(number)(g.dh[k])} · {number(o[k])}"
-                f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
-            )
-        ],
-    )
-    return [
-        hidden_gradient(g, numbers),
-        *gate("o", g.dh, "tanh_c"),
-        cell_state,
-        *gate("i", g.dc, "g"),
-        *gate("f", g.dc, "c_prev"),
-        *gate("g", g.dc, "i"),
-    ]
-
-
-def gru_backward(
-    s: GruStep, g: GruGrad, numbers: NumberFormat, forward: Mapping[str, Ref], shows: Callable[[str], bool]
-) -> list[Chain | None]:
-    """A GRU step's backward displays as they print: ∂L/∂h_t, then (the gates ``shows``) the new
-    gate's ∂L/∂n_t = ∂L/∂h_t ⊙ (1 − z_t) and δ_n, the update gate's ∂L/∂z_t = ∂L/∂h_t ⊙ (h_{t-1} − n_t)
-    and δ_z, and the reset gate's ∂L/∂r_t = δ_n ⊙ (W_hn h_{t-1} + b_hn) and δ_r; each with the forward
-    values it uses where ``forward`` has them: 1 − z_t, h_{t-1} (the hidden state's display), n_t,
-    z_t, r_t, and W_hn h_{t-1} + b_hn (the new gate's first display)."""
-    n, dh = s.n.activation, g.dh
-
-    def new(k: int, number: Shown) -> Entry:
-        uses = ((0, k, 0), (1, k, 0), *_used(forward, k, "one_minus_z"))
-        return Entry((2, k, 0), uses, _sum([(dh[k], s.one_minus_z[k])], [], g.n.activation[k], number))
-
-    def update(k: int, number: Shown) -> Entry:
-        uses = ((0, k, 0), (1, k, 0), (2, k, 0), *_used(forward, k, "h_prev", "n"))
-        line = f"{number(dh[k])} · ({number(s.h_prev[k])} − {_bracketed(number)(n[k])}) = {number(g.z.activation[k])}"
-        return Entry((3, k, 0), uses, line)
-
-    def reset(k: int, number: Shown) -> Entry:
-        uses = ((0, k, 0), (1, k, 0), *_used(forward, k, "n hidden"))
-        return Entry(
-            (2, k, 0), uses, _sum([(g.n.preactivation[k], s.n.hidden_affine[k])], [], g.r.activation[k], number)
-        )
-
-    gates = {
-        "n": ([dh, s.one_minus_z], new, "tanh"),
-        "z": ([dh, s.h_prev, n], update, "sigmoid"),
-        "r": ([g.n.preactivation, s.n.hidden_affine], reset, "sigmoid"),
-    }
-    return [
-        hidden_gradient(g, numbers),
-        *(
-            gate_gradient(factors, product, getattr(g, name), getattr(s, name), function, numbers, forward)
-            for name, (factors, product, function) in gates.items()
-            if shows(name)
-        ),
-    ]
-
-
-def rnn_backward(
-    g: RnnGrad, s: RnnStep, numbers: NumberFormat, forward: Mapping[str, Ref], function: str
-) -> list[Chain | None]:
-    """An RNN step's backward displays as they print: ∂L/∂h_t, then δ_t = ∂L/∂h_t ⊙ (1 − h_t ⊙ h_t)
-    (tanh), which uses h_t, the forward step's activation, or δ_t = ∂L/∂h_t ⊙ [z_t > 0] (ReLU),
-    which uses z_t, its preactivation."""
-    derivative = _derivative(function, s.affine)
-
-    def entries(k: int, number: Shown) -> list[Entry]:
-        return [_delta(k, 0, g.affine, derivative, function, number, forward)]
-
-    return [hidden_gradient(g, numbers), _chain([g.dh, *derivative, g.affine.preactivation], numbers, entries)]
-
-
-def gate_gradient(
-    factors: Sequence[Array],
-    product: Callable[[int, Shown], Entry],
-    grad: GateGrad,
-    gate: Gate,
-    function: str,
-    numbers: NumberFormat,
-    forward: Mapping[str, Ref],
-) -> Chain | None:
-    """A gate's backward display: ∂L/∂k_t, the product of ``factors`` (``product``: its entry k),
-    then δ_k = ∂L/∂k_t ⊙ the activation's derivative, written with the forward values."""
-    derivative = _derivative(function, gate)
-
-    def entries(k: int, number: Shown) -> list[Entry]:
-        return [product(k, number), _delta(k, len(factors) + 1, grad, derivative, function, number, forward)]
-
-    return _chain([*factors, grad.activation, grad.activation, *derivative, grad.preactivation], numbers, entries)
-
-
-def _derivative(function: str, gate: Gate) -> list[Array]:
-    """The matrices the activation's derivative prints: k_t twice, k ⊙ (1 − k) or (1 − k ⊙ k); z_t, [z_t > 0]."""
-    return [gate.preactivation] if function == "relu" else [gate.activation, gate.activation]
-
-
-def _delta(
-    k: int,
-    m: int,
-    grad: GateGrad,
-    derivative: Sequence[Array],
-    function: str,
-    number: Shown,
-    forward: Mapping[str, Ref],
-) -> Entry:
-    """Entry k of δ = ∂L/∂k_t ⊙ the derivative, in a display whose matrices from the m-th are ∂L/∂k_t,
-    the ``derivative``'s and δ; it uses the gate's forward value (or its preactivation, for ReLU's)."""
-    name = grad.name if function != "relu" else f"{grad.name} preactivation"
-    value, n = derivative[0][k], _bracketed(number)
-    shown = {
-        "sigmoid": f"{n(value)} · (1 − {n(value)})",
-        "tanh": f"(1 − {n(value)}²)",
-        "relu": f"[{number(value)} > 0]",
-    }
-    uses = ((m, k, 0), *((m + 1 + j, k, 0) for j in range(len(derivative))), *_used(forward, k, name))
-    line = f"{number(grad.activation[k])} · {shown[function]} = {number(grad.preactivation[k])}"
-    return Entry((m + 1 + len(derivative), k, 0), uses, line)
-
-
-def _used(forward: Mapping[str, Ref], k: int, *names: str) -> tuple[Place, ...]:
-    """Entry k of each forward value ``names`` in its chain's display, where ``forward`` has it."""
-    return tuple((m, k, 0, chain) for chain, m in (forward[name] for name in names if name in forward))
-
-
-def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> Chain | None:
-    """∂L/∂h_t = from the output (or the layer above) + from the next step, every cell's first backward display."""
-    return _chain(
-        [g.dh_output, g.dh_next, g.dh],
-        numbers,
-        lambda k, number: [
-            Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
-        ],
-    )
-
-
 def _chain(
     arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int, Shown], list[Entry]]
 ) -> Chain | None:
@@ -386,8 +215,16 @@ def chains(
     cell: Cell,
     backward: Iterable[LabelledGradients] | None,
 ) -> str:
-    """The chains the steps' sections show, forward then backward, in their order, as the page's
-    JSON (a chain the page cannot match: null), safe inside a script element."""
+    """The chains the steps' sections show, forward then backward, in their order, then the
+    parameters' gradients, as the page's JSON (a chain the page cannot match: null), safe inside a
+    script element."""
+    from .explore_backward import (
+        gru_backward,
+        lstm_backward,
+        parameter_gradients,
+        rnn_backward,
+    )  # they build on this module
+
     found: list[Chain | None] = []
     forward: dict[tuple[int, int], dict[str, Ref]] = {}  # a direction's step: its forward values' places
     for d in directions:
@@ -417,13 +254,15 @@ def chains(
                 found.append(chain)
     for b in backward or []:
         for s, grad in b.shown_steps if b.direction.shown else []:
-            at = forward.get((id(b.direction.trace), s.t), {})
+            at, gates = forward.get((id(b.direction.trace), s.t), {}), b.direction.trace.gates
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
-                found += lstm_backward(s, grad, numbers, at, selection.shows_gate)
+                found += lstm_backward(s, grad, gates, numbers, at, selection.shows_gate)
             elif isinstance(s, GruStep) and isinstance(grad, GruGrad):
-                found += gru_backward(s, grad, numbers, at, selection.shows_gate)
+                found += gru_backward(s, grad, gates, numbers, at, selection.shows_gate)
             elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):
-                found += rnn_backward(grad, s, numbers, at, cell.gate("h").function)
+                found += rnn_backward(grad, s, gates[0], numbers, at, cell.gate("h").function)
+    for b in backward or []:
+        found += parameter_gradients(b, numbers, selection.shows_gate) if b.direction.shown else []
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import lstm_latex
-from lstm_latex import GruGrad, GruStep, RnnGrad, RnnStep
+from lstm_latex import GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep
 from lstm_latex.cli import main
 from lstm_latex.html import KATEX
 
@@ -196,9 +196,10 @@ def test_the_gru_new_gate_marks_its_hidden_part_then_its_chain(gru: Page) -> Non
 
 def test_the_gru_backward_gates_mark_their_gradients_and_the_forward_values(gru: Page) -> None:
     at, forward, backward_steps = forward_chains(gru), steps(gru, GruStep), grads(gru, GruGrad)
-    # backward from step 2: ∂L/∂h_t, then n's, z's and r's display, a step
-    backward = {(t, name): 10 + (2 - t) * 4 + k for t in (1, 2) for k, name in enumerate(["h", "n", "z", "r"])}
-    assert len(gru.chains) == 18
+    # backward from step 2: ∂L/∂h_t, then n's, z's and r's display, back to step t − 1 and to x_t, a
+    # step; then each gate's parameters' three sums
+    backward = {(t, name): 10 + (2 - t) * 6 + k for t in (1, 2) for k, name in enumerate(["h", "n", "z", "r"])}
+    assert len(gru.chains) == 10 + 2 * 6 + 3 * 3
     check_entries(gru, sorted(backward.values()))
     for t in (1, 2):
         s, g = forward[t], backward_steps[t]
@@ -224,8 +225,9 @@ def test_the_gru_backward_gates_mark_their_gradients_and_the_forward_values(gru:
 
 def test_a_gru_without_biases_marks_its_new_gate_too() -> None:
     p = page("--cell", "gru", "--seq-len", "1", "--hidden-size", "3", "--no-bias", "--target")
-    # r, z, n's hidden part and n, the hidden state; ∂L/∂h_1 and the three gates' gradients: every one marked
-    assert [chain is not None for chain in p.chains] == [True] * (5 + 4)
+    # r, z, n's hidden part and n, the hidden state; ∂L/∂h_1, the three gates' gradients, back to
+    # step 0 and to x_1; each gate's two weights' sums: every one marked
+    assert [chain is not None for chain in p.chains] == [True] * (5 + 6 + 3 * 2)
     check_entries(p, range(len(p.chains)))
     hidden, new = marked(p, 2), marked(p, 3)
     assert (len(hidden["matrices"]), len(new["matrices"])) == (3, 8)  # no b_hn, no b_in
@@ -238,10 +240,11 @@ def test_a_gru_without_biases_marks_its_new_gate_too() -> None:
 def test_the_relu_rnn_delta_uses_the_preactivation_its_derivative_prints() -> None:
     p = page("--cell", "rnn_relu", "--seq-len", "2", "--hidden-size", "3", "--target", "--random-state")
     forward, backward = steps(p, RnnStep), grads(p, RnnGrad)
-    # forward: h_1's chain, h_2's; backward from step 2: ∂L/∂h_t and δ_t, a step
-    assert len(p.chains) == 6
+    # forward: h_1's chain, h_2's; backward from step 2: ∂L/∂h_t, δ_t, W_hhᵀ δ_t and W_ihᵀ δ_t, a
+    # step; the parameters' three sums
+    assert len(p.chains) == 2 + 2 * 4 + 3
     check_entries(p, range(len(p.chains)))
-    for t, index in ((2, 3), (1, 5)):
+    for t, index in ((2, 3), (1, 7)):
         chain, g, s = marked(p, index), backward[t], forward[t]
         assert chain["matrices"] == [printed(a) for a in (g.dh, s.affine.preactivation, g.affine.preactivation)]
         # δ_t = ∂L/∂h_t ⊙ [z_t > 0]: ∂L/∂h_t and z_t in the display, z_t in h_t's chain (its last but one)
@@ -249,7 +252,7 @@ def test_the_relu_rnn_delta_uses_the_preactivation_its_derivative_prints() -> No
             assert places(chain, 2, k) == [f"0,{k},0", f"1,{k},0", f"8,{k},0@{t - 1}"]
         zero = [entry for entry in chain["entries"] if "[−" in entry["arithmetic"]]
         assert all(entry["arithmetic"].endswith(" = 0.0000") for entry in zero)
-    assert any("[−" in entry["arithmetic"] for chain in p.chains[3::2] if chain for entry in chain["entries"])
+    assert any("[−" in entry["arithmetic"] for chain in (marked(p, 3), marked(p, 7)) for entry in chain["entries"])
 
 
 # --- every cell: what was marked before stays marked ---------------------------------------------
@@ -260,3 +263,92 @@ def test_every_chain_of_other_cells_is_marked_and_checks(cell: str) -> None:
     p = page("--cell", cell, "--seq-len", "2", "--target")
     assert all(chain is not None for chain in p.chains)
     check_entries(p, range(len(p.chains)))
+
+
+# --- back to step t − 1, and the parameters' gradients ------------------------------------------
+
+
+def test_the_rnn_sends_back_wt_delta_and_sums_its_parameters_gradients_over_the_steps() -> None:
+    p = page("--cell", "rnn_tanh", "--seq-len", "3", "--input-size", "2", "--hidden-size", "3", "--target")
+    forward, backward = steps(p, RnnStep), grads(p, RnnGrad)
+    gp = p.derivation.trace.directions[0].gate("h")
+    # forward: h_1, h_2, h_3; backward from step 3: ∂L/∂h_t, δ_t, W_hhᵀ δ_t, W_ihᵀ δ_t; then
+    # ∂L/∂W_ih, ∂L/∂W_hh and the biases' sums
+    assert len(p.chains) == 3 + 3 * 4 + 3
+    check_entries(p, range(len(p.chains)))
+    for t in (3, 2, 1):
+        first, g = 3 + (3 - t) * 4, backward[t]
+        assert marked(p, first + 2)["matrices"] == [
+            printed(a) for a in (gp.weight_h.T, g.affine.preactivation, g.dh_prev)
+        ]
+        assert marked(p, first + 3)["matrices"] == [printed(a) for a in (gp.weight_i.T, g.affine.preactivation, g.dx)]
+    hidden, inputs = marked(p, 5), marked(p, 6)  # step 3's
+    # ∂L/∂h_2's second entry: column 2 of W_hh (row 2 of W_hhᵀ) by δ_3
+    assert places(hidden, 2, 1) == ["0,1,0", "0,1,1", "0,1,2", "1,0,0", "1,1,0", "1,2,0"]
+    assert places(inputs, 2, 0) == ["0,0,0", "0,0,1", "0,0,2", "1,0,0", "1,1,0", "1,2,0"]  # ∂L/∂x_3's first
+    gradients = p.derivation.gradients
+    assert gradients is not None
+    sums = gradients.directions[0]
+    deltas = [backward[t].affine.preactivation for t in (1, 2, 3)]
+    weight_i, weight_h, biases = marked(p, 15), marked(p, 16), marked(p, 17)
+    outer = [printed(a) for t in (1, 2, 3) for a in (deltas[t - 1], forward[t].x[np.newaxis, :])]
+    assert weight_i["matrices"] == [*outer, printed(sums.weight_ih)]
+    outer = [printed(a) for t in (1, 2, 3) for a in (deltas[t - 1], forward[t].h_prev[np.newaxis, :])]
+    assert weight_h["matrices"] == [*outer, printed(sums.weight_hh)]
+    assert sums.bias_ih is not None
+    assert sums.bias_hh is not None
+    assert biases["matrices"] == [printed(a) for a in (*deltas, sums.bias_ih, *deltas, sums.bias_hh)]
+    # ∂L/∂W_ih's entry (2, 1): Σ_t δ_t's second entry by x_t's first
+    (entry,) = [e for e in weight_i["entries"] if e["at"] == [6, 1, 0]]
+    assert sorted(map(tuple, entry["uses"])) == [(0, 1, 0), (1, 0, 0), (2, 1, 0), (3, 0, 0), (4, 1, 0), (5, 0, 0)]
+    assert places(biases, 3, 2) == ["0,2,0", "1,2,0", "2,2,0"]  # ∂L/∂b_ih's last: Σ_t δ_t's last
+    assert places(biases, 7, 0) == ["4,0,0", "5,0,0", "6,0,0"]  # ∂L/∂b_hh's first
+
+
+def test_the_lstm_sends_back_through_every_gate_and_its_cell_state() -> None:
+    p = page("--cell", "lstm", "--seq-len", "1", "--hidden-size", "2", "--target")
+    (g,) = grads(p, LstmGrad).values()
+    (s,) = steps(p, LstmStep).values()
+    gates = p.derivation.trace.directions[0].gates
+    # forward: four gates, c_1, h_1; backward: ∂L/∂h_1, o's, ∂L/∂c_1, i's, f's, g's, then back to
+    # step 0: Σ_k W_hkᵀ δ_k, f_1 ⊙ ∂L/∂c_1, Σ_k W_ikᵀ δ_k; then the four gates' three sums
+    assert len(p.chains) == 6 + 6 + 3 + 4 * 3
+    check_entries(p, range(len(p.chains)))
+    hidden, cell, inputs = marked(p, 12), marked(p, 13), marked(p, 14)
+    transposed = [
+        printed(a) for gate, d in zip(gates, g.gates, strict=True) for a in (gate.weight_h.T, d.hidden_affine)
+    ]
+    assert hidden["matrices"] == [*transposed, printed(g.dh_prev)]
+    assert cell["matrices"] == [printed(a) for a in (s.f.activation, g.dc, g.dc_prev)]
+    assert inputs["matrices"][-1] == printed(g.dx)
+    # ∂L/∂h_0's first entry: column 1 of each W_hk by δ_k, the four gates'
+    expected = [f"{2 * k},0,{i}" for k in range(4) for i in range(2)] + [
+        f"{2 * k + 1},{i},0" for k in range(4) for i in range(2)
+    ]
+    assert places(hidden, 8, 0) == sorted(expected)
+    assert places(cell, 2, 1) == ["0,1,0", "1,1,0", "9,1,0@1"]  # f_1 ⊙ ∂L/∂c_1: f_1 from the forget gate's chain
+
+
+def test_the_gru_sends_back_r_t_times_delta_n_and_what_z_t_keeps(gru: Page) -> None:
+    backward_steps, forward = grads(gru, GruGrad), steps(gru, GruStep)
+    gates = gru.derivation.trace.directions[0].gates
+    at = forward_chains(gru)
+    # step 2's backward displays: ∂L/∂h_2, n's, z's, r's, back to step 1, to x_2
+    back, inputs = marked(gru, 14), marked(gru, 15)
+    s, g = forward[2], backward_steps[2]
+    transposed = [
+        printed(a) for gate, d in zip(gates, g.gates, strict=True) for a in (gate.weight_h.T, d.hidden_affine)
+    ]
+    scaled = [printed(a) for a in (s.r.activation, g.n.preactivation, g.n.hidden_affine, g.dh, s.z.activation)]
+    ends = [printed(a) for a in (g.dh_prev_gates, g.dh_prev_kept, g.dh_prev_gates, g.dh_prev)]
+    assert back["matrices"] == [*scaled, *transposed, *ends]
+    assert inputs["matrices"][-1] == printed(g.dx)
+    check_entries(gru, [14, 15, *range(22, 31)])
+    assert places(back, 2, 0) == ["0,0,0", "1,0,0", f"9,0,0@{at[2, 'r']}"]  # r_2 ⊙ δ_n, r_2 its gate's
+    assert places(back, 12, 1) == ["3,1,0", "4,1,0", f"9,1,0@{at[2, 'z']}"]  # ∂L/∂h_2 ⊙ z_2
+    assert places(back, 14, 0) == ["12,0,0", "13,0,0"]  # ∂L/∂h_1: the kept part and the gates'
+    # what the gates send back, first entry: column 1 of W_hr, W_hz, W_hn by δ_r, δ_z, r_2 ⊙ δ_n
+    expected = [f"{5 + 2 * k},0,{i}" for k in range(3) for i in range(2)] + [
+        f"{6 + 2 * k},{i},0" for k in range(3) for i in range(2)
+    ]
+    assert places(back, 11, 0) == sorted(expected)

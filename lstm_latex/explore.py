@@ -150,49 +150,53 @@ def _activated(
     ]
 
 
-def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
+def lstm_states(s: LstmStep, weight_hr: Array | None, numbers: NumberFormat) -> list[Chain | None]:
     """An LSTM step's state updates as their displays print them: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     (the two products, then their sum), and h_t = o_t ⊙ tanh(c_t) (tanh(c_t), then the product);
-    none with a projection, whose display has W_hr's product too."""
-    if s.h_unprojected is not None:
-        return []
-    cell = [s.f.activation, s.c_prev, s.i.activation, s.g.activation, s.forget_term, s.input_term, s.c]
-    hidden = [s.o.activation, s.c, s.o.activation, s.tanh_c, s.h]
-    return [
-        _chain(
-            cell,
-            numbers,
-            lambda k, number: [
-                Entry(
-                    (4, k, 0),
-                    ((0, k, 0), (1, k, 0)),
-                    _sum([(s.f.activation[k], s.c_prev[k])], [], s.forget_term[k], number),
-                ),
-                Entry(
-                    (5, k, 0),
-                    ((2, k, 0), (3, k, 0)),
-                    _sum([(s.i.activation[k], s.g.activation[k])], [], s.input_term[k], number),
-                ),
-                Entry((6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], number)),
-            ],
-        ),
-        _chain(
-            hidden,
+    with a projection (``weight_hr``), h_t = W_hr (o_t ⊙ tanh(c_t)): the product h̃_t, then W_hr's by it."""
+    f, i, g, o = s.f.activation, s.i.activation, s.g.activation, s.o.activation
+    cell = _chain(
+        [f, s.c_prev, i, g, s.forget_term, s.input_term, s.c],
+        numbers,
+        lambda k, number: [
+            Entry((4, k, 0), ((0, k, 0), (1, k, 0)), _sum([(f[k], s.c_prev[k])], [], s.forget_term[k], number)),
+            Entry((5, k, 0), ((2, k, 0), (3, k, 0)), _sum([(i[k], g[k])], [], s.input_term[k], number)),
+            Entry((6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], number)),
+        ],
+    )
+    if weight_hr is None or s.h_unprojected is None:
+        hidden = _chain(
+            [o, s.c, o, s.tanh_c, s.h],
             numbers,
             lambda k, number: [
                 Entry((3, k, 0), ((1, k, 0),), f"tanh({number(s.c[k])}) = {number(s.tanh_c[k])}"),
-                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.o.activation[k], s.tanh_c[k])], [], s.h[k], number)),
+                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(o[k], s.tanh_c[k])], [], s.h[k], number)),
             ],
-        ),
-    ]
+        )
+        return [cell, hidden]
+    unprojected = s.h_unprojected  # h̃_t = o_t ⊙ tanh(c_t), (H,); h_t = W_hr h̃_t, (H_out,)
+
+    def projected(k: int, number: Shown) -> list[Entry]:
+        found = [Entry((3, k, 0), ((0, k, 0), (1, k, 0)), _sum([(o[k], s.tanh_c[k])], [], unprojected[k], number))]
+        if k < len(s.h):
+            uses = (*((2, k, j) for j in range(len(unprojected))), *((3, j, 0) for j in range(len(unprojected))))
+            found.append(
+                Entry((4, k, 0), uses, _sum(list(zip(weight_hr[k], unprojected, strict=True)), [], s.h[k], number))
+            )
+        return found
+
+    return [cell, _chain([o, s.tanh_c, weight_hr, unprojected, s.h], numbers, projected, rows=len(unprojected))]
 
 
 def _chain(
-    arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int, Shown], list[Entry]]
+    arrays: Sequence[Array],
+    numbers: NumberFormat,
+    entries: Callable[[int, Shown], list[Entry]],
+    rows: int | None = None,
 ) -> Chain | None:
     """A display of these matrices in this order, with the entries ``entries(k, number)`` computes
-    at each index k of the last one, its numbers written by ``number`` as their matrices print them;
-    None where a matrix prints a power of ten or leaves entries out."""
+    at each index k of the last one (or up to ``rows``), its numbers written by ``number`` as their
+    matrices print them; None where a matrix prints a power of ten or leaves entries out."""
     printed = [_printed(array, numbers) for array in arrays]
     grids = [grid for grid in printed if grid is not None]
     if len(grids) < len(printed):
@@ -205,7 +209,8 @@ def _chain(
     def number(value: float) -> str:
         return texts[float(value)].replace("-", "−")
 
-    return Chain(tuple(grids), tuple(e for k in range(len(arrays[-1])) for e in entries(k, number)))
+    count = len(arrays[-1]) if rows is None else rows
+    return Chain(tuple(grids), tuple(e for k in range(count) for e in entries(k, number)))
 
 
 def chains(
@@ -246,7 +251,9 @@ def chains(
             # and h_{t-1} in the GRU's hidden state's
             states: list[tuple[Chain | None, dict[str, int]]] = []
             if isinstance(s, LstmStep):
-                states = list(zip(lstm_states(s, numbers), [{"c_prev": 1}, {"tanh_c": 3}], strict=False))
+                weight_hr = d.trace.params.weight_hr
+                tanh_c = {"tanh_c": 3 if weight_hr is None else 1}  # o_t ⊙ tanh(c_t)'s, with a projection
+                states = list(zip(lstm_states(s, weight_hr, numbers), [{"c_prev": 1}, tanh_c], strict=True))
             elif isinstance(s, GruStep):
                 states = [(gru_states(s, numbers), {"one_minus_z": 1, "h_prev": 5})]
             for chain, places in states:
@@ -256,7 +263,8 @@ def chains(
         for s, grad in b.shown_steps if b.direction.shown else []:
             at, gates = forward.get((id(b.direction.trace), s.t), {}), b.direction.trace.gates
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
-                found += lstm_backward(s, grad, gates, numbers, at, selection.shows_gate)
+                weight_hr = b.direction.trace.params.weight_hr
+                found += lstm_backward(s, grad, gates, weight_hr, numbers, at, selection.shows_gate)
             elif isinstance(s, GruStep) and isinstance(grad, GruGrad):
                 found += gru_backward(s, grad, gates, numbers, at, selection.shows_gate)
             elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):

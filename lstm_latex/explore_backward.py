@@ -20,6 +20,7 @@ def lstm_backward(
     s: LstmStep,
     g: LstmGrad,
     gates: Sequence[GateParams],
+    weight_hr: Array | None,
     numbers: NumberFormat,
     forward: Mapping[str, Ref],
     shows: Callable[[str], bool],
@@ -29,10 +30,10 @@ def lstm_backward(
     ``shows``); then back to step t − 1: Σ_k W_hkᵀ δ_k, f_t ⊙ ∂L/∂c_t, and Σ_k W_ikᵀ δ_k to x_t
     (the weights of ``gates``, the direction's). An entry uses the entries its arithmetic reads in
     its own display and, where ``forward`` has them (a name: its chain and matrix), the forward
-    values in theirs: o_t, tanh(c_t), i_t, f_t, g_t, c_{t-1}. None with a projection, whose
-    displays have W_hr's product too."""
-    if s.h_unprojected is not None:
-        return []
+    values in theirs: o_t, tanh(c_t), i_t, f_t, g_t, c_{t-1}. With a projection (``weight_hr``),
+    ∂L/∂h̃_t = W_hrᵀ ∂L/∂h_t comes after ∂L/∂h_t, and stands for it in o_t's and c_t's displays."""
+    gated = g.dh if g.dh_unprojected is None else g.dh_unprojected  # ∂L/∂h_t, or ∂L/∂h̃_t
+    projection = [] if weight_hr is None else [sent_back([weight_hr], [g.dh], gated, numbers)]
 
     def gate(name: str, d: Array, factor: str) -> list[Chain | None]:
         """∂L/∂k_t = d ⊙ a forward value (``factor``), then δ_k = ∂L/∂k_t ⊙ the activation's derivative."""
@@ -55,21 +56,22 @@ def lstm_backward(
 
     o = s.o.activation
     cell_state = _chain(
-        [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
+        [g.dc_next, gated, o, s.tanh_c, s.tanh_c, g.dc],
         numbers,
         lambda k, number: [
             Entry(
                 (5, k, 0),
                 (*((m, k, 0) for m in range(5)), *_used(forward, k, "o", "tanh_c")),
                 # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-                f"{number(g.dc_next[k])} + {_bracketed(number)(g.dh[k])} · {number(o[k])}"
+                f"{number(g.dc_next[k])} + {_bracketed(number)(gated[k])} · {number(o[k])}"
                 f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
             )
         ],
     )
     return [
         hidden_gradient(g, numbers),
-        *gate("o", g.dh, "tanh_c"),
+        *projection,
+        *gate("o", gated, "tanh_c"),
         cell_state,
         *gate("i", g.dc, "g"),
         *gate("f", g.dc, "c_prev"),
@@ -219,8 +221,9 @@ def parameter_gradients(
 ) -> list[Chain | None]:
     """A direction's parameters' gradients as their displays print them, a gate ``shows`` after
     another: ∂L/∂W_ik = Σ_t δ_t x_tᵀ, ∂L/∂W_hk = Σ_t δ^h_t h_{t-1}ᵀ (δ^h: the GRU's n's is
-    r_t ⊙ δ_n), then the biases' Σ_t δ_t and Σ_t δ^h_t in one display; None where a sum
-    leaves steps out (its terms elided, as a long matrix's entries are)."""
+    r_t ⊙ δ_n), then the biases' Σ_t δ_t and Σ_t δ^h_t in one display; with a projection, then
+    ∂L/∂W_hr = Σ_t ∂L/∂h_t h̃_tᵀ. None where a sum leaves steps out (its terms elided, as a long
+    matrix's entries are)."""
     found: list[Chain | None] = []
     for index, gradient in enumerate(b.gates):
         if not shows(gradient.name):
@@ -232,6 +235,8 @@ def parameter_gradients(
         ]
         if gradient.bias_i is not None and gradient.bias_h is not None:
             found.append(_bias_sums((deltas_i, gradient.bias_i), (deltas_h, gradient.bias_h), numbers))
+    if b.gradients.weight_hr is not None:
+        found.append(_outer_sum(b.hidden_gradients, b.unprojected, b.gradients.weight_hr, numbers))
     return found
 
 

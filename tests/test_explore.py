@@ -255,16 +255,6 @@ def test_the_relu_rnn_delta_uses_the_preactivation_its_derivative_prints() -> No
     assert any("[−" in entry["arithmetic"] for chain in (marked(p, 3), marked(p, 7)) for entry in chain["entries"])
 
 
-# --- every cell: what was marked before stays marked ---------------------------------------------
-
-
-@pytest.mark.parametrize("cell", ["lstm", "rnn_tanh"])
-def test_every_chain_of_other_cells_is_marked_and_checks(cell: str) -> None:
-    p = page("--cell", cell, "--seq-len", "2", "--target")
-    assert all(chain is not None for chain in p.chains)
-    check_entries(p, range(len(p.chains)))
-
-
 # --- back to step t − 1, and the parameters' gradients ------------------------------------------
 
 
@@ -352,3 +342,47 @@ def test_the_gru_sends_back_r_t_times_delta_n_and_what_z_t_keeps(gru: Page) -> N
         f"{6 + 2 * k},{i},0" for k in range(3) for i in range(2)
     ]
     assert places(back, 11, 0) == sorted(expected)
+
+
+# --- an LSTM with a projection ------------------------------------------------------------------
+
+
+def test_an_lstm_with_a_projection_marks_w_hr_forward_and_back() -> None:
+    p = page("--cell", "lstm", "--seq-len", "2", "--hidden-size", "3", "--proj-size", "2", "--target")
+    forward, backward = steps(p, LstmStep), grads(p, LstmGrad)
+    params, gradients = p.derivation.trace.directions[0].params, p.derivation.gradients
+    assert params.weight_hr is not None
+    assert gradients is not None
+    # forward: four gates, c_t, h_t, a step; backward from step 2: ∂L/∂h_t, ∂L/∂h̃_t, o's, ∂L/∂c_t,
+    # i's, f's, g's, back to step t − 1 (three displays), a step; the four gates' three sums, W_hr's
+    assert len(p.chains) == 2 * 6 + 2 * 10 + 4 * 3 + 1
+    check_entries(p, range(len(p.chains)))
+    for t in (1, 2):
+        s, g, first = forward[t], backward[t], 12 + (2 - t) * 10
+        state = marked(p, (t - 1) * 6 + 5)
+        assert s.h_unprojected is not None
+        assert g.dh_unprojected is not None
+        assert state["matrices"] == [
+            printed(a) for a in (s.o.activation, s.tanh_c, params.weight_hr, s.h_unprojected, s.h)
+        ]
+        assert marked(p, first + 1)["matrices"] == [printed(a) for a in (params.weight_hr.T, g.dh, g.dh_unprojected)]
+        assert marked(p, first + 2)["matrices"][:3] == [
+            printed(a) for a in (g.dh_unprojected, s.tanh_c, g.o.activation)
+        ]
+        assert marked(p, first + 3)["matrices"][1] == printed(g.dh_unprojected)
+    state = marked(p, 11)  # h_2
+    assert places(state, 3, 2) == ["0,2,0", "1,2,0"]  # h̃_2's last entry (of 3): o_2 ⊙ tanh(c_2)
+    assert places(state, 4, 1) == ["2,1,0", "2,1,1", "2,1,2", "3,0,0", "3,1,0", "3,2,0"]  # W_hr's second row by h̃_2
+    projection, output, cell = marked(p, 13), marked(p, 14), marked(p, 15)
+    # ∂L/∂h̃_2's last entry: column 3 of W_hr by ∂L/∂h_2
+    assert places(projection, 2, 2) == ["0,2,0", "0,2,1", "1,0,0", "1,1,0"]
+    assert places(output, 2, 0) == ["0,0,0", "1,0,0", "1,0,0@11"]  # ∂L/∂o_2 = ∂L/∂h̃_2 ⊙ tanh(c_2)
+    # ∂L/∂c_2 = from step 3 + ∂L/∂h̃_2 ⊙ o_2 ⊙ (1 − tanh²(c_2)): o_2 from its gate, tanh(c_2) from h_2's display
+    assert places(cell, 5, 1) == sorted(["0,1,0", "1,1,0", "2,1,0", "3,1,0", "4,1,0", "1,1,0@11", "9,1,0@9"])
+    sums = marked(p, 44)
+    assert gradients.directions[0].weight_hr is not None
+    dh, unprojected = [backward[t].dh for t in (1, 2)], [forward[t].h_unprojected for t in (1, 2)]
+    outer = [printed(a) for t in (0, 1) for a in (dh[t], np.asarray(unprojected[t])[np.newaxis, :])]
+    assert sums["matrices"] == [*outer, printed(gradients.directions[0].weight_hr)]
+    (entry,) = [e for e in sums["entries"] if e["at"] == [4, 1, 2]]  # ∂L/∂W_hr's (2, 3): Σ_t ∂L/∂h_t's 2nd by h̃_t's 3rd
+    assert sorted(map(tuple, entry["uses"])) == [(0, 1, 0), (1, 0, 2), (2, 1, 0), (3, 0, 2)]

@@ -1,7 +1,8 @@
-"""What a reader of the web page can point at: each entry a gate's chain computes, the entries it
-is computed from, and its own arithmetic, for the page's script (templates/partials/page.js.j2)
-to light up. Decided here from the trace; the page finds a chain's matrices by their order in its
-display and checks that each prints the numbers listed here before it marks anything."""
+"""What a reader of the web page can point at: each entry a display's chain computes, the entries
+it is computed from, and its own arithmetic, for the page's script (templates/partials/page.js.j2)
+to light up. Decided here from the trace (the backward pass's in explore_backward.py); the page
+finds a chain's matrices by their order in its display and checks that each prints the numbers
+listed here before it marks anything."""
 
 from __future__ import annotations
 
@@ -223,12 +224,8 @@ def chains(
     """The chains the steps' sections show, forward then backward, in their order, then the
     parameters' gradients, as the page's JSON (a chain the page cannot match: null), safe inside a
     script element."""
-    from .explore_backward import (
-        gru_backward,
-        lstm_backward,
-        parameter_gradients,
-        rnn_backward,
-    )  # they build on this module
+    # imported here, when a page is made: the backward pass's chains build on this module's
+    from .explore_backward import gru_backward, lstm_backward, parameter_gradients, rnn_backward
 
     found: list[Chain | None] = []
     forward: dict[tuple[int, int], dict[str, Ref]] = {}  # a direction's step: its forward values' places

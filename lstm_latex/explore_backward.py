@@ -76,7 +76,7 @@ def lstm_backward(
         *gate("i", g.dc, "g"),
         *gate("f", g.dc, "c_prev"),
         *gate("g", g.dc, "i"),
-        sent_back([gate.weight_h for gate in gates], [gate.hidden_affine for gate in g.gates], g.dh_prev, numbers),
+        sent_back([p.weight_h for p in gates], [k.hidden_affine for k in g.gates], g.dh_prev, numbers),
         _chain(
             [s.f.activation, g.dc, g.dc_prev],
             numbers,
@@ -88,7 +88,7 @@ def lstm_backward(
                 )
             ],
         ),
-        sent_back([gate.weight_i for gate in gates], [gate.input_affine for gate in g.gates], g.dx, numbers),
+        sent_back([p.weight_i for p in gates], [k.input_affine for k in g.gates], g.dx, numbers),
     ]
 
 
@@ -130,9 +130,11 @@ def gru_backward(
         "r": ([g.n.preactivation, s.n.hidden_affine], reset, "sigmoid"),
     }
     r, z, scaled = s.r.activation, s.z.activation, g.n.hidden_affine
-    weights, deltas = [gate.weight_h for gate in gates], [gate.hidden_affine for gate in g.gates]
-    # r_t ⊙ δ_n; ∂L/∂h_t ⊙ z_t; Σ_k W_hkᵀ (δ_r, δ_z, r_t ⊙ δ_n); the kept part, the gates' part, their sum
+    weights, deltas = [p.weight_h for p in gates], [k.hidden_affine for k in g.gates]
+    # r_t ⊙ δ_n; ∂L/∂h_t ⊙ z_t; Σ_k W_hkᵀ (δ_r, δ_z, r_t ⊙ δ_n) from the 5th matrix; then the kept
+    # part, the gates' part and their sum, from the ``kept``-th
     back = [r, g.n.preactivation, scaled, dh, z, *_transposed(weights, deltas), g.dh_prev_gates]
+    kept = len(back)
     back += [g.dh_prev_kept, g.dh_prev_gates, g.dh_prev]
 
     def sent(k: int, number: Shown) -> list[Entry]:
@@ -144,13 +146,13 @@ def gru_backward(
             ),
             _sent_back(k, 5, weights, deltas, g.dh_prev_gates, number),
             Entry(
-                (12, k, 0),
+                (kept, k, 0),
                 ((3, k, 0), (4, k, 0), *_used(forward, k, "z")),
                 _sum([(dh[k], z[k])], [], g.dh_prev_kept[k], number),
             ),
             Entry(
-                (14, k, 0),
-                ((12, k, 0), (13, k, 0)),
+                (kept + 2, k, 0),
+                ((kept, k, 0), (kept + 1, k, 0)),
                 _sum([], [g.dh_prev_kept[k], g.dh_prev_gates[k]], g.dh_prev[k], number),
             ),
         ]
@@ -163,7 +165,7 @@ def gru_backward(
             if shows(name)
         ),
         _chain(back, numbers, sent),
-        sent_back([gate.weight_i for gate in gates], [gate.input_affine for gate in g.gates], g.dx, numbers),
+        sent_back([p.weight_i for p in gates], [k.input_affine for k in g.gates], g.dx, numbers),
     ]
 
 

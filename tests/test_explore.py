@@ -22,6 +22,7 @@ import lstm_latex
 from lstm_latex import GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep
 from lstm_latex.cli import main
 from lstm_latex.html import KATEX
+from lstm_latex.selection import EVERYTHING
 
 pytestmark = pytest.mark.katex
 
@@ -51,14 +52,14 @@ class Page:
     shown: dict[int, int]  # a chain's place in the list: the display it marks, found as the page's script finds it
 
 
-def page(*new: str) -> Page:
-    """The page of a network ``lstm-latex new`` makes with these options (and seed 7)."""
+def page(*new: str, selection: lstm_latex.Selection = EVERYTHING) -> Page:
+    """The page of a network ``lstm-latex new`` makes with these options (and seed 7), showing ``selection``."""
     if not (KATEX / "katex.min.js").is_file():
         pytest.skip("the package carries no KaTeX: run `make katex` (needs node and npm)")
     made = CliRunner().invoke(main, ["new", *new, "--seed", "7"])
     assert made.exit_code == 0, made.output
     derivation = lstm_latex.derive(lstm_latex.load(json.loads(made.stdout)))
-    text = lstm_latex.render(derivation, "html")
+    text = lstm_latex.render(derivation, "html", selection=selection)
     found = re.search(r'<script type="application/json" id="chains">(.*?)</script>', text, re.DOTALL)
     assert found
     chains = json.loads(found[1])
@@ -232,6 +233,19 @@ def test_a_gru_without_biases_marks_its_new_gate_too() -> None:
     hidden, new = marked(p, 2), marked(p, 3)
     assert (len(hidden["matrices"]), len(new["matrices"])) == (3, 8)  # no b_hn, no b_in
     assert places(hidden, 2, 2) == ["0,2,0", "0,2,1", "0,2,2", "1,0,0", "1,1,0", "1,2,0"]  # W_hn's last row by h_0
+
+
+def test_a_gate_the_page_leaves_out_has_no_chains_forward_or_back() -> None:
+    p = page("--cell", "gru", "--seq-len", "1", "--target", selection=lstm_latex.Selection(gates=("z",)))
+    (s,) = steps(p, GruStep).values()
+    (g,) = grads(p, GruGrad).values()
+    # z's chain and the hidden state; ∂L/∂h_1, z's gradients, back to step 0 and to x_1; z's three sums
+    assert len(p.chains) == 2 + 4 + 3
+    check_entries(p, range(len(p.chains)))
+    assert marked(p, 0)["matrices"][-1] == printed(s.z.activation)
+    assert marked(p, 3)["matrices"][-1] == printed(g.z.preactivation)
+    # ∂L/∂z_1 = ∂L/∂h_1 ⊙ (h_0 − n_1): n_1's chain is left out, h_0 is in the hidden state's display
+    assert places(marked(p, 3), 3, 0) == ["0,0,0", "1,0,0", "2,0,0", "5,0,0@1"]
 
 
 # --- the ReLU RNN -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""What a reader of the web page can point at: each entry a gate's chain computes, the entries it
-is computed from, and its own arithmetic, for the page's script (templates/partials/page.js.j2)
-to light up. Decided here from the trace; the page finds a chain's matrices by their order in its
-display and checks that each prints the numbers listed here before it marks anything."""
+"""What a reader of the web page can point at: each entry a display's chain computes, the entries
+it is computed from, and its own arithmetic, for the page's script (templates/partials/page.js.j2)
+to light up. Decided here from the trace (the backward pass's in explore_backward.py); the page
+finds a chain's matrices by their order in its display and checks that each prints the numbers
+listed here before it marks anything."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .cells import Cell, GruGrad, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
+from .cells import Cell, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from .latex import NumberFormat
 from .model import Array, Gate, GateParams
 from .selection import Selection
@@ -47,166 +48,156 @@ def gate_chain(gp: GateParams, s: Step, g: Gate, numbers: NumberFormat, function
     """Gate g's chain at step s as its display prints it: W_i x_t + b_i + W_h h_{t-1} + b_h (the
     biases where the network has them), the two affine parts, their sum and the activation of it;
     None where a matrix prints a power of ten or leaves entries out, whose entries the page cannot match."""
-    shown = {
-        "W_i": gp.weight_i,  # (H, I)
-        "x": s.x,  # (I,)
-        "b_i": gp.bias_i,  # (H,)
-        "W_h": gp.weight_h,  # (H, H_out)
-        "h": s.h_prev,  # (H_out,)
-        "b_h": gp.bias_h,  # (H,)
-        "x_affine": g.input_affine,  # W_i x_t + b_i, (H,)
-        "h_affine": g.hidden_affine,  # W_h h_{t-1} + b_h, (H,)
-        "z": g.preactivation,  # their sum, (H,)
-        "a": g.activation,  # (H,)
-    }
-    arrays = {name: array for name, array in shown.items() if array is not None}
-    at = {name: place for place, name in enumerate(arrays)}  # each matrix's place in the display
+    arrays, at = _named(
+        W_i=gp.weight_i,  # (H, I)
+        x=s.x,  # (I,)
+        b_i=gp.bias_i,  # (H,)
+        W_h=gp.weight_h,  # (H, H_out)
+        h=s.h_prev,  # (H_out,)
+        b_h=gp.bias_h,  # (H,)
+        x_affine=g.input_affine,  # W_i x_t + b_i, (H,)
+        h_affine=g.hidden_affine,  # W_h h_{t-1} + b_h, (H,)
+        z=g.preactivation,  # their sum, (H,)
+        a=g.activation,  # (H,)
+    )
 
     def entries(k: int, number: Shown) -> list[Entry]:
-        found = []
-        for side, vector in (("i", "x"), ("h", "h")):
-            W, v, b = arrays[f"W_{side}"], arrays[vector], arrays.get(f"b_{side}")
-            row = [(at[f"W_{side}"], k, j) for j in range(W.shape[1])]
-            column = [(at[vector], j, 0) for j in range(v.shape[0])]
-            bias = [] if b is None else [(at[f"b_{side}"], k, 0)]
-            affine = arrays[f"{vector}_affine"][k]
-            arithmetic = _sum(list(zip(W[k], v, strict=True)), [] if b is None else [b[k]], affine, number)
-            found.append(Entry((at[f"{vector}_affine"], k, 0), (*row, *column, *bias), arithmetic))
-        parts = ((at["x_affine"], k, 0), (at["h_affine"], k, 0))
-        summed = _sum([], [g.input_affine[k], g.hidden_affine[k]], g.preactivation[k], number)
-        applied = f"{FUNCTIONS[function]}({number(g.preactivation[k])}) = {number(g.activation[k])}"
-        return [*found, Entry((at["z"], k, 0), parts, summed), Entry((at["a"], k, 0), ((at["z"], k, 0),), applied)]
+        return [
+            _affine(k, arrays, at, ("W_i", "x", "b_i", "x_affine"), number),
+            _affine(k, arrays, at, ("W_h", "h", "b_h", "h_affine"), number),
+            *_activated(k, arrays, at, ("x_affine", "h_affine"), function, number),
+        ]
 
     return _chain(list(arrays.values()), numbers, entries)
 
 
-def lstm_states(s: LstmStep, numbers: NumberFormat) -> list[Chain | None]:
-    """An LSTM step's state updates as their displays print them: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
-    (the two products, then their sum), and h_t = o_t ⊙ tanh(c_t) (tanh(c_t), then the product);
-    none with a projection, whose display has W_hr's product too."""
-    if s.h_unprojected is not None:
-        return []
-    cell = [s.f.activation, s.c_prev, s.i.activation, s.g.activation, s.forget_term, s.input_term, s.c]
-    hidden = [s.o.activation, s.c, s.o.activation, s.tanh_c, s.h]
-    return [
-        _chain(
-            cell,
-            numbers,
-            lambda k, number: [
-                Entry(
-                    (4, k, 0),
-                    ((0, k, 0), (1, k, 0)),
-                    _sum([(s.f.activation[k], s.c_prev[k])], [], s.forget_term[k], number),
-                ),
-                Entry(
-                    (5, k, 0),
-                    ((2, k, 0), (3, k, 0)),
-                    _sum([(s.i.activation[k], s.g.activation[k])], [], s.input_term[k], number),
-                ),
-                Entry((6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], number)),
-            ],
-        ),
-        _chain(
-            hidden,
-            numbers,
-            lambda k, number: [
-                Entry((3, k, 0), ((1, k, 0),), f"tanh({number(s.c[k])}) = {number(s.tanh_c[k])}"),
-                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.o.activation[k], s.tanh_c[k])], [], s.h[k], number)),
-            ],
-        ),
-    ]
+def new_gate_chains(gp: GateParams, s: GruStep, numbers: NumberFormat) -> tuple[Chain | None, Chain | None]:
+    """The GRU's n gate at step s as its two displays print it: first the hidden part the reset
+    gate scales, W_hn h_{t-1} + b_hn; then n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)):
+    the input part, r_t's product with the hidden part, their sum and tanh of it."""
+    hidden, hidden_at = _named(W_h=gp.weight_h, h=s.h_prev, b_h=gp.bias_h, h_affine=s.n.hidden_affine)
+    arrays, at = _named(
+        W_i=gp.weight_i,  # (H, I)
+        x=s.x,  # (I,)
+        b_i=gp.bias_i,  # (H,)
+        r=s.r.activation,  # (H,)
+        h_affine=s.n.hidden_affine,  # W_hn h_{t-1} + b_hn, (H,)
+        x_affine=s.n.input_affine,  # W_in x_t + b_in, (H,)
+        scaled=s.reset_hidden,  # r_t ⊙ (W_hn h_{t-1} + b_hn), (H,)
+        z=s.n.preactivation,  # their sum, (H,)
+        a=s.n.activation,  # (H,)
+    )
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        scaled = _sum([(s.r.activation[k], s.n.hidden_affine[k])], [], s.reset_hidden[k], number)
+        return [
+            _affine(k, arrays, at, ("W_i", "x", "b_i", "x_affine"), number),
+            Entry((at["scaled"], k, 0), ((at["r"], k, 0), (at["h_affine"], k, 0)), scaled),
+            *_activated(k, arrays, at, ("x_affine", "scaled"), "tanh", number),
+        ]
+
+    def hidden_entries(k: int, number: Shown) -> list[Entry]:
+        return [_affine(k, hidden, hidden_at, ("W_h", "h", "b_h", "h_affine"), number)]
+
+    return _chain(list(hidden.values()), numbers, hidden_entries), _chain(list(arrays.values()), numbers, entries)
 
 
-def lstm_backward(s: LstmStep, g: LstmGrad, numbers: NumberFormat, forward: Mapping[str, Ref]) -> list[Chain | None]:
-    """An LSTM step's backward displays as they print: ∂L/∂h_t, then the output gate's ∂L/∂o_t and
-    δ_o, ∂L/∂c_t, and the input gate's, the forget gate's and the cell candidate's. An entry uses
-    the entries its arithmetic reads in its own display and, where ``forward`` has them (a name:
-    its chain and matrix), the forward values in theirs: o_t, tanh(c_t), i_t, f_t, g_t, c_{t-1}.
-    None with a projection, whose displays have W_hr's product too."""
-    if s.h_unprojected is not None:
-        return []
-
-    def used(k: int, *names: str) -> tuple[Place, ...]:
-        return tuple((m, k, 0, chain) for chain, m in (forward[name] for name in names if name in forward))
-
-    def gate(name: str, d: Array, factor: str) -> Chain | None:
-        """∂L/∂k_t = d ⊙ a forward value (``factor``), then δ_k = ∂L/∂k_t ⊙ the activation's derivative."""
-        a, grad = getattr(s, name).activation, getattr(g, name)
-        value = s.tanh_c if factor == "tanh_c" else s.c_prev if factor == "c_prev" else getattr(s, factor).activation
-
-        def entries(k: int, number: Shown) -> list[Entry]:
-            n = _bracketed(number)
-            dk, delta = grad.activation[k], grad.preactivation[k]
-            derivative = f"(1 − {n(a[k])}²)" if name == "g" else f"{n(a[k])} · (1 − {n(a[k])})"
-            return [
-                Entry((2, k, 0), ((0, k, 0), (1, k, 0), *used(k, factor)), _sum([(d[k], value[k])], [], dk, number)),
-                Entry(
-                    (6, k, 0),
-                    ((3, k, 0), (4, k, 0), (5, k, 0), *used(k, name)),
-                    f"{number(dk)} · {derivative} = {number(delta)}",
-                ),
-            ]
-
-        return _chain([d, value, grad.activation, grad.activation, a, a, grad.preactivation], numbers, entries)
-
-    o = s.o.activation
-    return [
-        hidden_gradient(g, numbers),
-        gate("o", g.dh, "tanh_c"),
-        _chain(
-            [g.dc_next, g.dh, o, s.tanh_c, s.tanh_c, g.dc],
-            numbers,
-            lambda k, number: [
-                Entry(
-                    (5, k, 0),
-                    (*((m, k, 0) for m in range(5)), *used(k, "o", "tanh_c")),
-                    # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-                    f"{number(g.dc_next[k])} + {_bracketed(number)(g.dh[k])} · {number(o[k])}"
-                    f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
-                )
-            ],
-        ),
-        gate("i", g.dc, "g"),
-        gate("f", g.dc, "c_prev"),
-        gate("g", g.dc, "i"),
-    ]
-
-
-def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> Chain | None:
-    """∂L/∂h_t = from the output (or the layer above) + from the next step, every cell's first backward display."""
+def gru_states(s: GruStep, numbers: NumberFormat) -> Chain | None:
+    """A GRU step's hidden state as its display prints it: 1 − z_t, then h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+    (the two products, then their sum)."""
+    z, n = s.z.activation, s.n.activation
     return _chain(
-        [g.dh_output, g.dh_next, g.dh],
+        [z, s.one_minus_z, s.one_minus_z, n, z, s.h_prev, s.new_term, s.keep_term, s.h],
         numbers,
         lambda k, number: [
-            Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
+            Entry((1, k, 0), ((0, k, 0),), f"1 − {number(z[k])} = {number(s.one_minus_z[k])}"),
+            Entry((6, k, 0), ((2, k, 0), (3, k, 0)), _sum([(s.one_minus_z[k], n[k])], [], s.new_term[k], number)),
+            Entry((7, k, 0), ((4, k, 0), (5, k, 0)), _sum([(z[k], s.h_prev[k])], [], s.keep_term[k], number)),
+            Entry((8, k, 0), ((6, k, 0), (7, k, 0)), _sum([], [s.new_term[k], s.keep_term[k]], s.h[k], number)),
         ],
     )
 
 
-def rnn_backward(
-    g: RnnGrad, s: RnnStep, numbers: NumberFormat, forward: Mapping[str, Ref], function: str
-) -> list[Chain | None]:
-    """An RNN step's backward displays as they print: ∂L/∂h_t, then (for tanh) δ_t = ∂L/∂h_t ⊙ (1 − h_t ⊙ h_t),
-    which uses h_t, the forward step's activation; ReLU's derivative, [z_t > 0], is not marked."""
-    h, delta = s.h, g.affine.preactivation
+def _named(**shown: Array | None) -> tuple[dict[str, Array], dict[str, int]]:
+    """A display's matrices by name, in the order it prints them (None: one it does not print, a
+    bias the network lacks), and each one's place in the display."""
+    arrays = {name: array for name, array in shown.items() if array is not None}
+    return arrays, {name: place for place, name in enumerate(arrays)}
 
-    def entries(k: int, number: Shown) -> list[Entry]:
-        line = f"{number(g.dh[k])} · (1 − {_bracketed(number)(h[k])}²) = {number(delta[k])}"
-        forward_h = [(forward["h"][1], k, 0, forward["h"][0])] if "h" in forward else []
-        return [Entry((3, k, 0), ((0, k, 0), (1, k, 0), (2, k, 0), *forward_h), line)]
 
+def _affine(
+    k: int, arrays: Mapping[str, Array], at: Mapping[str, int], names: tuple[str, str, str, str], number: Shown
+) -> Entry:
+    """Entry k of W v + b (``names``: W's, v's, b's, perhaps not printed, and the result's): row k
+    of W by v, plus b_k."""
+    W, v, b, result = (arrays[names[0]], arrays[names[1]], arrays.get(names[2]), arrays[names[3]])
+    row = [(at[names[0]], k, j) for j in range(W.shape[1])]
+    column = [(at[names[1]], j, 0) for j in range(v.shape[0])]
+    bias = [] if b is None else [(at[names[2]], k, 0)]
+    arithmetic = _sum(list(zip(W[k], v, strict=True)), [] if b is None else [b[k]], result[k], number)
+    return Entry((at[names[3]], k, 0), (*row, *column, *bias), arithmetic)
+
+
+def _activated(
+    k: int, arrays: Mapping[str, Array], at: Mapping[str, int], parts: tuple[str, str], function: str, number: Shown
+) -> list[Entry]:
+    """Entry k of a gate's preactivation z, the sum of its two ``parts``, and of its activation a."""
+    x_part, h_part, z, a = arrays[parts[0]], arrays[parts[1]], arrays["z"], arrays["a"]
+    summed = _sum([], [x_part[k], h_part[k]], z[k], number)
+    applied = f"{FUNCTIONS[function]}({number(z[k])}) = {number(a[k])}"
     return [
-        hidden_gradient(g, numbers),
-        *([_chain([g.dh, h, h, delta], numbers, entries)] if function == "tanh" else []),
+        Entry((at["z"], k, 0), ((at[parts[0]], k, 0), (at[parts[1]], k, 0)), summed),
+        Entry((at["a"], k, 0), ((at["z"], k, 0),), applied),
     ]
 
 
+def lstm_states(s: LstmStep, weight_hr: Array | None, numbers: NumberFormat) -> list[Chain | None]:
+    """An LSTM step's state updates as their displays print them: c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    (the two products, then their sum), and h_t = o_t ⊙ tanh(c_t) (tanh(c_t), then the product);
+    with a projection (``weight_hr``), h_t = W_hr (o_t ⊙ tanh(c_t)): the product h̃_t, then W_hr's by it."""
+    f, i, g, o = s.f.activation, s.i.activation, s.g.activation, s.o.activation
+    cell = _chain(
+        [f, s.c_prev, i, g, s.forget_term, s.input_term, s.c],
+        numbers,
+        lambda k, number: [
+            Entry((4, k, 0), ((0, k, 0), (1, k, 0)), _sum([(f[k], s.c_prev[k])], [], s.forget_term[k], number)),
+            Entry((5, k, 0), ((2, k, 0), (3, k, 0)), _sum([(i[k], g[k])], [], s.input_term[k], number)),
+            Entry((6, k, 0), ((4, k, 0), (5, k, 0)), _sum([], [s.forget_term[k], s.input_term[k]], s.c[k], number)),
+        ],
+    )
+    if weight_hr is None or s.h_unprojected is None:
+        hidden = _chain(
+            [o, s.c, o, s.tanh_c, s.h],
+            numbers,
+            lambda k, number: [
+                Entry((3, k, 0), ((1, k, 0),), f"tanh({number(s.c[k])}) = {number(s.tanh_c[k])}"),
+                Entry((4, k, 0), ((2, k, 0), (3, k, 0)), _sum([(o[k], s.tanh_c[k])], [], s.h[k], number)),
+            ],
+        )
+        return [cell, hidden]
+    unprojected = s.h_unprojected  # h̃_t = o_t ⊙ tanh(c_t), (H,); h_t = W_hr h̃_t, (H_out,)
+
+    def projected(k: int, number: Shown) -> list[Entry]:
+        found = [Entry((3, k, 0), ((0, k, 0), (1, k, 0)), _sum([(o[k], s.tanh_c[k])], [], unprojected[k], number))]
+        if k < len(s.h):
+            uses = (*((2, k, j) for j in range(len(unprojected))), *((3, j, 0) for j in range(len(unprojected))))
+            found.append(
+                Entry((4, k, 0), uses, _sum(list(zip(weight_hr[k], unprojected, strict=True)), [], s.h[k], number))
+            )
+        return found
+
+    return [cell, _chain([o, s.tanh_c, weight_hr, unprojected, s.h], numbers, projected, rows=len(unprojected))]
+
+
 def _chain(
-    arrays: Sequence[Array], numbers: NumberFormat, entries: Callable[[int, Shown], list[Entry]]
+    arrays: Sequence[Array],
+    numbers: NumberFormat,
+    entries: Callable[[int, Shown], list[Entry]],
+    rows: int | None = None,
 ) -> Chain | None:
     """A display of these matrices in this order, with the entries ``entries(k, number)`` computes
-    at each index k of the last one, its numbers written by ``number`` as their matrices print them;
-    None where a matrix prints a power of ten or leaves entries out."""
+    at each index k of the last one (or up to ``rows``), its numbers written by ``number`` as their
+    matrices print them; None where a matrix prints a power of ten or leaves entries out."""
     printed = [_printed(array, numbers) for array in arrays]
     grids = [grid for grid in printed if grid is not None]
     if len(grids) < len(printed):
@@ -219,7 +210,8 @@ def _chain(
     def number(value: float) -> str:
         return texts[float(value)].replace("-", "−")
 
-    return Chain(tuple(grids), tuple(e for k in range(len(arrays[-1])) for e in entries(k, number)))
+    count = len(arrays[-1]) if rows is None else rows
+    return Chain(tuple(grids), tuple(e for k in range(count) for e in entries(k, number)))
 
 
 def chains(
@@ -229,41 +221,62 @@ def chains(
     cell: Cell,
     backward: Iterable[LabelledGradients] | None,
 ) -> str:
-    """The chains the steps' sections show, forward then backward, in their order, as the page's
-    JSON (a chain the page cannot match: null; the GRU's n, whose hidden part the reset gate
-    scales, too), safe inside a script element."""
+    """The chains the steps' sections show, forward then backward, in their order, then the
+    parameters' gradients, as the page's JSON (a chain the page cannot match: null), safe inside a
+    script element."""
+    # imported here, when a page is made: the backward pass's chains build on this module's
+    from .explore_backward import gru_backward, lstm_backward, parameter_gradients, rnn_backward
+
     found: list[Chain | None] = []
     forward: dict[tuple[int, int], dict[str, Ref]] = {}  # a direction's step: its forward values' places
     for d in directions:
         for s in selection.pick(d.trace.steps, _t) if d.shown else []:
             at = forward.setdefault((id(d.trace), s.t), {})
             for g in s.gates:
-                if selection.shows_gate(g.name):
-                    chain = (
-                        None
-                        if g.name == cell.scaled
-                        else gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
-                    )
-                    if chain is not None:
-                        at[g.name] = (len(found), len(chain.matrices) - 1)  # its activation, the chain's last matrix
-                    found.append(chain)
-            states = lstm_states(s, numbers) if isinstance(s, LstmStep) else []
-            # c_{t-1} in the cell state's display, tanh(c_t) in the hidden state's
-            for chain, (name, m) in zip(states, [("c_prev", 1), ("tanh_c", 3)][: len(states)], strict=True):
-                if chain is not None:
-                    at[name] = (len(found), m)
+                if not selection.shows_gate(g.name):
+                    continue
+                if isinstance(s, GruStep) and g.name == cell.scaled:
+                    hidden, chain = new_gate_chains(d.trace.gate(g.name), s, numbers)
+                    _place(at, {"n hidden": -1}, hidden, len(found))  # W_hn h_{t-1} + b_hn, its first display's last
+                    found.append(hidden)
+                else:
+                    chain = gate_chain(d.trace.gate(g.name), s, g, numbers, cell.gate(g.name).function)
+                # its activation and its preactivation, the chain's last two matrices
+                _place(at, {g.name: -1, f"{g.name} preactivation": -2}, chain, len(found))
+                found.append(chain)
+            # c_{t-1} in the LSTM's cell state's display, tanh(c_t) in its hidden state's; 1 − z_t
+            # and h_{t-1} in the GRU's hidden state's
+            states: list[tuple[Chain | None, dict[str, int]]] = []
+            if isinstance(s, LstmStep):
+                weight_hr = d.trace.params.weight_hr
+                tanh_c = {"tanh_c": 3 if weight_hr is None else 1}  # o_t ⊙ tanh(c_t)'s, with a projection
+                states = list(zip(lstm_states(s, weight_hr, numbers), [{"c_prev": 1}, tanh_c], strict=True))
+            elif isinstance(s, GruStep):
+                states = [(gru_states(s, numbers), {"one_minus_z": 1, "h_prev": 5})]
+            for chain, places in states:
+                _place(at, places, chain, len(found))
                 found.append(chain)
     for b in backward or []:
         for s, grad in b.shown_steps if b.direction.shown else []:
-            at = forward.get((id(b.direction.trace), s.t), {})
+            at, gates = forward.get((id(b.direction.trace), s.t), {}), b.direction.trace.gates
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
-                found += lstm_backward(s, grad, numbers, at)
+                weight_hr = b.direction.trace.params.weight_hr
+                found += lstm_backward(s, grad, gates, weight_hr, numbers, at, selection.shows_gate)
+            elif isinstance(s, GruStep) and isinstance(grad, GruGrad):
+                found += gru_backward(s, grad, gates, numbers, at, selection.shows_gate)
             elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):
-                found += rnn_backward(grad, s, numbers, at, cell.gate("h").function)
-            elif isinstance(grad, GruGrad):
-                found.append(hidden_gradient(grad, numbers))
+                found += rnn_backward(grad, s, gates[0], numbers, at, cell.gate("h").function)
+    for b in backward or []:
+        found += parameter_gradients(b, numbers, selection.shows_gate) if b.direction.shown else []
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _place(at: dict[str, Ref], places: Mapping[str, int], chain: Chain | None, index: int) -> None:
+    """Where the forward values ``places`` names (each a matrix of ``chain``, from the end where
+    negative) print, the chain being the ``index``-th of the page's: none where it is not marked."""
+    if chain is not None:
+        at.update((name, (index, m % len(chain.matrices))) for name, m in places.items())
 
 
 def _t(step: Step) -> int:

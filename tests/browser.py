@@ -23,7 +23,8 @@ def browser() -> Iterator[Browser]:
     if executable is None:
         pytest.skip("Chromium is not installed: run `make chromium` (Debian's package)")
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright for Python is not installed: it comes with the test extra"
+        "playwright.sync_api",
+        reason="Playwright for Python is not installed: it comes with the test extra (make install)",
     )
     # Playwright's own download of Chromium is not needed: it drives the system's
     with sync_api.sync_playwright() as playwright:

@@ -124,7 +124,7 @@ def test_a_gallery_page_typesets_every_formula_in_a_real_browser(site: Path, bro
     is left as TeX or as KaTeX's error, with nothing on the console."""
     page = site / "gallery" / "rnn-tanh" / "index.html"
     with opened(browser, page) as (tab, console):
-        tab.wait_for_selector(".katex-display")  # the theme's scripts typeset the page once it is loaded
+        tab.wait_for_selector(".katex-display", timeout=10_000)  # the theme typesets the page once it is loaded
         dom = tab.content()
         assert console == []
     built = page.read_text(encoding="utf-8").count('<div class="arithmatex">')

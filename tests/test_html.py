@@ -330,6 +330,8 @@ def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(browser: Browser
         slider.focus()
         tab.keyboard.press("End")
         assert tab.evaluate(VISIBLE) == ["5"]
+        tab.locator("main details.section:has(> summary > [data-step='5']) > summary").click()  # folded
+        assert tab.evaluate("[...document.querySelectorAll('details')].some((d) => !d.open)")
         # printed, every step shows, unfolded, whatever the slider showed (the event print() sends: a
         # page.pdf() sends it too, in a second or two)
         tab.evaluate("window.dispatchEvent(new Event('beforeprint'))")

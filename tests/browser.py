@@ -1,7 +1,6 @@
-"""Debian's Chromium, headless, driven by Playwright for Python: started once per pytest worker (the
-``browser`` fixture; this module is a plugin of conftest.py's), a page
-opened in it with its console listened to (``opened``), and the keyboard walked through a page
-(``tabbed``)."""
+"""Debian's Chromium, headless, driven by Playwright for Python: started once per pytest worker
+(the ``browser`` fixture; conftest.py names this module a plugin), a page opened in it with its
+console listened to (``opened``), and the keyboard's Tab walked through a page (``tabbed``)."""
 
 from __future__ import annotations
 

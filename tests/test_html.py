@@ -114,7 +114,7 @@ def test_without_katex_the_page_is_one_error_line(tmp_path: Path, monkeypatch: p
 @pytest.fixture(scope="module")
 def seed(browser: Browser, page: Path) -> Iterator[tuple[Page, list[str], str]]:
     """The seed's page in Chromium, once for the tests that read it, point at it and walk it with
-    the keyboard (each leaves it as it found it): the page, its console, and its DOM as loaded."""
+    the keyboard (each from the page at rest): the page, its console, and its DOM as loaded."""
     with opened(browser, page) as (tab, console):
         yield tab, console, tab.content()
 

@@ -43,7 +43,7 @@ cc:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc g++ libc6-dev >/dev/null; }
 
-# Chromium from Debian's packages, for the test that opens a page of the documentation site in a real browser.
+# Chromium from Debian's packages, which the browser tests drive with Playwright (the test extra): the web page's, and a page of the documentation site.
 chromium:
 	@command -v chromium >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \

@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SEED = SAMPLES / "seed.json"
 
+pytest_plugins = ["browser"]  # the browser fixture: Debian's Chromium, started once per worker
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the templates")

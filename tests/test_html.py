@@ -1,6 +1,7 @@
 """The derivation as one web page (-o derivation.html, --format html): HTML text, the same parts
-as the document, KaTeX and its fonts inside it, and, in Debian's Chromium, every formula typeset,
-no console message, sections, steps and gates that fold."""
+as the document, KaTeX and its fonts inside it, and, in Debian's Chromium driven by Playwright,
+every formula typeset, no console message, sections, steps and gates that fold, and every entry a
+step computes pointed at with the keyboard and the mouse."""
 
 from __future__ import annotations
 
@@ -8,16 +9,21 @@ import html
 import json
 import math
 import re
-import shutil
-import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from browser import at_rest, opened, tabbed
 from click.testing import CliRunner
 from conftest import ROOT, SEED
 
 import lstm_latex.html
 from lstm_latex.cli import main
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 ARTIFACTS = ROOT / "build" / "test-html"  # the browser tests' screenshot, kept for a reader
 
@@ -105,64 +111,20 @@ def test_without_katex_the_page_is_one_error_line(tmp_path: Path, monkeypatch: p
     assert not (tmp_path / "a.html").exists()
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("Chromium is not installed: run `make chromium` (Debian's package)")
-    return found
-
-
-def opened(page: Path, profile: Path, **probes: str) -> tuple[str, list[str]]:
-    """The DOM ``page`` leaves in headless Chromium once its scripts ran, each of ``probes`` (a
-    script run after them that makes a ``report``) having written its report into it, and the
-    console's messages."""
-    written = "".join(
-        f"<script>{{\n{probe}\nconst pre = document.createElement('pre');\npre.id = '{name}';\n"
-        "pre.textContent = JSON.stringify(report);\ndocument.body.append(pre);\n}</script>\n"
-        for name, probe in probes.items()
-    )
-    probed = page.with_name(page.stem + "-probed.html")
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", f"{written}</body>"))
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", "--enable-logging=stderr"]
-    run = subprocess.run(
-        [chromium(), *flags, "--v=0", "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return run.stdout, re.findall(r":CONSOLE[^\]]*\] (.*)", run.stderr)
-
-
-def network_opened(tmp_path: Path, new: list[str], **probes: str) -> tuple[str, list[str]]:
-    """A network ``lstm-latex new`` makes with these options, its page opened in Chromium with ``probes``."""
-    network = tmp_path / "network.json"
-    made = CliRunner().invoke(main, ["new", *new, "--seed", "7", "-o", str(network)])
-    assert made.exit_code == 0, made.output
-    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "network.html")])
-    assert result.exit_code == 0, result.output
-    return opened(tmp_path / "network.html", tmp_path / "profile", **probes)
-
-
-def report(dom: str, probe: str) -> object:
-    found = re.search(rf'<pre id="{probe}">(.*?)</pre>', dom, flags=re.DOTALL)
-    assert found, "the probe wrote no report"
-    return json.loads(html.unescape(found[1]))
-
-
 @pytest.fixture(scope="module")
-def seed_dom(page: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
-    """The seed's page in Chromium, probed for how it folds and what pointing lights up, once: the
-    probes run after the page's typesetting, and each writes its report apart."""
-    return opened(page, tmp_path_factory.mktemp("profile"), folding=FOLDING, pointing=POINTING)
+def seed(browser: Browser, page: Path) -> Iterator[tuple[Page, list[str], str]]:
+    """The seed's page in Chromium, once for the tests that read it, point at it and walk it with
+    the keyboard (each from the page at rest): the page, its console, and its DOM as loaded."""
+    with opened(browser, page) as (tab, console):
+        yield tab, console, tab.content()
 
 
 @pytest.mark.katex
 @pytest.mark.browser
 def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(
-    page: Path, seed_dom: tuple[str, list[str]]
+    page: Path, seed: tuple[Page, list[str], str]
 ) -> None:
-    dom, console = seed_dom
+    _, console, dom = seed
     assert console == []
     source = page.read_text(encoding="utf-8")
     displays = source.count('<div class="display">')
@@ -177,29 +139,43 @@ def test_in_chromium_every_formula_is_typeset_and_nothing_is_left_as_tex(
     assert "\\" not in html.unescape(main_text)
 
 
-FOLDING = """
-const report = {};
-const main = document.querySelector("main");
-report.sections = [...main.querySelectorAll("details.section > summary > h2")].map((h) => h.textContent);
-report.parts = [...main.querySelectorAll("details.part > summary")].map((s) => s.textContent);
-report.open = [...main.querySelectorAll("details")].every((d) => d.open);
-const step = [...main.querySelectorAll("details.section")]
-  .find((d) => d.querySelector("h2").textContent.startsWith("Step"));
-step.querySelector("summary").click();
-report.folded = !step.open && !step.querySelector(".katex-display").checkVisibility();
-step.querySelector("summary").click();
-report.unfolded = step.open && step.querySelector(".katex-display").checkVisibility();
-report.focusable = [...main.querySelectorAll("summary")]
-  .every((s) => { s.focus(); return document.activeElement === s; });
-"""
+STOPS = "main summary, main .computed"  # what the keyboard's Tab reaches on the page, in the page's order
+
+# What the keyboard's focus (or, hovered, the mouse) points at, and what is lit: its place in
+# STOPS, its chain (the place of its display among those a chain marks), its place in the display,
+# the entries lit as pointed and as operands, and the line under its display.
+POINTED = """({ stops, hovered }) => {
+  const at = hovered ? document.querySelector("main .computed:hover") : document.activeElement;
+  if (!at) return null;
+  const chains = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed"));
+  const display = at.closest(".display");
+  return {
+    stop: [...document.querySelectorAll(stops)].indexOf(at),
+    chain: chains.indexOf(display),
+    at: at.dataset.place ?? null,
+    pointed: [...document.querySelectorAll(".pointed")].map((e) => e.dataset.place),
+    operands: [...document.querySelectorAll(".operand")].map((e) => e.dataset.place).sort(),
+    line: display ? display.nextElementSibling.textContent : null,
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def tabbed_seed(seed: tuple[Page, list[str], str]) -> list[dict[str, Any]]:
+    """The seed's page walked with the keyboard's Tab, from its top, once for every stop it has."""
+    tab = seed[0]
+    return tabbed(tab, tab.locator(STOPS).count(), POINTED, {"stops": STOPS, "hovered": False})
 
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_in_chromium_sections_steps_and_gates_fold_and_take_the_keyboards_focus(
-    seed_dom: tuple[str, list[str]],
+def test_in_chromium_sections_steps_and_gates_fold_by_keyboard_and_mouse(
+    seed: tuple[Page, list[str], str], tabbed_seed: list[dict[str, Any]]
 ) -> None:
-    assert report(seed_dom[0], "folding") == {
+    tab, console, _ = seed
+    # Tab reaches every summary and every computed entry, one after another, and nothing else
+    assert [stop["stop"] for stop in tabbed_seed] == list(range(len(tabbed_seed)))
+    assert tab.evaluate(FOLDS) == {
         "sections": ["The network", "Parameters", "Step t=1t = 1t=1", "Results"],
         "parts": [
             "Equations",
@@ -208,57 +184,45 @@ def test_in_chromium_sections_steps_and_gates_fold_and_take_the_keyboards_focus(
             "Hidden state",
         ],
         "open": True,
-        "folded": True,
-        "unfolded": True,
-        "focusable": True,
     }
+    at_rest(tab)
+    step = tab.locator("main details.section:has(> summary > [data-step])")
+    gate = step.locator("details.part").first
+    shown = "(details) => [details.open, details.querySelector('.katex-display').checkVisibility()]"
+    step.locator("> summary").focus()
+    folded = []
+    for key in ("Enter", "Space"):  # the step's summary: Enter folds it, Space unfolds it
+        tab.keyboard.press(key)
+        folded.append(step.evaluate(shown))
+    for _ in range(2):  # a gate's summary, clicked twice
+        gate.locator("> summary").click()
+        folded.append(gate.evaluate(shown))
+    assert folded == [[False, False], [True, True], [False, False], [True, True]]
+    at_rest(tab)
+    assert console == []
+
+
+FOLDS = """() => {
+  const main = document.querySelector("main");
+  return {
+    sections: [...main.querySelectorAll("details.section > summary > h2")].map((h) => h.textContent),
+    parts: [...main.querySelectorAll("details.part > summary")].map((s) => s.textContent),
+    open: [...main.querySelectorAll("details")].every((d) => d.open),
+  };
+}"""
 
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_a_screenshot_of_the_page_is_kept(page: Path, tmp_path: Path) -> None:
+def test_a_screenshot_of_the_page_is_kept(seed: tuple[Page, list[str], str]) -> None:
+    tab = seed[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTIFACTS / "seed.png"
     screenshot.unlink(missing_ok=True)
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}", "--hide-scrollbars"]
-    subprocess.run(
-        [
-            chromium(),
-            *flags,
-            "--window-size=1000,1400",
-            "--virtual-time-budget=5000",
-            f"--screenshot={screenshot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    at_rest(tab)
+    tab.screenshot(path=screenshot)
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     print(f"screenshot: {screenshot}")
-
-
-POINTING = """
-const entries = [];
-const chains = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed"));
-for (const cell of document.querySelectorAll("main .computed")) {
-  cell.focus();
-  entries.push({
-    chain: chains.indexOf(cell.closest(".display")),
-    at: cell.dataset.place,
-    focused: document.activeElement === cell,
-    pointed: [...document.querySelectorAll(".pointed")].map((e) => e.dataset.place),
-    operands: [...document.querySelectorAll(".operand")].map((e) => e.dataset.place).sort(),
-    line: cell.closest(".display").nextElementSibling.textContent,
-  });
-  cell.blur();
-}
-const first = document.querySelector("main .computed");
-first.dispatchEvent(new MouseEvent("mouseenter"));
-const hovered = document.querySelectorAll(".operand").length;
-first.dispatchEvent(new MouseEvent("mouseleave"));
-const report = {entries, hovered, left: document.querySelectorAll(".operand").length};
-"""
 
 
 def operands(chain: int, at: str) -> list[str]:
@@ -295,16 +259,15 @@ def evaluated(line: str) -> tuple[float, float]:
 @pytest.mark.katex
 @pytest.mark.browser
 def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operands(
-    seed_dom: tuple[str, list[str]],
+    seed: tuple[Page, list[str], str], tabbed_seed: list[dict[str, Any]]
 ) -> None:
-    found = report(seed_dom[0], "pointing")  # its console: test_in_chromium_every_formula_is_typeset_…
-    assert isinstance(found, dict)
-    entries = found["entries"]
+    """Each entry the seed's step computes, reached by the keyboard's Tab, and found under the mouse."""
+    tab, console, _ = seed
+    entries = [stop for stop in tabbed_seed if stop["at"] is not None]
     # the seed's one step: four gates, each computing two affine parts, their sum and the activation;
     # the cell state's two products and their sum; tanh(c_1) and h_1: of 4 entries each
     assert [entry["chain"] for entry in entries] == [0] * 16 + [1] * 16 + [2] * 16 + [3] * 16 + [4] * 12 + [5] * 8
     for entry in entries:
-        assert entry["focused"]
         assert entry["pointed"] == [entry["at"]]
         assert entry["operands"] == operands(entry["chain"], entry["at"])
         computed, result = evaluated(entry["line"])
@@ -314,45 +277,75 @@ def test_in_chromium_pointing_at_an_entry_of_a_step_lights_up_exactly_its_operan
     assert entries[15]["line"] == "σ(0.1941) = 0.5484"  # i_1's last entry
     assert entries[64]["line"] == "0.3828 · (−0.4700) = −0.1799"  # f_1 ⊙ c_0's first entry
     assert entries[-1]["line"] == "0.5631 · 0.1270 = 0.0715"  # h_1's last entry
-    assert (found["hovered"], found["left"]) == (5, 0)
+    at_rest(tab)
+    cells = tab.locator("main .computed")
+    assert cells.evaluate_all(COVERED) == []  # the browser finds each entry at its middle, as the mouse would
+    for k, entry in enumerate(entries):  # the mouse moved to each display's first and last entry
+        if 0 < k < len(entries) - 1 and entries[k - 1]["chain"] == entry["chain"] == entries[k + 1]["chain"]:
+            continue
+        tab.mouse.move(*cells.nth(k).evaluate(MIDDLE))
+        assert tab.evaluate(POINTED, {"stops": STOPS, "hovered": True}) == entry
+    tab.mouse.move(1, 1)
+    assert tab.evaluate("document.querySelectorAll('.pointed, .operand').length") == 0
+    assert console == []
 
 
-SLIDING = """
-const bar = document.querySelector(".steps");
-const slider = bar.querySelector("input");
-const visible = () => [...document.querySelectorAll("[data-step]")]
-  .filter((h) => h.checkVisibility()).map((h) => h.dataset.step);
-const report = {opened: visible(), bars: document.querySelectorAll(".steps").length};
-slider.value = 2;
-slider.dispatchEvent(new Event("input"));
-report.moved = visible();
-report.said = [bar.querySelector("output").textContent, slider.getAttribute("aria-valuetext")];
-bar.querySelector("button").click();
-report.every = visible();
-slider.value = 4;
-slider.dispatchEvent(new Event("input"));
-window.dispatchEvent(new Event("beforeprint"));
-report.printed = [[...document.querySelectorAll("details")].every((d) => d.open && !d.hidden), visible().length];
-report.printed.push(bar.querySelector("output").textContent);
-"""
+MIDDLE = """(cell) => {
+  cell.scrollIntoView({ block: "center" });
+  const box = cell.getBoundingClientRect();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}"""
+# the entries (of those given) that something else lies over at their middle, in the window
+COVERED = f"""(cells) => cells
+  .filter((cell) => !cell.contains(document.elementFromPoint(...({MIDDLE})(cell))))
+  .map((cell) => cell.dataset.place)"""
+
+
+@contextmanager
+def network_page(browser: Browser, tmp_path: Path, new: list[str]) -> Iterator[tuple[Page, list[str]]]:
+    """A network ``lstm-latex new`` makes with these options, its page opened in Chromium."""
+    network = tmp_path / "network.json"
+    made = CliRunner().invoke(main, ["new", *new, "--seed", "7", "-o", str(network)])
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(main, ["render", str(network), "--no-check", "-o", str(tmp_path / "network.html")])
+    assert result.exit_code == 0, result.output
+    with opened(browser, tmp_path / "network.html") as (tab, console):
+        yield tab, console
+
+
+VISIBLE = """() => [...document.querySelectorAll("[data-step]")]
+  .filter((h) => h.checkVisibility()).map((h) => h.dataset.step)"""
 
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(tmp_path: Path) -> None:
-    dom, console = network_opened(tmp_path, ["--seq-len", "5", "--hidden-size", "1"], sliding=SLIDING)
-    assert console == []
-    assert report(dom, "sliding") == {
-        "opened": ["1", "2", "3", "4", "5"],
-        "bars": 1,
-        "moved": ["3"],
-        "said": ["t = 3", "step t = 3"],
-        "every": ["1", "2", "3", "4", "5"],
-        "printed": [True, 5, "every step"],  # printed, every step shows, unfolded, whatever the slider showed
-    }
+def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(browser: Browser, tmp_path: Path) -> None:
+    with network_page(browser, tmp_path, ["--seq-len", "5", "--hidden-size", "1"]) as (tab, console):
+        assert tab.evaluate(VISIBLE) == ["1", "2", "3", "4", "5"]
+        assert tab.locator(".steps").count() == 1
+        slider, said = tab.locator(".steps input"), tab.locator(".steps output")
+        slider.focus()
+        tab.keyboard.press("ArrowRight")
+        tab.keyboard.press("ArrowRight")
+        assert tab.evaluate(VISIBLE) == ["3"]
+        assert [said.text_content(), slider.get_attribute("aria-valuetext")] == ["t = 3", "step t = 3"]
+        tab.locator(".steps button").click()
+        assert tab.evaluate(VISIBLE) == ["1", "2", "3", "4", "5"]
+        slider.focus()
+        tab.keyboard.press("End")
+        assert tab.evaluate(VISIBLE) == ["5"]
+        tab.locator("main details.section:has(> summary > [data-step='5']) > summary").click()  # folded
+        assert tab.evaluate("[...document.querySelectorAll('details')].some((d) => !d.open)")
+        # printed, every step shows, unfolded, whatever the slider showed (the event print() sends: a
+        # page.pdf() sends it too, in a second or two)
+        tab.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert tab.evaluate("[...document.querySelectorAll('details')].every((d) => d.open && !d.hidden)")
+        assert tab.evaluate(VISIBLE) == ["1", "2", "3", "4", "5"]
+        assert said.text_content() == "every step"
+        assert console == []
 
 
-BACKWARD = """
+BACKWARD = """() => {
 const step = (element) => {
   const heading = element.closest("details.section").querySelector(":scope > summary > *");
   return heading.dataset.step ? "forward " + heading.dataset.step : "backward " + heading.dataset.backward;
@@ -371,15 +364,16 @@ for (const cell of document.querySelectorAll("main .computed")) {
   });
   cell.blur();
 }
-"""
+return report;
+}"""
 
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(tmp_path: Path) -> None:
-    dom, console = network_opened(tmp_path, ["--seq-len", "2", "--hidden-size", "3", "--target"], backward=BACKWARD)
-    assert console == []
-    found = report(dom, "backward")
+def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(browser: Browser, tmp_path: Path) -> None:
+    with network_page(browser, tmp_path, ["--seq-len", "2", "--hidden-size", "3", "--target"]) as (tab, console):
+        found = tab.evaluate(BACKWARD)
+        assert console == []
     assert isinstance(found, dict)
     # a step's four gates and two states forward; its ∂L/∂h_t, four gates and ∂L/∂c_t backward: every one marked
     assert found["marked"] == found["chains"] == 2 * (6 + 6)

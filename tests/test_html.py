@@ -348,7 +348,8 @@ def test_in_chromium_a_slider_shows_one_step_of_a_long_sequence(browser: Browser
 BACKWARD = """() => {
 const step = (element) => {
   const heading = element.closest("details.section").querySelector(":scope > summary > *");
-  return heading.dataset.step ? "forward " + heading.dataset.step : "backward " + heading.dataset.backward;
+  if (heading.dataset.step) return "forward " + heading.dataset.step;
+  return heading.dataset.backward ? "backward " + heading.dataset.backward : "sums";
 };
 const report = {chains: JSON.parse(document.getElementById("chains").textContent).length, entries: []};
 report.marked = [...document.querySelectorAll("main .display")].filter((d) => d.querySelector(".computed")).length;
@@ -359,6 +360,7 @@ for (const cell of document.querySelectorAll("main .computed")) {
     .filter((o) => o.closest(".display") !== cell.closest(".display"));
   report.entries.push({
     step: step(cell),
+    part: cell.closest("details.part").firstElementChild.textContent,
     line: cell.closest(".display").nextElementSibling.textContent,
     forward: operands.map((o) => [step(o), o.closest("details.part").firstElementChild.textContent, o.textContent]),
   });
@@ -375,9 +377,16 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(browser: Br
         found = tab.evaluate(BACKWARD)
         assert console == []
     assert isinstance(found, dict)
-    # a step's four gates and two states forward; its ∂L/∂h_t, four gates and ∂L/∂c_t backward: every one marked
-    assert found["marked"] == found["chains"] == 2 * (6 + 6)
-    entries = found["entries"]
+    # a step's four gates and two states forward; its ∂L/∂h_t, four gates and ∂L/∂c_t backward, and
+    # what it sends back to step t − 1 (W_hᵀ δ, f_t ⊙ ∂L/∂c_t, W_iᵀ δ to x_t); each gate's sums over
+    # the steps (∂L/∂W_i, ∂L/∂W_h, the biases'): every one marked
+    assert found["marked"] == found["chains"] == 2 * (6 + 6 + 3) + 4 * 3
+    for entry in found["entries"]:  # within its numbers' rounding: up to half a unit in each factor
+        computed, printed = evaluated(entry["line"])
+        assert computed == pytest.approx(printed, abs=1e-4 * (1 + entry["line"].count("·"))), entry["line"]
+    sent_back = [entry for entry in found["entries"] if entry["part"].startswith("Back to step")]
+    sums = [entry for entry in found["entries"] if entry["step"] == "sums"]
+    entries = [entry for entry in found["entries"] if entry not in sent_back and entry not in sums]
     # per backward step and unit: ∂L/∂h_t; ∂L/∂o_t, δ_o; ∂L/∂c_t; and ∂L/∂k_t, δ_k of i, f and g
     assert len(entries) == 2 * 3 * (1 + 2 + 1 + 3 * 2)
     for entry in entries:
@@ -385,8 +394,6 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(browser: Br
         assert [step for step, _, _ in entry["forward"]] == [f"forward {t}"] * len(entry["forward"])
         for _, _, value in entry["forward"]:  # a forward value the line's arithmetic reads
             assert f"{value} " in entry["line"] or f"({value})" in entry["line"] or f"{value}²" in entry["line"]
-        computed, printed = evaluated(entry["line"])
-        assert computed == pytest.approx(printed, abs=2e-4), entry["line"]
     # which forward values each gradient uses, by the part of the forward step that prints them:
     # ∂L/∂h_t none; ∂L/∂o_t tanh(c_t) (the hidden state's), δ_o o_t; ∂L/∂c_t o_t and tanh(c_t);
     # ∂L/∂i_t g_t, δ_i i_t; ∂L/∂f_t c_{t-1} (the cell state's), δ_f f_t; ∂L/∂g_t i_t, δ_g g_t
@@ -397,10 +404,23 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(browser: Br
     assert [entry["step"] for entry in entries] == ["backward 2"] * 30 + ["backward 1"] * 30
     assert entries[3] == {
         "step": "backward 2",
+        "part": "Output gate",
         "line": "−0.5446 · (−0.1852) = 0.1009",  # ∂L/∂o_2 = ∂L/∂h_2 ⊙ tanh(c_2), first unit
         "forward": [["forward 2", "Hidden state", "−0.1852"]],
     }
     assert entries[9]["line"] == "0.0000 + (−0.5446) · 0.2410 · (1 − (−0.1852)²) = −0.1268"  # ∂L/∂c_2
+    # back to step t − 1, per step: Σ_k W_hkᵀ δ_k (3 units, 4 gates' 3 rows each), f_t ⊙ ∂L/∂c_t
+    # (f_t the forward step's), Σ_k W_ikᵀ δ_k to x_t (2 inputs)
+    assert [entry["line"].count("·") for entry in sent_back] == ([12] * 3 + [1] * 3 + [12] * 2) * 2
+    assert [[(step, part) for step, part, _ in entry["forward"]] for entry in sent_back] == [
+        forward for t in (2, 1) for forward in [[]] * 3 + [[(f"forward {t}", "Forget gate")]] * 3 + [[]] * 2
+    ]
+    assert [entry["part"] for entry in sent_back] == ["Back to step 1"] * 8 + ["Back to step 0"] * 8
+    # each gate's sums over the 2 steps: ∂L/∂W_i (3 by 2 entries), ∂L/∂W_h (3 by 3), ∂L/∂b_i, ∂L/∂b_h (3 each)
+    assert [entry["part"] for entry in sums] == [
+        gate for gate in ("Input gate", "Forget gate", "Cell candidate", "Output gate") for _ in range(6 + 9 + 3 + 3)
+    ]
+    assert [entry["forward"] for entry in sums if entry["forward"]] == []  # δ_t, x_t, h_{t-1}: in the sum's display
 
 
 def test_a_number_in_a_line_of_arithmetic_is_printed_as_its_matrix_prints_it(tmp_path: Path) -> None:
@@ -416,8 +436,8 @@ def test_a_number_in_a_line_of_arithmetic_is_printed_as_its_matrix_prints_it(tmp
     found = re.search(r'<script type="application/json" id="chains">(.*?)</script>', result.stdout)
     assert found
     chains = json.loads(found[1])
-    # each step's reset and update gates; the new gate, whose hidden part r_t scales, is not marked
-    assert [chain is not None for chain in chains] == [True, True, False] * 2
+    # each step's reset and update gates, the new gate's hidden part and its chain, the hidden state
+    assert [chain is not None for chain in chains] == [True] * 5 * 2
     reset = chains[0]
     assert reset["matrices"][8] == [["1.1500"], ["0.0000"]]  # z = W_ir x_1 + b_ir + W_hr h_0 + b_hr
     assert reset["entries"][6] == {

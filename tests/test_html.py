@@ -412,8 +412,9 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(browser: Br
     # back to step t − 1, per step: Σ_k W_hkᵀ δ_k (3 units, 4 gates' 3 rows each), f_t ⊙ ∂L/∂c_t
     # (f_t the forward step's), Σ_k W_ikᵀ δ_k to x_t (2 inputs)
     assert [entry["line"].count("·") for entry in sent_back] == ([12] * 3 + [1] * 3 + [12] * 2) * 2
+    none: list[tuple[str, str]] = []
     assert [[(step, part) for step, part, _ in entry["forward"]] for entry in sent_back] == [
-        forward for t in (2, 1) for forward in [[]] * 3 + [[(f"forward {t}", "Forget gate")]] * 3 + [[]] * 2
+        forward for t in (2, 1) for forward in [none] * 3 + [[(f"forward {t}", "Forget gate")]] * 3 + [none] * 2
     ]
     assert [entry["part"] for entry in sent_back] == ["Back to step 1"] * 8 + ["Back to step 0"] * 8
     # each gate's sums over the 2 steps: ∂L/∂W_i (3 by 2 entries), ∂L/∂W_h (3 by 3), ∂L/∂b_i, ∂L/∂b_h (3 each)

@@ -4,16 +4,20 @@ the Markdown snippet for a cell."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from browser import opened
 from conftest import ROOT, SAMPLES, SEED
 from networks import random_lstm
 
 import lstm_latex
 from lstm_latex.cells import CELLS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # The colours xcolor knows without options (no dvipsnames), each also one of CSS's names.
 XCOLOR_AND_CSS = {"red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "brown", "lime"}
@@ -176,16 +180,12 @@ TYPESET = """() => new Promise((done) => MathJax.Hub.Queue(() => done({
 
 @pytest.mark.katex
 @pytest.mark.browser
-def test_mathjax_2_typesets_every_formula_as_nbconvert_and_jupyter_show_them(tmp_path: Path) -> None:
+def test_mathjax_2_typesets_every_formula_as_nbconvert_and_jupyter_show_them(browser: Browser, tmp_path: Path) -> None:
     r"""MathJax 2.7, which `jupyter nbconvert --to html` ships and Jupyter's notebook displays math
     with, typesets every formula of the Markdown (a trace's _repr_markdown_ is the same Markdown):
     its colours are written {\color{name}{...}}, which MathJax 2 knows; \textcolor, the form the
     Markdown had before, it does not (a last formula, the test's proof that it can fail)."""
     pypandoc = pytest.importorskip("pypandoc", reason="pandoc comes with the test extra: pypandoc-binary")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright comes with the test extra")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed: run `make chromium` (Debian's package)")
     if not MATHJAX2.is_file():
         pytest.skip("MathJax 2 is not installed: run `make katex` (npm ci)")
     derivation = lstm_latex.derive(lstm_latex.load(SAMPLES / "lstm_backward.json"), check=False)
@@ -210,13 +210,10 @@ def test_mathjax_2_typesets_every_formula_as_nbconvert_and_jupyter_show_them(tmp
         text=True,
         check=True,
     )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        opened = browser.new_page()
-        opened.goto(page.as_uri())
-        opened.wait_for_function("() => window.MathJax && MathJax.isReady")
-        found = opened.evaluate(TYPESET)
-        browser.close()
+    with opened(browser, page) as (tab, console):
+        tab.wait_for_function("() => window.MathJax && MathJax.isReady")
+        found = tab.evaluate(TYPESET)
+        assert console == []
     *formulas, textcolor = found["rendered"]
     inline = re.findall(r"(?<![$\\])\$[^$\n]+\$(?!\$)", markdown)
     assert len(formulas) == len(math_blocks(markdown)) - 1 + len(inline) > 20

@@ -56,10 +56,18 @@ def at_rest(page: Page) -> None:
 
 def tabbed(page: Page, presses: int, snapshot: str, argument: object) -> list[Any]:
     """From the page at rest, the keyboard's Tab pressed ``presses`` times; after each, what the
-    script ``snapshot`` (a function) returns of ``argument``."""
+    script ``snapshot`` (a function) returns of ``argument``, taken in the page as the key comes up
+    (the focus moved, and what moving it lit up, as the key went down)."""
     at_rest(page)
-    seen = []
+    page.evaluate(
+        """([snapshot, argument]) => {
+          const take = new Function("return " + snapshot)();
+          window.tabbed = [];
+          window.addEventListener("keyup", (event) => event.key === "Tab" && window.tabbed.push(take(argument)));
+        }""",
+        [snapshot, argument],
+    )
     for _ in range(presses):
         page.keyboard.press("Tab")
-        seen.append(page.evaluate(snapshot, argument))
+    seen: list[Any] = page.evaluate("() => window.tabbed")
     return seen

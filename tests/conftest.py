@@ -20,16 +20,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the templates")
 
 
+LONG = ("latex", "browser", "docs")  # what compiles, opens a browser or builds the site: the long tests
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that compiles with the ``latex`` fixture needs pdflatex: it is marked so, whoever wrote it.
 
-    The tests that compile go first: they are the long ones, and a worker of ``-n 2`` that finishes
-    early takes half of the other's remaining tests (``--dist worksteal``), so the run ends on short
-    tests and the two workers end together."""
+    Then the order for ``-n 2 --dist worksteal``, which gives each worker half of the list and lets
+    one that runs out take the last half of what the other has left: each half begins with long
+    tests, each module's together (a module's fixtures, such as the site or a page in the browser,
+    made once), and ends with short ones, so the two workers end together on short tests."""
     for item in items:
         if "latex" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.latex)
-    items.sort(key=lambda item: item.get_closest_marker("latex") is None)  # stable: file order otherwise
+    long = [item for item in items if any(item.get_closest_marker(name) for name in LONG)]
+    short = [item for item in items if item not in set(long)]
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in long:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
+    for tests in sorted(modules.values(), key=len, reverse=True):  # the module to the half with fewer
+        min(halves, key=len).extend(tests)
+    first = len(items) // 2 - len(halves[0])
+    items[:] = [*halves[0], *short[:first], *halves[1], *short[first:]]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

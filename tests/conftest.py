@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 import shutil
 import subprocess
@@ -8,6 +9,10 @@ from functools import cached_property
 from pathlib import Path
 
 import pytest
+
+# torch (and NumPy's BLAS) in one thread: the run has a worker a core (-n 2), and a second thread
+# of each would wait for the other's core, spinning.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

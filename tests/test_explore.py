@@ -1,4 +1,4 @@
-"""The chains of the web page (lstm_latex/explore.py), read back from a rendered page as its script
+"""The chains of the web page (lstm_latex/explore/), read back from a rendered page as its script
 reads them: each chain's matrices are, in order, the matrices of a display of the page (the page
 marks nothing else); each entry's operands are printed where the chain says, and read by its line
 of arithmetic; the line evaluates to the entry it computes (within its numbers' rounding), which

@@ -1,4 +1,4 @@
-"""What a reader of the web page can point at in the backward pass (see explore.py): each
+"""What a reader of the web page can point at in the backward pass (see the package: lstm_latex/explore/): each
 gradient a backward display computes, the entries it is computed from, in its display and in the
 forward displays whose values it uses, and its arithmetic; then the parameters' gradients, sums
 over the steps."""
@@ -9,11 +9,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .cells import GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep
-from .explore import Chain, Entry, Place, Ref, Shown, _bracketed, _chain, _sum
-from .latex import NumberFormat
-from .model import Array, Gate, GateGrad, GateParams
-from .view.directions import LabelledGradients
+from ..cells import GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep
+from ..latex import NumberFormat
+from ..model import Array, Gate, GateGrad, GateParams
+from ..view.directions import LabelledGradients
+from .records import Chain, Entry, Place, Ref, Shown, bracketed, chain_of, summed
 
 
 def lstm_backward(
@@ -44,7 +44,7 @@ def lstm_backward(
             return Entry(
                 (2, k, 0),
                 ((0, k, 0), (1, k, 0), *_used(forward, k, factor)),
-                _sum([(d[k], value[k])], [], grad.activation[k], number),
+                summed([(d[k], value[k])], [], grad.activation[k], number),
             )
 
         function = "tanh" if name == "g" else "sigmoid"
@@ -55,7 +55,7 @@ def lstm_backward(
         )
 
     o = s.o.activation
-    cell_state = _chain(
+    cell_state = chain_of(
         [g.dc_next, gated, o, s.tanh_c, s.tanh_c, g.dc],
         numbers,
         lambda k, number: [
@@ -63,8 +63,8 @@ def lstm_backward(
                 (5, k, 0),
                 (*((m, k, 0) for m in range(5)), *_used(forward, k, "o", "tanh_c")),
                 # ∂L/∂c_t = from step t + 1 + ∂L/∂h_t ⊙ o_t ⊙ (1 − tanh²(c_t))
-                f"{number(g.dc_next[k])} + {_bracketed(number)(gated[k])} · {number(o[k])}"
-                f" · (1 − {_bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
+                f"{number(g.dc_next[k])} + {bracketed(number)(gated[k])} · {number(o[k])}"
+                f" · (1 − {bracketed(number)(s.tanh_c[k])}²) = {number(g.dc[k])}",
             )
         ],
     )
@@ -77,14 +77,14 @@ def lstm_backward(
         *gate("f", g.dc, "c_prev"),
         *gate("g", g.dc, "i"),
         sent_back([p.weight_h for p in gates], [k.hidden_affine for k in g.gates], g.dh_prev, numbers),
-        _chain(
+        chain_of(
             [s.f.activation, g.dc, g.dc_prev],
             numbers,
             lambda k, number: [
                 Entry(
                     (2, k, 0),
                     ((0, k, 0), (1, k, 0), *_used(forward, k, "f")),
-                    _sum([(s.f.activation[k], g.dc[k])], [], g.dc_prev[k], number),
+                    summed([(s.f.activation[k], g.dc[k])], [], g.dc_prev[k], number),
                 )
             ],
         ),
@@ -111,17 +111,17 @@ def gru_backward(
 
     def new(k: int, number: Shown) -> Entry:
         uses = ((0, k, 0), (1, k, 0), *_used(forward, k, "one_minus_z"))
-        return Entry((2, k, 0), uses, _sum([(dh[k], s.one_minus_z[k])], [], g.n.activation[k], number))
+        return Entry((2, k, 0), uses, summed([(dh[k], s.one_minus_z[k])], [], g.n.activation[k], number))
 
     def update(k: int, number: Shown) -> Entry:
         uses = ((0, k, 0), (1, k, 0), (2, k, 0), *_used(forward, k, "h_prev", "n"))
-        line = f"{number(dh[k])} · ({number(s.h_prev[k])} − {_bracketed(number)(n[k])}) = {number(g.z.activation[k])}"
+        line = f"{number(dh[k])} · ({number(s.h_prev[k])} − {bracketed(number)(n[k])}) = {number(g.z.activation[k])}"
         return Entry((3, k, 0), uses, line)
 
     def reset(k: int, number: Shown) -> Entry:
         uses = ((0, k, 0), (1, k, 0), *_used(forward, k, "n hidden"))
         return Entry(
-            (2, k, 0), uses, _sum([(g.n.preactivation[k], s.n.hidden_affine[k])], [], g.r.activation[k], number)
+            (2, k, 0), uses, summed([(g.n.preactivation[k], s.n.hidden_affine[k])], [], g.r.activation[k], number)
         )
 
     by_gate = {
@@ -142,18 +142,18 @@ def gru_backward(
             Entry(
                 (2, k, 0),
                 ((0, k, 0), (1, k, 0), *_used(forward, k, "r")),
-                _sum([(r[k], g.n.preactivation[k])], [], scaled[k], number),
+                summed([(r[k], g.n.preactivation[k])], [], scaled[k], number),
             ),
             _sent_back(k, 5, weights, deltas, g.dh_prev_gates, number),
             Entry(
                 (kept, k, 0),
                 ((3, k, 0), (4, k, 0), *_used(forward, k, "z")),
-                _sum([(dh[k], z[k])], [], g.dh_prev_kept[k], number),
+                summed([(dh[k], z[k])], [], g.dh_prev_kept[k], number),
             ),
             Entry(
                 (kept + 2, k, 0),
                 ((kept, k, 0), (kept + 1, k, 0)),
-                _sum([], [g.dh_prev_kept[k], g.dh_prev_gates[k]], g.dh_prev[k], number),
+                summed([], [g.dh_prev_kept[k], g.dh_prev_gates[k]], g.dh_prev[k], number),
             ),
         ]
 
@@ -164,7 +164,7 @@ def gru_backward(
             for name, (factors, product, function) in by_gate.items()
             if shows(name)
         ),
-        _chain(back, numbers, sent),
+        chain_of(back, numbers, sent),
         sent_back([p.weight_i for p in gates], [k.input_affine for k in g.gates], g.dx, numbers),
     ]
 
@@ -184,7 +184,7 @@ def rnn_backward(
     delta = g.affine.preactivation
     return [
         hidden_gradient(g, numbers),
-        _chain([g.dh, *derivative, delta], numbers, entries),
+        chain_of([g.dh, *derivative, delta], numbers, entries),
         sent_back([gate.weight_h], [delta], g.dh_prev, numbers),
         sent_back([gate.weight_i], [delta], g.dx, numbers),
     ]
@@ -193,7 +193,7 @@ def rnn_backward(
 def sent_back(weights: Sequence[Array], vectors: Sequence[Array], result: Array, numbers: NumberFormat) -> Chain | None:
     """Σ_k W_kᵀ v_k = result as its display prints it (what a step sends back to h_{t-1} or x_t):
     each W_kᵀ and its v_k, then the result."""
-    return _chain(
+    return chain_of(
         [*_transposed(weights, vectors), result],
         numbers,
         lambda j, number: [_sent_back(j, 0, weights, vectors, result, number)],
@@ -215,7 +215,7 @@ def _sent_back(
     for k, (weight, vector) in enumerate(zip(weights, vectors, strict=True)):
         uses += [(m + 2 * k, j, i) for i in range(len(vector))] + [(m + 2 * k + 1, i, 0) for i in range(len(vector))]
         products += list(zip(weight[:, j], vector, strict=True))
-    return Entry((m + 2 * len(weights), j, 0), tuple(uses), _sum(products, [], result[j], number))
+    return Entry((m + 2 * len(weights), j, 0), tuple(uses), summed(products, [], result[j], number))
 
 
 def parameter_gradients(
@@ -254,10 +254,10 @@ def _outer_sum(columns: Sequence[Array], rows: Sequence[Array], result: Array, n
         for j in range(result.shape[1]):
             uses = [place for t in range(len(columns)) for place in ((2 * t, i, 0), (2 * t + 1, 0, j))]
             products = [(a[i], b[j]) for a, b in zip(columns, rows, strict=True)]
-            found.append(Entry((len(arrays), i, j), tuple(uses), _sum(products, [], result[i, j], number)))
+            found.append(Entry((len(arrays), i, j), tuple(uses), summed(products, [], result[i, j], number)))
         return found
 
-    return _chain([*arrays, result], numbers, entries)
+    return chain_of([*arrays, result], numbers, entries)
 
 
 def _bias_sums(
@@ -275,16 +275,16 @@ def _bias_sums(
             Entry(
                 (first - 1, k, 0),
                 tuple((t, k, 0) for t in range(len(deltas_i))),
-                _sum([], [d[k] for d in deltas_i], bias_i[k], number),
+                summed([], [d[k] for d in deltas_i], bias_i[k], number),
             ),
             Entry(
                 (first + len(deltas_h), k, 0),
                 tuple((first + t, k, 0) for t in range(len(deltas_h))),
-                _sum([], [d[k] for d in deltas_h], bias_h[k], number),
+                summed([], [d[k] for d in deltas_h], bias_h[k], number),
             ),
         ]
 
-    return _chain([*deltas_i, bias_i, *deltas_h, bias_h], numbers, entries)
+    return chain_of([*deltas_i, bias_i, *deltas_h, bias_h], numbers, entries)
 
 
 def gate_gradient(
@@ -303,7 +303,7 @@ def gate_gradient(
     def entries(k: int, number: Shown) -> list[Entry]:
         return [product(k, number), _delta(k, len(factors) + 1, grad, derivative, function, number, forward)]
 
-    return _chain([*factors, grad.activation, grad.activation, *derivative, grad.preactivation], numbers, entries)
+    return chain_of([*factors, grad.activation, grad.activation, *derivative, grad.preactivation], numbers, entries)
 
 
 def _derivative(function: str, gate: Gate) -> list[Array]:
@@ -323,7 +323,7 @@ def _delta(
     """Entry k of δ = ∂L/∂k_t ⊙ the derivative, in a display whose matrices from the m-th are ∂L/∂k_t,
     the ``derivative``'s and δ; it uses the gate's forward value (or its preactivation, for ReLU's)."""
     name = grad.name if function != "relu" else f"{grad.name} preactivation"
-    value, n = derivative[0][k], _bracketed(number)
+    value, n = derivative[0][k], bracketed(number)
     shown = {
         "sigmoid": f"{n(value)} · (1 − {n(value)})",
         "tanh": f"(1 − {n(value)}²)",
@@ -341,10 +341,10 @@ def _used(forward: Mapping[str, Ref], k: int, *names: str) -> tuple[Place, ...]:
 
 def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> Chain | None:
     """∂L/∂h_t = from the output (or the layer above) + from the next step, every cell's first backward display."""
-    return _chain(
+    return chain_of(
         [g.dh_output, g.dh_next, g.dh],
         numbers,
         lambda k, number: [
-            Entry((2, k, 0), ((0, k, 0), (1, k, 0)), _sum([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
+            Entry((2, k, 0), ((0, k, 0), (1, k, 0)), summed([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
         ],
     )

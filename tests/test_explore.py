@@ -200,10 +200,10 @@ def test_the_gru_new_gate_marks_its_hidden_part_then_its_chain(gru: Page) -> Non
 
 def test_the_gru_backward_gates_mark_their_gradients_and_the_forward_values(gru: Page) -> None:
     at, forward, backward_steps = forward_chains(gru), steps(gru, GruStep), grads(gru, GruGrad)
-    # backward from step 2: ∂L/∂h_t, then n's, z's and r's display, back to step t − 1 and to x_t, a
-    # step; then each gate's parameters' three sums
-    backward = {(t, name): 10 + (2 - t) * 6 + k for t in (1, 2) for k, name in enumerate(["h", "n", "z", "r"])}
-    assert len(gru.chains) == 10 + 2 * 6 + 3 * 3
+    # the loss's output − target; backward from step 2: ∂L/∂h_t, then n's, z's and r's display,
+    # back to step t − 1 and to x_t, a step; then each gate's parameters' three sums
+    backward = {(t, name): 11 + (2 - t) * 6 + k for t in (1, 2) for k, name in enumerate(["h", "n", "z", "r"])}
+    assert len(gru.chains) == 10 + 1 + 2 * 6 + 3 * 3
     check_entries(gru, sorted(backward.values()))
     for t in (1, 2):
         s, g = forward[t], backward_steps[t]
@@ -228,9 +228,9 @@ def test_the_gru_backward_gates_mark_their_gradients_and_the_forward_values(gru:
 
 def test_a_gru_without_biases_marks_its_new_gate_too() -> None:
     p = page("--cell", "gru", "--seq-len", "1", "--hidden-size", "3", "--no-bias", "--target")
-    # r, z, n's hidden part and n, the hidden state; ∂L/∂h_1, the three gates' gradients, back to
+    # r, z, n's hidden part and n, the hidden state; the loss's; ∂L/∂h_1, the three gates' gradients, back to
     # step 0 and to x_1; each gate's two weights' sums: every one marked
-    assert [chain is not None for chain in p.chains] == [True] * (5 + 6 + 3 * 2)
+    assert [chain is not None for chain in p.chains] == [True] * (5 + 1 + 6 + 3 * 2)
     check_entries(p, range(len(p.chains)))
     hidden, new = marked(p, 2), marked(p, 3)
     assert (len(hidden["matrices"]), len(new["matrices"])) == (3, 8)  # no b_hn, no b_in
@@ -241,13 +241,13 @@ def test_a_gate_the_page_leaves_out_has_no_chains_forward_or_back() -> None:
     p = page("--cell", "gru", "--seq-len", "1", "--target", selection=lstm_latex.Selection(gates=("z",)))
     (s,) = steps(p, GruStep).values()
     (g,) = grads(p, GruGrad).values()
-    # z's chain and the hidden state; ∂L/∂h_1, z's gradients, back to step 0 and to x_1; z's three sums
-    assert len(p.chains) == 2 + 4 + 3
+    # z's chain and the hidden state; the loss's; ∂L/∂h_1, z's gradients, back to step 0 and to x_1; z's three sums
+    assert len(p.chains) == 2 + 1 + 4 + 3
     check_entries(p, range(len(p.chains)))
     assert marked(p, 0)["matrices"][-1] == printed(s.z.activation)
-    assert marked(p, 3)["matrices"][-1] == printed(g.z.preactivation)
+    assert marked(p, 4)["matrices"][-1] == printed(g.z.preactivation)
     # ∂L/∂z_1 = ∂L/∂h_1 ⊙ (h_0 − n_1): n_1's chain is left out, h_0 is in the hidden state's display
-    assert places(marked(p, 3), 3, 0) == ["0,0,0", "1,0,0", "2,0,0", "5,0,0@1"]
+    assert places(marked(p, 4), 3, 0) == ["0,0,0", "1,0,0", "2,0,0", "5,0,0@1"]
 
 
 # --- the ReLU RNN -------------------------------------------------------------------------------
@@ -256,11 +256,11 @@ def test_a_gate_the_page_leaves_out_has_no_chains_forward_or_back() -> None:
 def test_the_relu_rnn_delta_uses_the_preactivation_its_derivative_prints() -> None:
     p = page("--cell", "rnn_relu", "--seq-len", "2", "--hidden-size", "3", "--target", "--random-state")
     forward, backward = steps(p, RnnStep), grads(p, RnnGrad)
-    # forward: h_1's chain, h_2's; backward from step 2: ∂L/∂h_t, δ_t, W_hhᵀ δ_t and W_ihᵀ δ_t, a
+    # forward: h_1's chain, h_2's; the loss's; backward from step 2: ∂L/∂h_t, δ_t, W_hhᵀ δ_t and W_ihᵀ δ_t, a
     # step; the parameters' three sums
-    assert len(p.chains) == 2 + 2 * 4 + 3
+    assert len(p.chains) == 2 + 1 + 2 * 4 + 3
     check_entries(p, range(len(p.chains)))
-    for t, index in ((2, 3), (1, 7)):
+    for t, index in ((2, 4), (1, 8)):
         chain, g, s = marked(p, index), backward[t], forward[t]
         assert chain["matrices"] == [printed(a) for a in (g.dh, s.affine.preactivation, g.affine.preactivation)]
         # δ_t = ∂L/∂h_t ⊙ [z_t > 0]: ∂L/∂h_t and z_t in the display, z_t in h_t's chain (its last but one)
@@ -268,7 +268,7 @@ def test_the_relu_rnn_delta_uses_the_preactivation_its_derivative_prints() -> No
             assert places(chain, 2, k) == [f"0,{k},0", f"1,{k},0", f"8,{k},0@{t - 1}"]
         zero = [entry for entry in chain["entries"] if "[−" in entry["arithmetic"]]
         assert all(entry["arithmetic"].endswith(" = 0.0000") for entry in zero)
-    assert any("[−" in entry["arithmetic"] for chain in (marked(p, 3), marked(p, 7)) for entry in chain["entries"])
+    assert any("[−" in entry["arithmetic"] for chain in (marked(p, 4), marked(p, 8)) for entry in chain["entries"])
 
 
 # --- back to step t − 1, and the parameters' gradients ------------------------------------------
@@ -278,17 +278,17 @@ def test_the_rnn_sends_back_wt_delta_and_sums_its_parameters_gradients_over_the_
     p = page("--cell", "rnn_tanh", "--seq-len", "3", "--input-size", "2", "--hidden-size", "3", "--target")
     forward, backward = steps(p, RnnStep), grads(p, RnnGrad)
     gp = p.derivation.trace.directions[0].gate("h")
-    # forward: h_1, h_2, h_3; backward from step 3: ∂L/∂h_t, δ_t, W_hhᵀ δ_t, W_ihᵀ δ_t; then
+    # forward: h_1, h_2, h_3; the loss's; backward from step 3: ∂L/∂h_t, δ_t, W_hhᵀ δ_t, W_ihᵀ δ_t; then
     # ∂L/∂W_ih, ∂L/∂W_hh and the biases' sums
-    assert len(p.chains) == 3 + 3 * 4 + 3
+    assert len(p.chains) == 3 + 1 + 3 * 4 + 3
     check_entries(p, range(len(p.chains)))
     for t in (3, 2, 1):
-        first, g = 3 + (3 - t) * 4, backward[t]
+        first, g = 4 + (3 - t) * 4, backward[t]
         assert marked(p, first + 2)["matrices"] == [
             printed(a) for a in (gp.weight_h.T, g.affine.preactivation, g.dh_prev)
         ]
         assert marked(p, first + 3)["matrices"] == [printed(a) for a in (gp.weight_i.T, g.affine.preactivation, g.dx)]
-    hidden, inputs = marked(p, 5), marked(p, 6)  # step 3's
+    hidden, inputs = marked(p, 6), marked(p, 7)  # step 3's
     # ∂L/∂h_2's second entry: column 2 of W_hh (row 2 of W_hhᵀ) by δ_3
     assert places(hidden, 2, 1) == ["0,1,0", "0,1,1", "0,1,2", "1,0,0", "1,1,0", "1,2,0"]
     assert places(inputs, 2, 0) == ["0,0,0", "0,0,1", "0,0,2", "1,0,0", "1,1,0", "1,2,0"]  # ∂L/∂x_3's first
@@ -296,7 +296,7 @@ def test_the_rnn_sends_back_wt_delta_and_sums_its_parameters_gradients_over_the_
     assert gradients is not None
     sums = gradients.directions[0]
     deltas = [backward[t].affine.preactivation for t in (1, 2, 3)]
-    weight_i, weight_h, biases = marked(p, 15), marked(p, 16), marked(p, 17)
+    weight_i, weight_h, biases = marked(p, 16), marked(p, 17), marked(p, 18)
     outer = [printed(a) for t in (1, 2, 3) for a in (deltas[t - 1], forward[t].x[np.newaxis, :])]
     assert weight_i["matrices"] == [*outer, printed(sums.weight_ih)]
     outer = [printed(a) for t in (1, 2, 3) for a in (deltas[t - 1], forward[t].h_prev[np.newaxis, :])]
@@ -316,11 +316,11 @@ def test_the_lstm_sends_back_through_every_gate_and_its_cell_state() -> None:
     (g,) = grads(p, LstmGrad).values()
     (s,) = steps(p, LstmStep).values()
     gates = p.derivation.trace.directions[0].gates
-    # forward: four gates, c_1, h_1; backward: ∂L/∂h_1, o's, ∂L/∂c_1, i's, f's, g's, then back to
+    # forward: four gates, c_1, h_1; the loss's; backward: ∂L/∂h_1, o's, ∂L/∂c_1, i's, f's, g's, then back to
     # step 0: Σ_k W_hkᵀ δ_k, f_1 ⊙ ∂L/∂c_1, Σ_k W_ikᵀ δ_k; then the four gates' three sums
-    assert len(p.chains) == 6 + 6 + 3 + 4 * 3
+    assert len(p.chains) == 6 + 1 + 6 + 3 + 4 * 3
     check_entries(p, range(len(p.chains)))
-    hidden, cell, inputs = marked(p, 12), marked(p, 13), marked(p, 14)
+    hidden, cell, inputs = marked(p, 13), marked(p, 14), marked(p, 15)
     transposed = [
         printed(a) for gate, d in zip(gates, g.gates, strict=True) for a in (gate.weight_h.T, d.hidden_affine)
     ]
@@ -340,7 +340,7 @@ def test_the_gru_sends_back_r_t_times_delta_n_and_what_z_t_keeps(gru: Page) -> N
     gates = gru.derivation.trace.directions[0].gates
     at = forward_chains(gru)
     # step 2's backward displays: ∂L/∂h_2, n's, z's, r's, back to step 1, to x_2
-    back, inputs = marked(gru, 14), marked(gru, 15)
+    back, inputs = marked(gru, 15), marked(gru, 16)
     s, g = forward[2], backward_steps[2]
     transposed = [
         printed(a) for gate, d in zip(gates, g.gates, strict=True) for a in (gate.weight_h.T, d.hidden_affine)
@@ -349,7 +349,7 @@ def test_the_gru_sends_back_r_t_times_delta_n_and_what_z_t_keeps(gru: Page) -> N
     ends = [printed(a) for a in (g.dh_prev_gates, g.dh_prev_kept, g.dh_prev_gates, g.dh_prev)]
     assert back["matrices"] == [*scaled, *transposed, *ends]
     assert inputs["matrices"][-1] == printed(g.dx)
-    check_entries(gru, [14, 15, *range(22, 31)])
+    check_entries(gru, [15, 16, *range(23, 32)])
     assert places(back, 2, 0) == ["0,0,0", "1,0,0", f"9,0,0@{at[2, 'r']}"]  # r_2 ⊙ δ_n, r_2 its gate's
     assert places(back, 12, 1) == ["3,1,0", "4,1,0", f"9,1,0@{at[2, 'z']}"]  # ∂L/∂h_2 ⊙ z_2
     assert places(back, 14, 0) == ["12,0,0", "13,0,0"]  # ∂L/∂h_1: the kept part and the gates'
@@ -369,12 +369,12 @@ def test_an_lstm_with_a_projection_marks_w_hr_forward_and_back() -> None:
     params, gradients = p.derivation.trace.directions[0].params, p.derivation.gradients
     assert params.weight_hr is not None
     assert gradients is not None
-    # forward: four gates, c_t, h_t, a step; backward from step 2: ∂L/∂h_t, ∂L/∂h̃_t, o's, ∂L/∂c_t,
+    # forward: four gates, c_t, h_t, a step; the loss's; backward from step 2: ∂L/∂h_t, ∂L/∂h̃_t, o's, ∂L/∂c_t,
     # i's, f's, g's, back to step t − 1 (three displays), a step; the four gates' three sums, W_hr's
-    assert len(p.chains) == 2 * 6 + 2 * 10 + 4 * 3 + 1
+    assert len(p.chains) == 2 * 6 + 1 + 2 * 10 + 4 * 3 + 1
     check_entries(p, range(len(p.chains)))
     for t in (1, 2):
-        s, g, first = forward[t], backward[t], 12 + (2 - t) * 10
+        s, g, first = forward[t], backward[t], 13 + (2 - t) * 10
         state = marked(p, (t - 1) * 6 + 5)
         assert s.h_unprojected is not None
         assert g.dh_unprojected is not None
@@ -389,16 +389,51 @@ def test_an_lstm_with_a_projection_marks_w_hr_forward_and_back() -> None:
     state = marked(p, 11)  # h_2
     assert places(state, 3, 2) == ["0,2,0", "1,2,0"]  # h̃_2's last entry (of 3): o_2 ⊙ tanh(c_2)
     assert places(state, 4, 1) == ["2,1,0", "2,1,1", "2,1,2", "3,0,0", "3,1,0", "3,2,0"]  # W_hr's second row by h̃_2
-    projection, output, cell = marked(p, 13), marked(p, 14), marked(p, 15)
+    projection, output, cell = marked(p, 14), marked(p, 15), marked(p, 16)
     # ∂L/∂h̃_2's last entry: column 3 of W_hr by ∂L/∂h_2
     assert places(projection, 2, 2) == ["0,2,0", "0,2,1", "1,0,0", "1,1,0"]
     assert places(output, 2, 0) == ["0,0,0", "1,0,0", "1,0,0@11"]  # ∂L/∂o_2 = ∂L/∂h̃_2 ⊙ tanh(c_2)
     # ∂L/∂c_2 = from step 3 + ∂L/∂h̃_2 ⊙ o_2 ⊙ (1 − tanh²(c_2)): o_2 from its gate, tanh(c_2) from h_2's display
     assert places(cell, 5, 1) == sorted(["0,1,0", "1,1,0", "2,1,0", "3,1,0", "4,1,0", "1,1,0@11", "9,1,0@9"])
-    sums = marked(p, 44)
+    sums = marked(p, 45)
     assert gradients.directions[0].weight_hr is not None
     dh, unprojected = [backward[t].dh for t in (1, 2)], [forward[t].h_unprojected for t in (1, 2)]
     outer = [printed(a) for t in (0, 1) for a in (dh[t], np.asarray(unprojected[t])[np.newaxis, :])]
     assert sums["matrices"] == [*outer, printed(gradients.directions[0].weight_hr)]
     (entry,) = [e for e in sums["entries"] if e["at"] == [4, 1, 2]]  # ∂L/∂W_hr's (2, 3): Σ_t ∂L/∂h_t's 2nd by h̃_t's 3rd
     assert sorted(map(tuple, entry["uses"])) == [(0, 1, 0), (1, 0, 2), (2, 1, 0), (3, 0, 2)]
+
+
+# --- the loss, and the step of gradient descent -------------------------------------------------
+
+
+def test_the_loss_and_the_step_of_sgd_mark_what_each_entry_is_computed_from() -> None:
+    p = page("--cell", "lstm", "--seq-len", "2", "--hidden-size", "2", "--target", "--lr", "0.1")
+    trace, gradients = p.derivation.trace, p.derivation.gradients
+    assert gradients is not None
+    assert gradients.error is not None
+    assert gradients.loss.target is not None
+    # forward: four gates, c_t, h_t, a step; the loss's; backward: nine displays a step; the four
+    # gates' three sums; then each gate's step of SGD
+    assert len(p.chains) == 2 * 6 + 1 + 2 * 9 + 4 * 3 + 4
+    check_entries(p, range(len(p.chains)))
+    loss = marked(p, 12)
+    assert loss["matrices"] == [printed(a) for a in (trace.output, gradients.loss.target, gradients.error)]
+    # output − target's entry (2, 1): the output's less the target's
+    (entry,) = [e for e in loss["entries"] if e["at"] == [2, 1, 1]]
+    assert sorted(map(tuple, entry["uses"])) == [(0, 1, 1), (1, 1, 1)]
+    assert len(loss["entries"]) == 2 * 2
+    # W ← W − η ∂L/∂W for the forget gate's W_if, W_hf, b_if, b_hf, each (old, gradient, new)
+    forget = marked(p, len(p.chains) - 3)
+    updated = gradients.updated_state_dict()
+    assert updated is not None
+    before, after = p.derivation.trace.example.network.state_dict(), updated  # torch's layout: i, f, g, o rows
+    order = [(name, layer) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") for layer in (before, after)]
+    assert [forget["matrices"][k] for k in (0, 2, 3, 5, 6, 8, 9, 11)] == [
+        printed(layer[f"{name}_l0"][2:4]) for name, layer in order
+    ]
+    (entry,) = [e for e in forget["entries"] if e["at"] == [5, 1, 0]]  # W_hf's new (2, 1)
+    assert sorted(map(tuple, entry["uses"])) == [(3, 1, 0), (4, 1, 0)]
+    old, step = forget["matrices"][3][1][0], forget["matrices"][4][1][0]
+    assert entry["arithmetic"].startswith(f"{old.replace('-', '−')} − 0.1 · ")
+    assert step.replace("-", "−").lstrip("−") in entry["arithmetic"]

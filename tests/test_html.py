@@ -379,14 +379,18 @@ def test_in_chromium_a_gradient_lights_up_the_forward_values_it_uses(browser: Br
     assert isinstance(found, dict)
     # a step's four gates and two states forward; its ∂L/∂h_t, four gates and ∂L/∂c_t backward, and
     # what it sends back to step t − 1 (W_hᵀ δ, f_t ⊙ ∂L/∂c_t, W_iᵀ δ to x_t); each gate's sums over
-    # the steps (∂L/∂W_i, ∂L/∂W_h, the biases'): every one marked
-    assert found["marked"] == found["chains"] == 2 * (6 + 6 + 3) + 4 * 3
+    # the steps (∂L/∂W_i, ∂L/∂W_h, the biases'), and the loss's output − target: every one marked
+    assert found["marked"] == found["chains"] == 2 * (6 + 6 + 3) + 4 * 3 + 1
     for entry in found["entries"]:  # within its numbers' rounding: up to half a unit in each factor
         computed, printed = evaluated(entry["line"])
         assert computed == pytest.approx(printed, abs=1e-4 * (1 + entry["line"].count("·"))), entry["line"]
     sent_back = [entry for entry in found["entries"] if entry["part"].startswith("Back to step")]
-    sums = [entry for entry in found["entries"] if entry["step"] == "sums"]
-    entries = [entry for entry in found["entries"] if entry not in sent_back and entry not in sums]
+    loss = [entry for entry in found["entries"] if entry["part"] == "The loss"]
+    sums = [entry for entry in found["entries"] if entry["step"] == "sums" and entry not in loss]
+    entries = [entry for entry in found["entries"] if entry not in sent_back + sums + loss]
+    # output − target, each of its 2 steps by 3 units: the output's entry less the target's, in its display
+    assert len(loss) == 2 * 3
+    assert [entry["forward"] for entry in loss if entry["forward"]] == []
     # per backward step and unit: ∂L/∂h_t; ∂L/∂o_t, δ_o; ∂L/∂c_t; and ∂L/∂k_t, δ_k of i, f and g
     assert len(entries) == 2 * 3 * (1 + 2 + 1 + 3 * 2)
     for entry in entries:

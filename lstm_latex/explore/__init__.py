@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from ..backprop import Gradients
 from ..cells import Cell, GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep, Step
 from ..latex import NumberFormat
+from ..model import Array
 from ..selection import Selection
 from ..view.directions import LabelledDirection, LabelledGradients
-from .backward import gru_backward, lstm_backward, parameter_gradients, rnn_backward
+from .backward import descent_chains, gru_backward, loss_chain, lstm_backward, parameter_gradients, rnn_backward
 from .forward import gate_chain, gru_states, lstm_states, new_gate_chains
 from .records import Chain, Ref
 
@@ -24,10 +26,12 @@ def chains(
     numbers: NumberFormat,
     cell: Cell,
     backward: Iterable[LabelledGradients] | None,
+    gradients: Gradients | None = None,
+    output: Array | None = None,
 ) -> str:
-    """The chains the steps' sections show, forward then backward, in their order, then the
-    parameters' gradients, as the page's JSON (a chain the page cannot match: null), safe inside a
-    script element."""
+    """The chains the steps' sections show, forward, then with ``backward`` the loss's (of
+    ``output``), the backward steps', the parameters' gradients and their step of SGD, in their
+    order, as the page's JSON (a chain the page cannot match: null), safe inside a script element."""
     found: list[Chain | None] = []
     forward: dict[tuple[int, int], dict[str, Ref]] = {}  # a direction's step: its forward values' places
     for d in directions:
@@ -57,7 +61,10 @@ def chains(
             for chain, places in states:
                 _place(at, places, chain, len(found))
                 found.append(chain)
-    for b in backward or []:
+    backward = list(backward or [])
+    if backward and gradients is not None and output is not None:
+        found.append(loss_chain(output, gradients, numbers))
+    for b in backward:
         for s, grad in b.shown_steps if b.direction.shown else []:
             at, gates = forward.get((id(b.direction.trace), s.t), {}), b.direction.trace.gates
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
@@ -67,8 +74,13 @@ def chains(
                 found += gru_backward(s, grad, gates, numbers, at, selection.shows_gate)
             elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):
                 found += rnn_backward(grad, s, gates[0], numbers, at, cell.gate("h").function)
-    for b in backward or []:
-        found += parameter_gradients(b, numbers, selection.shows_gate) if b.direction.shown else []
+    shown = [b for b in backward if b.direction.shown]
+    for b in shown:
+        found += parameter_gradients(b, numbers, selection.shows_gate)
+    lr = None if gradients is None or gradients.loss.lr is None else numbers.exact(gradients.loss.lr)
+    if lr is not None:
+        for b in shown:
+            found += descent_chains(b, lr, numbers, selection.shows_gate)
     records = [None if c is None else {"matrices": c.matrices, "entries": [vars(e) for e in c.entries]} for c in found]
     return json.dumps(records, ensure_ascii=False).replace("<", "\\u003c")
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..backprop import Gradients
 from ..cells import GruGrad, GruStep, LstmGrad, LstmStep, RnnGrad, RnnStep
 from ..latex import NumberFormat
 from ..model import Array, Gate, GateGrad, GateParams
@@ -348,3 +349,69 @@ def hidden_gradient(g: LstmGrad | GruGrad | RnnGrad, numbers: NumberFormat) -> C
             Entry((2, k, 0), ((0, k, 0), (1, k, 0)), summed([], [g.dh_output[k], g.dh_next[k]], g.dh[k], number))
         ],
     )
+
+
+def loss_chain(output: Array, gradients: Gradients, numbers: NumberFormat) -> Chain | None:
+    """The loss's display: output − target = the error, each entry of the error the output's less
+    the target's; then, for a loss other than ½ Σ, ∂L/∂output on a line of its own (not marked).
+    None for a grad_output, whose display has no difference."""
+    target, error = gradients.loss.target, gradients.error
+    if target is None or error is None:
+        return None
+    arrays = [output, target, error] + ([] if gradients.loss.kind == "half_sse" else [gradients.d_output])
+
+    def entries(t: int, number: Shown) -> list[Entry]:
+        return [
+            Entry(
+                (2, t, j),
+                ((0, t, j), (1, t, j)),
+                f"{number(output[t, j])} − {bracketed(number)(target[t, j])} = {number(error[t, j])}",
+            )
+            for j in range(error.shape[1])
+        ]
+
+    return chain_of(arrays, numbers, entries, rows=len(error))
+
+
+def descent_chains(
+    b: LabelledGradients, lr: str, numbers: NumberFormat, shows: Callable[[str], bool]
+) -> list[Chain | None]:
+    """A direction's parameters after one step of SGD as their displays print them, a gate ``shows``
+    after another: W ← W − η ∂L/∂W for W_i, W_h, b_i and b_h (those the network has), each new
+    entry its parameter's less η (``lr``, as printed) times its gradient's; then W_hr, with a projection."""
+    found = [
+        _descended(
+            [
+                (value, getattr(gradient, f"{name}_{side}"), getattr(new, f"{name}_{side}"))
+                for name in ("weight", "bias")
+                for side in "ih"
+                if (value := getattr(params, f"{name}_{side}")) is not None
+            ],
+            lr,
+            numbers,
+        )
+        for params, gradient, new in b.descent
+        if shows(params.name)
+    ]
+    weight_hr, updated = b.direction.trace.params.weight_hr, b.gradients.updated
+    if weight_hr is not None and b.gradients.weight_hr is not None and updated is not None:
+        assert updated.weight_hr is not None  # a projection's step of SGD
+        found.append(_descended([(weight_hr, b.gradients.weight_hr, updated.weight_hr)], lr, numbers))
+    return found
+
+
+def _descended(sides: Sequence[tuple[Array, Array, Array]], lr: str, numbers: NumberFormat) -> Chain | None:
+    """W − η ∂L/∂W = W' for each (W, ∂L/∂W, W') of ``sides``, one after another in a display; entry
+    (k, j) of W' from W's and ∂L/∂W's."""
+    arrays = [array for side in sides for array in side]
+
+    def entries(k: int, number: Shown) -> list[Entry]:
+        found = []
+        for s, (value, gradient, new) in enumerate(sides):
+            for j in range(1 if value.ndim == 1 else value.shape[1]):
+                at = (k,) if value.ndim == 1 else (k, j)
+                line = f"{number(value[at])} − {lr} · {bracketed(number)(gradient[at])} = {number(new[at])}"
+                found.append(Entry((3 * s + 2, k, j), ((3 * s, k, j), (3 * s + 1, k, j)), line))
+        return found
+
+    return chain_of(arrays, numbers, entries, rows=len(sides[0][0]))

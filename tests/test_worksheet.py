@@ -299,7 +299,7 @@ TITLES = (
 )
 
 
-@pytest.mark.parametrize(("target", "most", "paper", "students"), [(False, 2, "a4", 10), (True, 4, "letter", 30)])
+@pytest.mark.parametrize(("target", "most", "paper", "students"), [(False, 2, "a4", 5), (True, 4, "letter", 30)])
 def test_a_class_of_30_prints_in_few_pages_and_the_keys_pages_are_the_sheets(  # type: ignore[no-untyped-def]
     latex, target: bool, most: int, paper: Paper, students: int
 ) -> None:

@@ -23,8 +23,9 @@ from .errors import CheckError, InputError, LstmLatexError, OutputError, RenderE
 from .hand import HandPass, hand_pass
 from .latex import NumberFormat
 from .loaders import load
-from .model import DirectionTrace, Example, Gate, Trace
+from .model import MARKDOWN, DirectionTrace, Example, Gate, Trace
 from .network import forward
+from .notebook import example_markdown, trace_markdown
 from .pipeline import Derivation, derive
 from .render import Style, render
 from .selection import Indices, Selection
@@ -41,6 +42,9 @@ def __getattr__(name: str) -> Any:
         return getattr(check, name)
     raise AttributeError(f"module 'lstm_latex' has no attribute {name!r}")
 
+
+# how the records show themselves in Jupyter: their _repr_markdown_ reads this, not the display module
+MARKDOWN.update(example=example_markdown, trace=trace_markdown)
 
 __all__ = [
     "CheckError",

@@ -19,10 +19,10 @@ from .golden import DTYPES, MAX_VALUES, encode, golden_batch, golden_vectors
 from .golden import FORMATS as GOLDEN_FORMATS
 from .hosts import CLASSES
 from .hosts import host as host_named
+from .json_text import BYTES_PER_NUMBER
 from .latex import NumberFormat
 from .layout import HEADING_LEVELS, WIDTH_PRESETS, HeadingLevel, text_width
 from .loaders import (
-    BYTES_PER_NUMBER,
     Source,
     load,
     load_every_sequence,

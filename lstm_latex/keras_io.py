@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .blocks import Block, assemble, choose, columns, zero_bias
 from .errors import InputError
-from .foreign import Block, assemble, choose, columns, zero_bias
+from .json_text import BYTES_PER_NUMBER, read_json
 from .model import Array, Inputs, Network, Provenance
 from .values import quote, quote_any, require_budget, shape_text, to_array
 
@@ -67,8 +68,6 @@ def is_keras_archive(data: bytes) -> bool:
 def read(data: bytes, where: str, layer: str | None, max_numbers: int) -> Network:
     """The recurrent layer ``layer`` (or the only one) of a Keras file's bytes, as a Network."""
     import h5py
-
-    from .loaders import BYTES_PER_NUMBER, read_json
 
     config: Mapping[str, Any] | None = None
     if data.startswith(b"PK"):

@@ -6,6 +6,7 @@ G gates per cell (LSTM 4, GRU 3, RNN 1), L = num_layers, D = 2 if bidirectional 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -13,7 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from .cells import Step
+    pass
+
+# How a record shows itself in Jupyter (its _repr_markdown_), by kind: "example", "trace". The
+# display reads the records, not they it: lstm_latex.notebook, imported with the package, fills it.
+MARKDOWN: dict[str, Callable[[Any], str]] = {}
 
 Array = npt.NDArray[np.float64]
 
@@ -166,9 +171,7 @@ class Example:
 
     def _repr_markdown_(self) -> str:
         """In Jupyter, an example shows itself as the derivation's table of the network (lstm_latex.notebook)."""
-        from .notebook import example_markdown  # the display reads the records, not they it
-
-        return example_markdown(self)
+        return MARKDOWN["example"](self)
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,4 @@ class Trace(Generic[StepT]):
 
     def _repr_markdown_(self) -> str:
         """In Jupyter, a trace shows itself as its derivation (lstm_latex.notebook)."""
-        from .notebook import trace_markdown  # the display reads the records, not they it
-
-        return trace_markdown(cast("Trace[Step]", self))
+        return MARKDOWN["trace"](self)

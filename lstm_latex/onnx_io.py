@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .blocks import Block, assemble, choose
 from .errors import InputError
-from .foreign import Block, assemble, choose
 from .model import Array, Inputs, Network, Provenance
 from .values import quote, require_budget, shape_text, to_array
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from lstm_latex.cells import CELLS
 from lstm_latex.check import TOLERANCE, cross_check
 from lstm_latex.errors import InputError
-from lstm_latex.loaders import load, nesting_depth
+from lstm_latex.json_text import nesting_depth
+from lstm_latex.loaders import load
 from lstm_latex.network import forward
 from lstm_latex.serialize import trace_to_dict
 

@@ -1,4 +1,4 @@
-"""Reading torch files: the only module besides check.py that touches torch, imported only for a .pt file.
+"""Reading torch files (torch imported only for a .pt file; a tensor given in Python is read by tensors.py).
 
 A file is read with ``torch.load(weights_only=True)`` and nothing else, so a crafted file cannot run
 code; every key and shape is then checked by state_dicts.py like a JSON state_dict. Sizes are
@@ -16,7 +16,6 @@ import zipfile
 from typing import Any
 
 from .errors import InputError
-from .model import Array
 from .values import quote
 
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
@@ -67,22 +66,6 @@ def _require_plain_zip(data: bytes) -> None:
         raise InputError(f"{_UNREADABLE} (its entries claim more bytes than the file holds)")
 
 
-def tensor_to_array(tensor: Any, path: str) -> Array:
-    """A tensor (an nn.Parameter too) as a float64 array, once it is known to hold real numbers: a
-    float16 or bfloat16 value converts exactly, an integer beyond 2**53 is refused."""
-    import torch
-
-    require_plain(tensor, path)
-    array: Array = tensor.detach().to("cpu", torch.float64, copy=True).numpy()  # a copy: the caller's may change
-    exact = tensor.is_floating_point() or not bool((torch.from_numpy(array).to(tensor.dtype) != tensor).any())
-    if not exact:
-        raise InputError(
-            f"{path} holds integers beyond 2**53, which float64 cannot hold exactly:"
-            " convert the tensor to float64 to accept the nearest values"
-        )
-    return array
-
-
 def batch_first(module: Any, prefix: str) -> bool | None:
     """The batch_first of the recurrent module at ``prefix`` in ``module`` (None for a cell, which has no steps)."""
     try:
@@ -91,25 +74,6 @@ def batch_first(module: Any, prefix: str) -> bool | None:
         return None
     value = getattr(found, "batch_first", None)
     return value if isinstance(value, bool) else None
-
-
-def require_plain(tensor: Any, path: str) -> None:
-    """A dense tensor of real numbers in memory: what a recurrent layer's state_dict holds."""
-    import torch
-
-    if tensor.is_meta:
-        found = "a meta tensor (a shape without values)"
-    elif tensor.is_nested:
-        found = "a nested tensor"
-    elif tensor.layout != torch.strided:
-        found = f"a sparse tensor ({tensor.layout})"
-    elif tensor.is_quantized:
-        found = f"a quantized tensor ({tensor.dtype})"
-    elif tensor.is_complex() or tensor.dtype == torch.bool:
-        found = f"a tensor of {tensor.dtype}"
-    else:
-        return
-    raise InputError(f"{path} is {found}, expected real numbers")
 
 
 def _first_sentence(error: BaseException) -> str:

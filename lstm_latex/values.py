@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import InputError
 from .model import Array
+from .tensors import require_plain, tensor_to_array
 
 MAX_NUMBERS = 20_000_000  # the numbers a network and its inputs may hold (160 MB as float64), unless raised
 
@@ -19,8 +20,6 @@ def to_array(value: Any, path: str) -> Array:
     """A float64 array from nested lists of numbers, a numeric NumPy array or a torch tensor; anything
     else is an InputError naming ``path``, the value's key path (``state_dict.weight_ih_l0``, ``x``)."""
     if is_tensor(value):
-        from .torch_io import tensor_to_array  # a tensor exists only where torch is imported already
-
         array = tensor_to_array(value, path)
     elif isinstance(value, np.ndarray):
         array = np.array(_plain_array(value, path), dtype=np.float64)  # a copy (a memmap is read here, once counted)
@@ -86,8 +85,6 @@ def shape_of(value: Any, path: str) -> tuple[int, ...]:
     if isinstance(value, np.ndarray):
         return tuple(_plain_array(value, path).shape)
     if is_tensor(value):
-        from .torch_io import require_plain
-
         require_plain(value, path)
         return tuple(value.shape)
     return _check_numbers(value, path, 0, {})

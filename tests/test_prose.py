@@ -190,14 +190,14 @@ def test_a_files_own_framework_is_quoted_literally() -> None:
 
 
 def test_a_worksheet_without_hand_arithmetic_states_its_rounding() -> None:
-    key = instructions(Sheet(), None, NumberFormat(precision=2))
+    key = instructions(Sheet().worked, None, NumberFormat(precision=2))
     assert [read(p) for p in key] == [  # the sheet's, on the key too: its pages are the sheet's
         "Fill in every box, a number a box: each bracket is a vector (or a matrix) of the shape shown.",
         "The numbers are rounded to 2 decimal places for display; each was computed from the unrounded values"
         " before it.",
     ]
     worked = lstm_latex.hand_pass(lstm_latex.load(SEED), 2)
-    (sheet,) = instructions(Sheet(answers=False), worked, NumberFormat(precision=2))
+    (sheet,) = instructions(Sheet(answers=False).worked, worked, NumberFormat(precision=2))
     assert read(sheet).endswith("then every digit of yours can match the key's.")
 
 

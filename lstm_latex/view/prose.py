@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ..latex import NumberFormat
     from ..model import Network, Trace
     from .directions import LabelledDirection
-    from .records import Sheet
 
 
 Kind = Literal["text", "math", "code", "quoted"]
@@ -494,10 +493,10 @@ def framework_agreement(check: CheckReport | None) -> tuple[Paragraph, ...]:
     return (paragraph("Checked by the file's own framework: ", quoted(check.framework.line()), "."),)
 
 
-def instructions(sheet: Sheet, hand: HandPass | None, numbers: NumberFormat) -> tuple[Paragraph, ...]:
+def instructions(worked: bool, hand: HandPass | None, numbers: NumberFormat) -> tuple[Paragraph, ...]:
     """What a worksheet's page asks, and how its numbers are rounded when not by hand; nothing on a
-    worked key, a derivation that says its rule itself."""
-    if sheet.worked:
+    ``worked`` key, a derivation that says its rule itself."""
+    if worked:
         return ()
     # The same on the key, the sheet filled in: its pages are the sheet's.
     asked = paragraph(

@@ -61,18 +61,14 @@ def test_no_more_templates_repeat_each_other() -> None:
     assert len(repeated_pairs()) <= REPEATED[0]
 
 
-def _imports_at_load(path: Path, module: str) -> set[str]:
-    """The package's modules ``module`` imports when it is loaded: at its top level, not inside a
-    function or under TYPE_CHECKING."""
+def _imports(path: Path, module: str) -> set[str]:
+    """The package's modules ``module`` imports anywhere: at its top level, inside a function (when
+    it runs) and under TYPE_CHECKING (for the types alone)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                continue
-            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-                continue
             if isinstance(child, ast.ImportFrom) and child.level:
                 base = package.rsplit(".", child.level - 1)[0] if child.level > 1 else package
                 target = f"{base}.{child.module}" if child.module else base
@@ -84,12 +80,13 @@ def _imports_at_load(path: Path, module: str) -> set[str]:
     return found
 
 
-def test_the_modules_import_each_other_without_a_cycle() -> None:
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    # not even inside a function or for types: the layers read downwards only
     modules = {
         ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): path
         for path in PACKAGE.rglob("*.py")
     }
-    graph = {name: _imports_at_load(path, name) & modules.keys() - {name} for name, path in modules.items()}
+    graph = {name: _imports(path, name) & modules.keys() - {name} for name, path in modules.items()}
     done: set[str] = set()
 
     def cycle_from(name: str, path: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -38,8 +38,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "latex" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.latex)
-    long = [item for item in items if any(item.get_closest_marker(name) for name in LONG)]
-    short = [item for item in items if item not in set(long)]
+
+    def is_long(item: pytest.Item) -> bool:
+        return any(item.get_closest_marker(name) for name in LONG)
+
+    long = [item for item in items if is_long(item)]
+    short = [item for item in items if not is_long(item)]
     modules: dict[str, list[pytest.Item]] = {}
     for item in long:
         modules.setdefault(item.nodeid.split("::")[0], []).append(item)

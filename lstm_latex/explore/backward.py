@@ -380,16 +380,7 @@ def descent_chains(
     after another: W ← W − η ∂L/∂W for W_i, W_h, b_i and b_h (those the network has), each new
     entry its parameter's less η (``lr``, as printed) times its gradient's; then W_hr, with a projection."""
     found = [
-        _descended(
-            [
-                (value, getattr(gradient, f"{name}_{side}"), getattr(new, f"{name}_{side}"))
-                for name in ("weight", "bias")
-                for side in "ih"
-                if (value := getattr(params, f"{name}_{side}")) is not None
-            ],
-            lr,
-            numbers,
-        )
+        _descended([side[2:] for side in b.descended(params, gradient, new)], lr, numbers)  # value, gradient, after
         for params, gradient, new in b.descent
         if shows(params.name)
     ]

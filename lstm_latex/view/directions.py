@@ -90,6 +90,19 @@ class LabelledGradients:
         updated = split_params(self.gradients.updated, tuple(gate.name for gate in self.gates))
         return list(zip(self.direction.trace.gates, self.gates, updated, strict=True))
 
+    @staticmethod
+    def descended(
+        params: GateParams, gradient: GateParams, new: GateParams
+    ) -> list[tuple[str, str, Array, Array, Array]]:
+        """A gate's parameters as its step of SGD prints them, W_i, W_h, b_i, b_h (those the network
+        has): each its kind ("W" or "b") and side ("i" or "h"), its value, its gradient, its value after."""
+        return [
+            (kind, side, value, getattr(gradient, f"{name}_{side}"), getattr(new, f"{name}_{side}"))
+            for kind, name in (("W", "weight"), ("b", "bias"))
+            for side in "ih"
+            if (value := getattr(params, f"{name}_{side}")) is not None
+        ]
+
     @property
     def steps(self) -> list[tuple[Step, Grad]]:
         """Each step's forward record and gradients, in the order the backward pass ran them."""

@@ -418,22 +418,11 @@ class StepView:
         for gp, grad_p, new_p in b.descent:
             if not self.selection.shows_gate(gp.name):
                 continue
-            sides = [
-                (
-                    weight(kind, side, gp.name, d),
-                    getattr(gp, f"{name}_{side}"),
-                    getattr(grad_p, f"{name}_{side}"),
-                    getattr(new_p, f"{name}_{side}"),
-                )
-                for kind, name in (("W", "weight"), ("b", "bias"))
-                for side in "ih"
-            ]
             lines = [
                 line
-                for parameter, value, gradient_value, new in sides
-                if value is not None
+                for kind, side, value, gradient_value, new in b.descended(gp, grad_p, new_p)
                 for line in self._beside(
-                    Equation((parameter,), (), relation=r"\leftarrow"),
+                    Equation((weight(kind, side, gp.name, d),), (), relation=r"\leftarrow"),
                     self.layout.difference(value, lr, gradient_value, new),
                     "gap",
                 )

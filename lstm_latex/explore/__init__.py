@@ -64,8 +64,9 @@ def chains(
     backward = list(backward or [])
     if backward and gradients is not None and output is not None:
         found.append(loss_chain(output, gradients, numbers))
-    for b in backward:
-        for s, grad in b.shown_steps if b.direction.shown else []:
+    shown = [b for b in backward if b.direction.shown]
+    for b in shown:
+        for s, grad in b.shown_steps:
             at, gates = forward.get((id(b.direction.trace), s.t), {}), b.direction.trace.gates
             if isinstance(s, LstmStep) and isinstance(grad, LstmGrad):
                 weight_hr = b.direction.trace.params.weight_hr
@@ -74,7 +75,6 @@ def chains(
                 found += gru_backward(s, grad, gates, numbers, at, selection.shows_gate)
             elif isinstance(s, RnnStep) and isinstance(grad, RnnGrad):
                 found += rnn_backward(grad, s, gates[0], numbers, at, cell.gate("h").function)
-    shown = [b for b in backward if b.direction.shown]
     for b in shown:
         found += parameter_gradients(b, numbers, selection.shows_gate)
     lr = None if gradients is None or gradients.loss.lr is None else numbers.exact(gradients.loss.lr)
